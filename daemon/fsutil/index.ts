@@ -1,0 +1,97 @@
+/**
+ * The one durable-write helper (STYLE.md §8, RELIABILITY.md §5.4): write a temp file in the
+ * same directory, fsync it, rename it over the target, fsync the directory. A power cut
+ * leaves either the old file or the new one, never a torn mix.
+ */
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ProvisiondError } from '../errors/index.js';
+
+export interface DurableWriteOptions {
+  /** File mode of the new file (default 0o644; use 0o600 for anything secret). */
+  readonly mode?: number;
+}
+
+const inFlight = new Set<Promise<void>>();
+
+/** Resolves when every durable write started so far has finished (used at shutdown). */
+export async function settleWrites(): Promise<void> {
+  await Promise.allSettled([...inFlight]);
+}
+
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+export async function writeFileDurable(target: string, data: string | Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
+  const job = doWrite(target, data, options.mode ?? 0o644);
+  inFlight.add(job);
+  try {
+    await job;
+  } finally {
+    inFlight.delete(job);
+  }
+}
+
+async function doWrite(target: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const temp = tempPathFor(target);
+  await refuseSymlink(target);
+  let handle: fsp.FileHandle | undefined;
+  try {
+    // O_EXCL|O_NOFOLLOW: never write through a planted file or link at the temp path.
+    handle = await fsp.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, mode);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(temp, target);
+    await syncDirectory(path.dirname(target));
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw writeError(target, err);
+  }
+}
+
+async function refuseSymlink(target: string): Promise<void> {
+  const stat = await fsp.lstat(target).catch(() => undefined);
+  if (stat?.isSymbolicLink()) {
+    throw new ProvisiondError('state_write_failed', `refusing to replace ${target}: it is a symbolic link`, { path: target });
+  }
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function writeError(target: string, err: unknown): ProvisiondError {
+  if (err instanceof ProvisiondError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  return new ProvisiondError('state_write_failed', `could not write ${target}: ${code}`, { path: target }, { cause: err });
+}
+
+/** Removes temp files left by a write that a crash interrupted. */
+export async function removeStaleTemps(target: string): Promise<number> {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.tmp-`;
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => name.startsWith(prefix));
+  await Promise.all(stale.map((name) => fsp.rm(path.join(dir, name), { force: true })));
+  return stale.length;
+}
+
+/** Reads a file, or undefined when it does not exist. Other errors are thrown. */
+export async function readFileIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fsp.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
