@@ -7,7 +7,7 @@
 export type Listener<A extends unknown[]> = (...args: A) => void;
 
 export class TypedBus<M extends { [K in keyof M]: unknown[] }> {
-  private readonly listeners = new Map<keyof M, Set<Listener<never[]>>>();
+  private readonly listeners = new Map<keyof M, Set<unknown>>();
   private readonly onListenerError: (error: unknown, name: keyof M) => void;
 
   constructor(onListenerError: (error: unknown, name: keyof M) => void = () => undefined) {
@@ -21,9 +21,9 @@ export class TypedBus<M extends { [K in keyof M]: unknown[] }> {
       set = new Set();
       this.listeners.set(name, set);
     }
-    set.add(listener as Listener<never[]>);
+    set.add(listener);
     return () => {
-      set.delete(listener as Listener<never[]>);
+      set.delete(listener);
     };
   }
 

@@ -6,6 +6,8 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ProvisiondError } from '../errors/index.js';
 
 export interface DurableWriteOptions {
@@ -94,4 +96,18 @@ export async function readFileIfExists(file: string): Promise<Buffer | undefined
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * The package's root folder (where package.json is), found from a module's URL. Works from
+ * the TypeScript sources (tests) and from the compiled `dist/` tree alike.
+ */
+export function packageRoot(from: string = import.meta.url): string {
+  let dir = path.dirname(fileURLToPath(from));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new ProvisiondError('internal_error', 'package.json not found above ' + from);
+    dir = parent;
+  }
+  return dir;
 }
