@@ -1,0 +1,208 @@
+/**
+ * The prompt broker (SPEC §5, issue 6): opens a prompt, shows it to every local client,
+ * takes the first valid answer or cancel from any of them, and closes it for all.
+ *
+ * One prompt is open at a time per kind. A second `open` of a kind that is already open
+ * joins the open prompt and gets the same result, so two requests stuck on the same missing
+ * account are answered by one typed answer instead of stacking two screens.
+ *
+ * A typed password is registered with the redactor before anything else touches it and
+ * travels only in the result promise, to the request that asked; events carry id, kind and
+ * outcome only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DaemonBus } from '../bus/index.js';
+import { ProvisiondError } from '../errors/index.js';
+import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import { lookOf, type PromptField, type PromptKind } from './kinds.js';
+
+/** Non-secret facts shown with a prompt (realm, server, user id to prefill). */
+export interface PromptContext {
+  readonly [key: string]: string | undefined;
+}
+
+export interface PromptRequest {
+  readonly kind: PromptKind;
+  readonly fields?: readonly PromptField[];
+  readonly softkeys?: readonly [string, string];
+  readonly context?: PromptContext;
+}
+
+/** A prompt as every client sees it. Never carries a typed value. */
+export interface PromptView {
+  readonly id: string;
+  readonly kind: PromptKind;
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly fields: readonly PromptField[];
+  readonly softkeys: readonly [string, string];
+  readonly context: { readonly [key: string]: string };
+  readonly expiresAt: string;
+}
+
+export type PromptOutcome = 'answered' | 'cancelled' | 'timeout';
+export type PromptResult =
+  | { readonly outcome: 'answered'; readonly username: string; readonly password: string }
+  | { readonly outcome: 'cancelled' | 'timeout' };
+
+export interface PromptHandle {
+  readonly id: string;
+  readonly result: Promise<PromptResult>;
+}
+
+/** Timer functions, injected so tests drive time (STYLE.md §5). */
+export interface PromptTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface PromptBrokerOptions {
+  readonly bus: DaemonBus;
+  /** `prompts.timeoutSeconds` (SPEC §2). */
+  readonly timeoutSeconds: number;
+  readonly timers?: PromptTimers;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+  readonly redactor?: Redactor;
+}
+
+interface OpenPrompt {
+  readonly view: PromptView;
+  readonly handle: PromptHandle;
+  readonly settle: (result: PromptResult) => void;
+  readonly timer: unknown;
+}
+
+const MAX_USERNAME = 256;
+const MAX_PASSWORD = 1024;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const nodeTimers: PromptTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class PromptBroker {
+  private readonly bus: DaemonBus;
+  private readonly timeoutMs: number;
+  private readonly timers: PromptTimers;
+  private readonly now: () => number;
+  private readonly newId: () => string;
+  private readonly redactor: Redactor;
+  private readonly prompts = new Map<string, OpenPrompt>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(options: PromptBrokerOptions) {
+    this.bus = options.bus;
+    this.timeoutMs = options.timeoutSeconds * 1000;
+    this.timers = options.timers ?? nodeTimers;
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+    this.redactor = options.redactor ?? defaultRedactor;
+  }
+
+  /** Opens a prompt of `request.kind`, or joins the one of that kind already open. */
+  open(request: PromptRequest): PromptHandle {
+    const existing = [...this.prompts.values()].find((entry) => entry.view.kind === request.kind);
+    if (existing) return existing.handle;
+    const look = lookOf(request.kind);
+    const id = this.newId();
+    const view: PromptView = {
+      id,
+      kind: request.kind,
+      title: look.title,
+      lines: look.lines,
+      fields: request.fields ?? look.fields,
+      softkeys: request.softkeys ?? look.softkeys,
+      context: definedOnly(request.context ?? {}),
+      expiresAt: new Date(this.now() + this.timeoutMs).toISOString(),
+    };
+    let settle!: (result: PromptResult) => void;
+    const result = new Promise<PromptResult>((resolve) => {
+      settle = resolve;
+    });
+    // The timer is cleared whenever the prompt closes first, so it only ever closes an open one.
+    const timer = this.timers.setTimeout(() => this.close(entry, { outcome: 'timeout' }), this.timeoutMs);
+    const entry: OpenPrompt = { view, handle: { id, result }, settle, timer };
+    this.prompts.set(id, entry);
+    this.bus.emit('event', { type: 'auth.prompt', id, kind: request.kind });
+    this.changed();
+    return entry.handle;
+  }
+
+  /** The open prompts, oldest first. */
+  list(): PromptView[] {
+    return [...this.prompts.values()].map((entry) => entry.view);
+  }
+
+  get(id: string): PromptView | undefined {
+    return this.prompts.get(id)?.view;
+  }
+
+  /** Accepts an answer; the first valid one closes the prompt for every client. */
+  answer(id: string, username: string, password: string): void {
+    const entry = this.require(id);
+    // Registered before validation, so even a rejected answer can never reach a log line.
+    this.redactor.add(password);
+    const problem = answerProblem(username, password);
+    if (problem) {
+      this.redactor.remove(password);
+      throw new ProvisiondError('invalid_answer', problem);
+    }
+    this.close(entry, { outcome: 'answered', username, password });
+  }
+
+  cancel(id: string): void {
+    this.close(this.require(id), { outcome: 'cancelled' });
+  }
+
+  /** Cancels every open prompt (daemon stopping). */
+  stop(): void {
+    for (const entry of [...this.prompts.values()]) this.close(entry, { outcome: 'cancelled' });
+  }
+
+  /** Called after any prompt opens or closes; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private require(id: string): OpenPrompt {
+    const entry = this.prompts.get(id);
+    if (!entry) throw new ProvisiondError('no_such_prompt', `no open prompt with id ${JSON.stringify(id.slice(0, 64))}`);
+    return entry;
+  }
+
+  private close(entry: OpenPrompt, result: PromptResult): void {
+    const { id } = entry.view;
+    this.prompts.delete(id);
+    this.timers.clearTimeout(entry.timer);
+    this.bus.emit('event', { type: 'auth.prompt.closed', id, kind: entry.view.kind, outcome: result.outcome });
+    entry.settle(result);
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+function definedOnly(context: PromptContext): { [key: string]: string } {
+  const out: { [key: string]: string } = {};
+  for (const [key, value] of Object.entries(context)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/** Why an answer is not acceptable, or undefined. Names the field, never echoes a value. */
+export function answerProblem(username: unknown, password: unknown): string | undefined {
+  if (typeof username !== 'string' || username.length === 0) return 'the user ID is empty';
+  if (username.length > MAX_USERNAME) return `the user ID is longer than ${MAX_USERNAME} characters`;
+  if (CONTROL.test(username)) return 'the user ID contains control characters';
+  if (typeof password !== 'string') return 'the password is missing';
+  if (password.length > MAX_PASSWORD) return `the password is longer than ${MAX_PASSWORD} characters`;
+  if (CONTROL.test(password)) return 'the password contains control characters';
+  return undefined;
+}
+
