@@ -1,0 +1,72 @@
+import t from 'tap';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Journal } from '../../daemon/events/index.js';
+
+t.test('records appended concurrently are all on disk, in order, after their promises resolve', async (t) => {
+  const file = path.join(t.testdir(), 'j.jsonl');
+  const journal = new Journal(file);
+  t.same(await journal.load(), { records: [], skipped: 0 });
+  await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append({ n: i })));
+  t.equal(journal.linesSinceRewrite, 50);
+  const lines = (await readFile(file, 'utf8')).trim().split('\n');
+  t.same(lines.map((line) => JSON.parse(line).n), Array.from({ length: 50 }, (_, i) => i));
+  await journal.close();
+  t.same((await new Journal(file).load()).records.length, 50);
+});
+
+t.test('a torn last line and damaged lines are skipped on load', async (t) => {
+  const file = path.join(t.testdir(), 'j.jsonl');
+  await writeFile(file, '{"n":1}\nnot json\n\n{"n":2}\n{"n":3,"tr');
+  const loaded = await new Journal(file).load();
+  t.same(loaded, { records: [{ n: 1 }, { n: 2 }], skipped: 2 });
+});
+
+t.test('a rewrite replaces the file with the live records and appends continue after it', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'j.jsonl');
+  await writeFile(path.join(dir, '.j.jsonl.tmp-1-abcd'), 'stale');
+  const journal = new Journal(file);
+  await journal.load();
+  await journal.append({ n: 1 });
+  await journal.append({ n: 2 });
+  await journal.rewrite(() => [{ n: 2 }]);
+  t.equal(journal.linesSinceRewrite, 0);
+  await journal.append({ n: 3 });
+  await journal.close();
+  t.equal(await readFile(file, 'utf8'), '{"n":2}\n{"n":3}\n');
+});
+
+t.test('a failed append rejects its promise and the next one reopens the file', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'sub', 'j.jsonl');
+  const journal = new Journal(file);
+  await t.rejects(journal.append({ n: 1 }), { code: 'ENOENT' });
+  await mkdir(path.dirname(file));
+  await journal.append({ n: 2 });
+  await journal.close();
+  t.equal(await readFile(file, 'utf8'), '{"n":2}\n');
+});
+
+t.test('an append whose write fails on an open file closes it and rejects', async (t) => {
+  const file = path.join(t.testdir(), 'j.jsonl');
+  const journal = new Journal(file);
+  await journal.append({ n: 1 });
+  // Fault injection: the open handle's write fails as on a full disk.
+  const handle = (journal as unknown as { handle: { write: () => Promise<never> } }).handle;
+  handle.write = () => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+  await t.rejects(journal.append({ n: 2 }), { code: 'ENOSPC' });
+  await journal.append({ n: 3 });
+  await journal.close();
+  t.equal(await readFile(file, 'utf8'), '{"n":1}\n{"n":3}\n');
+});
+
+t.test('a journal planted as a symbolic link is refused, by rewrites and appends alike', async (t) => {
+  const dir = t.testdir();
+  const file = path.join(dir, 'j.jsonl');
+  await symlink(path.join(dir, 'elsewhere'), file);
+  const journal = new Journal(file);
+  await t.rejects(journal.rewrite(() => [{ n: 1 }]), { code: 'state_write_failed' });
+  await t.rejects(journal.append({ n: 2 }), { code: 'ELOOP' });
+  await journal.close();
+});
