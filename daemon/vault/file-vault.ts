@@ -1,0 +1,138 @@
+/**
+ * The vault on disk: `stateDir/vault.enc` (SPEC §6), written through the one durable-write
+ * helper with mode 0600 (RELIABILITY.md §5.4).
+ *
+ * Opening never fails because of the vault file itself: a torn, truncated, altered,
+ * future-version or wrong-key file is renamed `vault.enc.corrupt-<timestamp>`, reported
+ * through `onCorrupt`, and the vault starts empty — a phone must not crash-loop over a file
+ * (the lead turns the report into the `vault.corrupted` event). Only an unusable key
+ * (`vault_key_*`) is thrown, because a key that others can read must not be used.
+ *
+ * A file that cannot be moved aside is never overwritten: writes are refused until it can be.
+ */
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { ProvisiondError } from '../errors/index.js';
+import { removeStaleTemps, syncDirectory, writeFileDurable } from '../fsutil/index.js';
+import type { Redactor } from '../log/index.js';
+import { decodeVault, deriveKeys, encodeVault, type CorruptReason, type RandomBytes, type VaultKeys } from './codec.js';
+import { KEY_FILE, loadVaultKey } from './key.js';
+import type { VaultRecord } from './record.js';
+import { TableVault } from './table.js';
+
+export const VAULT_FILE = 'vault.enc';
+
+/** What `onCorrupt` receives: names and reasons only, never a secret. */
+export interface VaultCorruption {
+  readonly reason: CorruptReason;
+  readonly detail: string;
+  readonly file: string;
+  /** Where the file was moved; undefined when it could not be moved (writes then wait). */
+  readonly movedTo: string | undefined;
+  readonly at: string;
+}
+
+export interface FileVaultOptions {
+  readonly stateDir: string;
+  /** Defaults to `process.env.CREDENTIALS_DIRECTORY`. */
+  readonly credentialsDirectory?: string | undefined;
+  readonly onCorrupt?: (info: VaultCorruption) => void;
+  readonly redactor?: Redactor;
+  readonly now?: () => Date;
+  readonly randomBytes?: RandomBytes;
+}
+
+export class FileVault extends TableVault {
+  readonly file: string;
+  readonly keySource: 'credential' | 'state-dir';
+
+  constructor(file: string, keySource: 'credential' | 'state-dir', options: ConstructorParameters<typeof TableVault>[0]) {
+    super(options);
+    this.file = file;
+    this.keySource = keySource;
+  }
+}
+
+type Loaded = { readonly records: VaultRecord[] } | { readonly reason: CorruptReason; readonly detail: string };
+
+export async function openFileVault(options: FileVaultOptions): Promise<FileVault> {
+  const file = path.join(options.stateDir, VAULT_FILE);
+  const now = options.now ?? (() => new Date());
+  const random = options.randomBytes ?? cryptoRandomBytes;
+  await removeStaleTemps(file);
+  await removeStaleTemps(path.join(options.stateDir, KEY_FILE));
+  const material = await loadVaultKey({
+    stateDir: options.stateDir,
+    credentialsDirectory: 'credentialsDirectory' in options ? options.credentialsDirectory : process.env.CREDENTIALS_DIRECTORY,
+    randomBytes: random,
+  });
+  const keys = deriveKeys(material.key);
+  const loaded = await load(file, keys);
+  let blocked = false;
+  if ('reason' in loaded) {
+    const movedTo = await moveAside(file, now());
+    blocked = movedTo === undefined;
+    options.onCorrupt?.({ reason: loaded.reason, detail: loaded.detail, file, movedTo, at: now().toISOString() });
+  }
+  const persist = async (records: readonly VaultRecord[]): Promise<void> => {
+    if (blocked && (await exists(file)) && (await moveAside(file, now())) === undefined) {
+      throw new ProvisiondError('vault_write_failed', `the vault was not changed: the unreadable ${file} could not be moved aside`, { path: file });
+    }
+    blocked = false;
+    try {
+      await writeFileDurable(file, encodeVault(records, keys, random), { mode: 0o600 });
+    } catch (err) {
+      throw new ProvisiondError('vault_write_failed', `the vault was not changed: ${(err as Error).message}`, { path: file }, { cause: err });
+    }
+  };
+  return new FileVault(file, material.source, {
+    persist,
+    now,
+    initial: 'records' in loaded ? loaded.records : [],
+    ...(options.redactor ? { redactor: options.redactor } : {}),
+  });
+}
+
+async function load(file: string, keys: VaultKeys): Promise<Loaded> {
+  let bytes: Buffer;
+  try {
+    // O_NOFOLLOW: a planted link must not make us read (and later move) another file;
+    // O_NONBLOCK: a planted FIFO must not hang the start.
+    const handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    try {
+      if (!(await handle.stat()).isFile()) return { reason: 'unreadable', detail: 'it is not a regular file' };
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { records: [] };
+    if (code === 'ELOOP') return { reason: 'symlink', detail: 'it is a symbolic link' };
+    return { reason: 'unreadable', detail: `it cannot be read (${code})` };
+  }
+  const decoded = decodeVault(bytes, keys);
+  return decoded.ok ? { records: decoded.records } : decoded;
+}
+
+/** Renames `file` to `file.corrupt-<timestamp>` (a free name); undefined when that fails. */
+async function moveAside(file: string, at: Date): Promise<string | undefined> {
+  const stamp = at.toISOString().replace(/[-:.]/g, '');
+  try {
+    let target = `${file}.corrupt-${stamp}`;
+    for (let n = 1; await exists(target); n++) target = `${file}.corrupt-${stamp}-${n}`;
+    await fsp.rename(file, target);
+    await syncDirectory(path.dirname(file));
+    return target;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fsp.lstat(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * The vault (SPEC §6, issue 5): every secret the daemon holds, keyed by purpose, origin and
+ * realm, encrypted at rest and crash-safe. `Vault` is the contract; `createMemoryVault` and
+ * `openFileVault` are its two implementations.
+ */
+export {
+  PURPOSES,
+  keyId,
+  normalizeOrigin,
+  originOf,
+  type VaultEntry,
+  type VaultFilter,
+  type VaultKey,
+  type VaultOrigin,
+  type VaultPurpose,
+  type VaultRecord,
+} from './record.js';
+export { createMemoryVault, type Vault } from './table.js';
+export { FileVault, VAULT_FILE, openFileVault, type FileVaultOptions, type VaultCorruption } from './file-vault.js';
+export { CORRUPT_REASONS, FORMAT_VERSION, type CorruptReason } from './codec.js';
+export { KEY_FILE, MIN_KEY_BYTES } from './key.js';
