@@ -86,14 +86,16 @@ export function parseSettings(raw: unknown, file = '<settings>'): Settings {
   return normalise(value);
 }
 
+const READ_ERRORS: Readonly<Record<string, string>> = { ENOENT: 'the file does not exist', EACCES: 'permission denied' };
+
 /** Reads and validates a settings file. */
 export function loadSettings(file: string): Settings {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : `it cannot be read (${code})`;
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const why = READ_ERRORS[code] ?? `it cannot be read (${code})`;
     throw new SettingsError(file, [{ path: '$', expected: 'a readable JSON settings file', found: why }]);
   }
   return parseSettings(parseJson(text, file), file);

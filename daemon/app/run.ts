@@ -1,0 +1,86 @@
+/**
+ * The daemon's command line: parse arguments, load settings, run until SIGTERM/SIGINT.
+ * Kept apart from main.ts so tests can drive it in-process.
+ */
+import * as path from 'node:path';
+import { isProvisiondError } from '../errors/index.js';
+import { packageRoot } from '../fsutil/index.js';
+import { Logger } from '../log/index.js';
+import { DEFAULT_CONFIG_FILE, SettingsError, loadSettings, parseSettings, type Settings } from '../settings/index.js';
+import { App } from './index.js';
+
+export const EX_USAGE = 64;
+export const EX_CONFIG = 78;
+
+export interface DaemonArgs {
+  readonly config?: string;
+  readonly demo: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): DaemonArgs | string {
+  let config: string | undefined;
+  let demo = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--demo') demo = true;
+    else if (arg === '--config' && i + 1 < argv.length) config = argv[++i];
+    else if (arg.startsWith('--config=')) config = arg.slice('--config='.length);
+    else return `unknown argument ${JSON.stringify(arg)}`;
+  }
+  return config === undefined ? { demo } : { config, demo };
+}
+
+const USAGE = 'usage: provisiond [--config FILE] [--demo]';
+
+/** The settings the demo runs with: the shipped file, with state under ./state. */
+export function demoSettings(cwd: string): Settings {
+  const shipped = loadSettings(path.join(packageRoot(), 'config', 'provisiond.json'));
+  const stateDir = path.join(cwd, 'state');
+  return parseSettings({ ...shipped, stateDir, runtimeDir: path.join(stateDir, 'run'), display: { socket: true, http: shipped.display.http } }, 'demo settings');
+}
+
+export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process): Promise<number> {
+  const bootLog = new Logger();
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    bootLog.error(`${args}; ${USAGE}`);
+    return EX_USAGE;
+  }
+  let settings: Settings;
+  try {
+    settings = args.demo ? demoSettings(process.cwd()) : loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    for (const line of err.lines()) bootLog.error(line);
+    bootLog.error(`not starting: fix the settings file (${err.problems.length} problem(s))`);
+    return EX_CONFIG;
+  }
+  const app = new App({ settings });
+  let onTerm = (): void => undefined;
+  let onInt = (): void => undefined;
+  const signalled = new Promise<string>((resolve) => {
+    onTerm = () => resolve('SIGTERM');
+    onInt = () => resolve('SIGINT');
+  });
+  let stopping: Promise<void> | undefined;
+  void signalled.then((name) => {
+    app.logger.notice(`received ${name}, stopping`);
+    stopping = app.stop();
+  });
+  signals.on('SIGTERM', onTerm);
+  signals.on('SIGINT', onInt);
+  try {
+    // start() resolves false when a signal came during start-up; either way, wait for the stop.
+    await app.start();
+    await signalled.then(() => stopping);
+    app.logger.info('stopped');
+    return 0;
+  } catch (err) {
+    app.logger.error(`start-up failed: ${isProvisiondError(err) ? `${err.message} (${err.code})` : String(err)}`);
+    await app.stop();
+    return 1;
+  } finally {
+    signals.off('SIGTERM', onTerm);
+    signals.off('SIGINT', onInt);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The one lifecycle owner (STYLE.md §1–2). Features start in a fixed order and stop in the
+ * reverse order. A feature that fails to start is reported and left out; the others go on,
+ * unless it is `essential` (the vault, the parameter store), which aborts start-up. A stop
+ * requested during start-up waits for the feature being started, then unwinds.
+ */
+import { toProvisiondError, type ProvisiondError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+
+export interface Feature {
+  readonly name: string;
+  /** Start-up cannot go on without it. */
+  readonly essential?: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FeatureFailure {
+  readonly name: string;
+  readonly error: ProvisiondError;
+}
+
+export class Controller {
+  private readonly features: readonly Feature[];
+  private readonly logger: Logger;
+  private readonly started: Feature[] = [];
+  private readonly failures: FeatureFailure[] = [];
+  private stopRequested = false;
+  private stopping: Promise<void> | undefined;
+  private current: Promise<void> | undefined;
+
+  constructor(features: readonly Feature[], logger: Logger) {
+    this.features = features;
+    this.logger = logger;
+  }
+
+  /** Features that failed to start (reported, not fatal). */
+  get failed(): readonly FeatureFailure[] {
+    return this.failures;
+  }
+
+  /** Starts every feature in order; resolves false when start-up was aborted. */
+  async start(): Promise<boolean> {
+    for (const feature of this.features) {
+      if (this.stopRequested) return false;
+      try {
+        this.current = feature.start();
+        await this.current;
+        this.started.push(feature);
+        this.logger.debug('started', { feature: feature.name });
+      } catch (err) {
+        const error = toProvisiondError(err);
+        this.logger.error(`${feature.name} failed to start: ${error.message}`, { feature: feature.name, code: error.code });
+        if (feature.essential) {
+          await this.stop();
+          throw error;
+        }
+        this.failures.push({ name: feature.name, error });
+      }
+    }
+    return !this.stopRequested;
+  }
+
+  /** Stops what started, newest first; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopRequested = true;
+    this.stopping ??= this.unwind();
+    return this.stopping;
+  }
+
+  private async unwind(): Promise<void> {
+    // A feature half-way through start() finishes starting first, so it is stopped too.
+    await this.current?.catch(() => undefined);
+    while (this.started.length > 0) {
+      const feature = this.started.pop()!;
+      try {
+        await feature.stop();
+      } catch (err) {
+        this.logger.error(`${feature.name} failed to stop cleanly: ${toProvisiondError(err).message}`, { feature: feature.name });
+      }
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The parameters provisiond owns (SPEC §3), with the vendors' names, defaults (DOMAIN.md §1.1,
+ * §1.9, §2, §3.2) and validation. Every other parameter a profile delivers is kept verbatim.
+ */
+import { ProvisiondError } from '../errors/index.js';
+
+export type ParamKind =
+  | { readonly type: 'text' }
+  | { readonly type: 'bool' }
+  | { readonly type: 'int'; readonly min: number; readonly max: number }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'schedule' };
+
+export interface OwnedParam {
+  readonly name: string;
+  readonly kind: ParamKind;
+  readonly default: string;
+  /** Held in the vault, never written to parameters.json. */
+  readonly secret?: boolean;
+  /** Text that may carry literal --uid/--pwd/--key arguments (SPEC §3). */
+  readonly rule?: boolean;
+}
+
+const text = { type: 'text' } as const;
+const bool = { type: 'bool' } as const;
+const int = (min: number, max: number): ParamKind => ({ type: 'int', min, max });
+const oneOf = (...values: string[]): ParamKind => ({ type: 'enum', values });
+const schedule = { type: 'schedule' } as const;
+
+const LETTERS = 'ABCDEFGHIJKLMNOP'.split('');
+
+const OWNED: OwnedParam[] = [
+  // Cisco SPA / MPP (DOMAIN §1.1)
+  { name: 'Provision_Enable', kind: bool, default: 'Yes' },
+  { name: 'Resync_On_Reset', kind: bool, default: 'Yes' },
+  { name: 'Resync_Random_Delay', kind: int(0, 65535), default: '2' },
+  { name: 'Resync_Periodic', kind: schedule, default: '3600' },
+  // MPP's progressive list rather than the SPA's flat 3600: a phone that cannot reach its
+  // server retries soon, then backs off (README, "Decisions").
+  { name: 'Resync_Error_Retry_Delay', kind: schedule, default: '60,120,240,480,960,1920,3840,7680,15360,30720,61440,86400' },
+  // Invalid values are ignored by the phones rather than refused (DOMAIN §1.1), so any text is kept.
+  { name: 'Resync_At', kind: text, default: '' },
+  { name: 'Resync_At_Random_Delay', kind: int(0, 86400), default: '600' },
+  { name: 'Resync_Fails_On_FNF', kind: bool, default: 'Yes' },
+  { name: 'Resync_Trigger_1', kind: text, default: '' },
+  { name: 'Resync_Trigger_2', kind: text, default: '' },
+  { name: 'Profile_Rule', kind: text, default: '', rule: true },
+  { name: 'Profile_Rule_B', kind: text, default: '', rule: true },
+  { name: 'Profile_Rule_C', kind: text, default: '', rule: true },
+  { name: 'Profile_Rule_D', kind: text, default: '', rule: true },
+  { name: 'Profile_Authentication_Type', kind: oneOf('Disabled', 'Basic Http Authentication'), default: 'Basic Http Authentication' },
+  // DOMAIN §1.9 defaults
+  { name: 'Log_Resync_Request_Msg', kind: text, default: '$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH' },
+  { name: 'Log_Resync_Success_Msg', kind: text, default: '$PN $MAC -- Successful resync $SCHEME://$SERVIP:$PORT$PATH -- $ERR' },
+  { name: 'Log_Resync_Failure_Msg', kind: text, default: '$PN $MAC -- Resync failed: $ERR' },
+  ...LETTERS.map((l): OwnedParam => ({ name: `GPP_${l}`, kind: text, default: '' })),
+  ...['A', 'B', 'C', 'D'].map((l): OwnedParam => ({ name: `GPP_S${l}`, kind: text, default: '', secret: true })),
+  // Extension Mobility (DOMAIN §2, SPEC §5)
+  { name: 'EM_Enable', kind: bool, default: 'No' },
+  { name: 'EM_User_Domain', kind: text, default: '' },
+  { name: 'EM_Login_State', kind: oneOf('', 'host', 'mobile'), default: '' },
+  { name: 'EM_Phone_User_ID', kind: text, default: '' },
+  { name: 'EM_Phone_Password', kind: text, default: '', secret: true },
+  { name: 'EM_Mobile_User_ID', kind: text, default: '' },
+  { name: 'EM_Mobile_Password', kind: text, default: '', secret: true },
+  // Avaya 96x1 H.323 (DOMAIN §3.2; BRAUTH and TLSSRVRID defaults decided in SPEC §3)
+  { name: 'BRURI', kind: text, default: '' },
+  { name: 'BRAUTH', kind: oneOf('0', '1'), default: '0' },
+  { name: 'TRUSTCERTS', kind: text, default: '' },
+  { name: 'TLSSRVRID', kind: oneOf('0', '1'), default: '1' },
+  { name: 'HTTPSRVR', kind: text, default: '' },
+  { name: 'HTTPDIR', kind: text, default: '' },
+  { name: 'TLSSRVR', kind: text, default: '' },
+  { name: 'NVPHONEXT', kind: text, default: '' },
+  { name: 'MCIPADD', kind: text, default: '' },
+];
+
+/** Other spellings of owned parameters: MPP XML tags and web labels (DOMAIN §1.1, §1.9). */
+const ALIASES: Readonly<Record<string, string>> = {
+  Resync_At__HHmm_: 'Resync_At',
+  Log_Request_Msg: 'Log_Resync_Request_Msg',
+  Log_Success_Msg: 'Log_Resync_Success_Msg',
+  Log_Failure_Msg: 'Log_Resync_Failure_Msg',
+};
+
+export const OWNED_PARAMS: ReadonlyMap<string, OwnedParam> = new Map(OWNED.map((p) => [p.name, p]));
+
+/** The canonical name of a parameter (aliases resolved; others unchanged). */
+export function canonicalName(name: string): string {
+  return ALIASES[name] ?? name;
+}
+
+export function isSecretParam(name: string): boolean {
+  return OWNED_PARAMS.get(name)?.secret === true;
+}
+
+/** Whether a rule-like value carries literal credentials or a key (SPEC §3). */
+export function hasLiteralSecrets(name: string, value: string): boolean {
+  return OWNED_PARAMS.get(name)?.rule === true && /--(uid|pwd|key)\b/.test(value);
+}
+
+/** The value as shown in parameters.json: `--uid/--pwd/--key` arguments masked as `***`. */
+export function maskRule(value: string): string {
+  return value.replace(/(--(?:uid|pwd|key))(\s+)("[^"]*"|[^\s\]]+)/g, '$1$2***');
+}
+
+/** The literal `--pwd`/`--key` arguments of a rule, for the redaction registry (macros skipped). */
+export function ruleSecrets(value: string): string[] {
+  const found: string[] = [];
+  for (const match of value.matchAll(/--(?:pwd|key)\s+("[^"]*"|[^\s\]]+)/g)) {
+    const arg = match[1]!.replace(/^"(.*)"$/, '$1');
+    if (arg !== '' && !arg.startsWith('$')) found.push(arg);
+  }
+  return found;
+}
+
+const YES = new Set(['yes', 'true', '1', 'on']);
+const NO = new Set(['no', 'false', '0', 'off']);
+const SCHEDULE = /^\s*\d+(\s*\+\s*\d+)?(\s*,\s*\d+(\s*\+\s*\d+)?)*\s*$/;
+
+/**
+ * Validates and normalises a value of an owned parameter; other parameters pass unchanged.
+ * Throws `param_invalid` naming the parameter and what it expects (never the value of a secret).
+ */
+export function normaliseValue(name: string, value: string): string {
+  const owned = OWNED_PARAMS.get(name);
+  if (!owned) return value;
+  const kind = owned.kind;
+  const fail = (expected: string): never => {
+    const found = owned.secret ? 'a value' : JSON.stringify(value);
+    throw new ProvisiondError('param_invalid', `${name} expects ${expected}, found ${found}`, { path: name });
+  };
+  switch (kind.type) {
+    case 'bool': {
+      const lower = value.trim().toLowerCase();
+      if (YES.has(lower)) return 'Yes';
+      if (NO.has(lower)) return 'No';
+      return fail('Yes or No');
+    }
+    case 'int': {
+      const trimmed = value.trim();
+      const n = Number(trimmed);
+      if (!/^\d+$/.test(trimmed) || n < kind.min || n > kind.max) fail(`a whole number from ${kind.min} to ${kind.max}`);
+      return String(n);
+    }
+    case 'enum': {
+      const match = kind.values.find((v) => v.toLowerCase() === value.trim().toLowerCase());
+      return match ?? fail(`one of ${kind.values.map((v) => JSON.stringify(v)).join(', ')}`);
+    }
+    case 'schedule':
+      if (!SCHEDULE.test(value)) fail('seconds, or a list like 60,120+30,240');
+      return value.replace(/\s+/g, '');
+    default:
+      return value;
+  }
+}

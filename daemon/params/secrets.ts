@@ -1,0 +1,22 @@
+/**
+ * Where the parameter store keeps secret values (SPEC §6): the vault in the daemon, memory in
+ * tests and until the vault is wired.
+ */
+export interface SecretKeeper {
+  load(key: string): Promise<string | undefined>;
+  save(key: string, value: string): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+export class MemorySecretKeeper implements SecretKeeper {
+  private readonly values = new Map<string, string>();
+  async load(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+  async save(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+  }
+  async remove(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+}

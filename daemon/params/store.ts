@@ -1,0 +1,253 @@
+/**
+ * The parameter store (SPEC §3). Values come, lowest first, from the owned defaults, the
+ * settings file's `parameters`, provisioned profiles and local changes. Profiles are applied
+ * as one transaction: every value is validated first, the new state is written durably, and
+ * only then does the applied set change. Secret values live in a SecretKeeper (the vault);
+ * the files in stateDir never hold them.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { secrets, type Logger } from '../log/index.js';
+import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
+import { MemorySecretKeeper, type SecretKeeper } from './secrets.js';
+
+export type Layer = 'provisioned' | 'local';
+const LAYERS: readonly Layer[] = ['provisioned', 'local'];
+
+export interface ParamUpdate {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface ParamStoreOptions {
+  readonly stateDir: string;
+  /** The settings file's `parameters` (factory values). */
+  readonly factory?: Readonly<Record<string, string>>;
+  readonly secretKeeper?: SecretKeeper;
+  /** User data (backup file keys) never comes from a profile (SPEC §3). */
+  readonly isUserData?: (name: string) => boolean;
+  readonly logger?: Logger;
+}
+
+type LayerValues = Map<string, string>;
+
+interface StateFile {
+  version: 1;
+  layers: Record<Layer, Record<string, string | null>>;
+}
+
+export const PUBLISHED_FILE = 'parameters.json';
+export const STATE_FILE = 'parameters.state.json';
+
+export class ParamStore {
+  private readonly stateDir: string;
+  private readonly keeper: SecretKeeper;
+  private readonly isUserData: (name: string) => boolean;
+  private readonly logger: Logger | undefined;
+  private readonly factory: Map<string, string>;
+  private layers: Record<Layer, LayerValues> = { provisioned: new Map(), local: new Map() };
+  private applied = new Map<string, string>();
+  private readonly listeners = new Set<(changed: readonly string[]) => void>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ParamStoreOptions) {
+    this.stateDir = options.stateDir;
+    this.keeper = options.secretKeeper ?? new MemorySecretKeeper();
+    this.isUserData = options.isUserData ?? (() => false);
+    this.logger = options.logger;
+    this.factory = new Map();
+    for (const [name, value] of Object.entries(options.factory ?? {})) {
+      const canonical = canonicalName(name);
+      const normalised = normaliseValue(canonical, value);
+      this.factory.set(canonical, normalised);
+      if (isSecretValue(canonical, normalised)) registerSecret(normalised);
+    }
+    this.applied = this.compute();
+  }
+
+  /** Loads the persisted layers (falling back to the previous good copy) and republishes. */
+  async load(): Promise<void> {
+    const state = await this.readState();
+    for (const layer of LAYERS) {
+      const values: LayerValues = new Map();
+      for (const [name, value] of Object.entries(state?.layers[layer] ?? {})) {
+        const restored = value ?? (await this.keeper.load(`${layer}:${name}`));
+        if (restored === undefined) {
+          this.logger?.warning('a secret parameter is missing from the vault; using the lower layer', { parameter: name });
+          continue;
+        }
+        if (value === null) registerSecret(restored);
+        values.set(name, restored);
+      }
+      this.layers[layer] = values;
+    }
+    this.applied = this.compute();
+    await this.publish();
+  }
+
+  get(name: string): string | undefined {
+    return this.applied.get(canonicalName(name));
+  }
+
+  /** Every applied parameter, secrets included: for the daemon's own use, never to print. */
+  snapshot(): Record<string, string> {
+    return Object.fromEntries(this.applied);
+  }
+
+  /** The applied, non-secret view (what parameters.json holds). */
+  published(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of [...this.applied].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (isSecretParam(name)) continue;
+      out[name] = hasLiteralSecrets(name, value) ? maskRule(value) : value;
+    }
+    return out;
+  }
+
+  /** Where a parameter's applied value comes from. */
+  origin(name: string): 'local' | 'provisioned' | 'settings' | 'default' | undefined {
+    const canonical = canonicalName(name);
+    if (this.layers.local.has(canonical)) return 'local';
+    if (this.layers.provisioned.has(canonical)) return 'provisioned';
+    if (this.factory.has(canonical)) return 'settings';
+    return OWNED_PARAMS.has(canonical) ? 'default' : undefined;
+  }
+
+  onChange(listener: (changed: readonly string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies a whole profile: all values or none. User data in a profile is ignored. */
+  applyProvisioned(updates: readonly ParamUpdate[]): Promise<string[]> {
+    return this.transaction('provisioned', updates, (name) => {
+      if (!this.isUserData(name)) return true;
+      this.logger?.info('ignoring user data in a provisioned profile', { parameter: name });
+      return false;
+    });
+  }
+
+  /** Local changes (technician, restore, EM): highest priority. */
+  setLocal(updates: readonly ParamUpdate[]): Promise<string[]> {
+    return this.transaction('local', updates, () => true);
+  }
+
+  /** Removes local overrides so the provisioned or factory value applies again. */
+  clearLocal(names: readonly string[]): Promise<string[]> {
+    return this.serialise(async () => {
+      const next = new Map(this.layers.local);
+      for (const name of names) next.delete(canonicalName(name));
+      return this.commit({ ...this.layers, local: next });
+    });
+  }
+
+  private transaction(layer: Layer, updates: readonly ParamUpdate[], accept: (name: string) => boolean): Promise<string[]> {
+    return this.serialise(async () => {
+      const next = new Map(this.layers[layer]);
+      for (const update of updates) {
+        const name = canonicalName(update.name);
+        if (!accept(name)) continue;
+        next.set(name, normaliseValue(name, update.value));
+      }
+      return this.commit({ ...this.layers, [layer]: next });
+    });
+  }
+
+  private serialise<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commit(layers: Record<Layer, LayerValues>): Promise<string[]> {
+    const before = this.applied;
+    const previous = this.layers;
+    await this.persistSecrets(layers, previous);
+    await this.writeState(layers);
+    this.layers = layers;
+    this.applied = this.compute();
+    const changed = [...new Set([...before.keys(), ...this.applied.keys()])].filter((name) => before.get(name) !== this.applied.get(name));
+    if (changed.length > 0) {
+      await this.publish();
+      for (const listener of [...this.listeners]) listener(changed);
+    }
+    return changed;
+  }
+
+  private compute(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [name, param] of OWNED_PARAMS) out.set(name, param.default);
+    for (const source of [this.factory, this.layers.provisioned, this.layers.local]) {
+      for (const [name, value] of source) out.set(name, value);
+    }
+    return out;
+  }
+
+  private async persistSecrets(next: Record<Layer, LayerValues>, previous: Record<Layer, LayerValues>): Promise<void> {
+    for (const layer of LAYERS) {
+      for (const [name, value] of next[layer]) {
+        if (!isSecretValue(name, value) || previous[layer].get(name) === value) continue;
+        registerSecret(value);
+        await this.keeper.save(`${layer}:${name}`, value);
+      }
+      for (const [name, value] of previous[layer]) {
+        if (isSecretValue(name, value) && !isSecretValue(name, next[layer].get(name) ?? '')) await this.keeper.remove(`${layer}:${name}`);
+      }
+    }
+  }
+
+  private async writeState(layers: Record<Layer, LayerValues>): Promise<void> {
+    const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} } };
+    for (const layer of LAYERS) {
+      for (const [name, value] of layers[layer]) state.layers[layer][name] = isSecretValue(name, value) ? null : value;
+    }
+    const file = path.join(this.stateDir, STATE_FILE);
+    // Keep the last good copy: if this write is torn or lost, start-up falls back to it.
+    await fsp.copyFile(file, file + '.prev').catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640 });
+  }
+
+  private async publish(): Promise<void> {
+    const body = JSON.stringify({ version: 1, parameters: this.published() }, null, 2) + '\n';
+    await writeFileDurable(path.join(this.stateDir, PUBLISHED_FILE), body, { mode: 0o644 });
+  }
+
+  private async readState(): Promise<StateFile | undefined> {
+    const file = path.join(this.stateDir, STATE_FILE);
+    for (const candidate of [file, file + '.prev']) {
+      const data = await readFileIfExists(candidate);
+      if (data === undefined) continue;
+      const state = parseState(data);
+      if (state) {
+        if (candidate !== file) this.logger?.warning('parameter state was damaged; using the previous good copy', { file: candidate });
+        return state;
+      }
+      this.logger?.warning('parameter state file is damaged (torn or truncated); ignoring it', { file: candidate });
+    }
+    return undefined;
+  }
+}
+
+/** Registers a secret value, and the literal passwords inside a rule, for redaction. */
+function registerSecret(value: string): void {
+  secrets.add(value);
+  for (const part of ruleSecrets(value)) secrets.add(part);
+}
+
+function isSecretValue(name: string, value: string): boolean {
+  return (isSecretParam(name) && value !== '') || hasLiteralSecrets(name, value);
+}
+
+function parseState(data: Buffer): StateFile | undefined {
+  try {
+    const state = JSON.parse(data.toString('utf8')) as StateFile;
+    if (state.version !== 1 || typeof state.layers?.provisioned !== 'object' || typeof state.layers?.local !== 'object') return undefined;
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
