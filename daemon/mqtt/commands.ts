@@ -1,0 +1,74 @@
+/**
+ * Remote commands over MQTT (SPEC §8): `cmd/<resync|backup|restore>` with a JSON payload
+ * `{"transaction": id, …}`, answered on `cmd/<name>/result` with
+ * `{"transaction": id, "status": "ok"|"error", "error"?: {code, message}}` — the zigbee2mqtt
+ * request/response envelope (ECOSYSTEM.md §1.7). Pure: parsing and building the reply; the
+ * reporter does the I/O. Every malformed request gets an error reply with a stable code.
+ */
+import type { JsonValue } from '../bus/index.js';
+import { toProvisiondError } from '../errors/index.js';
+
+export const COMMANDS = ['resync', 'backup', 'restore'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+export type Transaction = string | number;
+
+/** A command payload larger than this is refused unread. */
+export const MAX_COMMAND_BYTES = 16 * 1024;
+const MAX_TRANSACTION_LENGTH = 128;
+
+export interface CommandError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ParsedCommand =
+  | { readonly ok: true; readonly name: CommandName; readonly transaction: Transaction | undefined; readonly args: Record<string, JsonValue> }
+  | { readonly ok: false; readonly transaction: Transaction | undefined; readonly error: CommandError };
+
+export function parseCommand(name: string, payload: Uint8Array): ParsedCommand {
+  if (payload.byteLength > MAX_COMMAND_BYTES) return refuse(undefined, 'command_too_large', `command payload exceeds ${MAX_COMMAND_BYTES} bytes`);
+  let body: unknown = {};
+  // An empty payload (mosquitto_pub -n) is a request without arguments.
+  if (payload.byteLength > 0) {
+    try {
+      body = JSON.parse(Buffer.from(payload).toString('utf8'));
+    } catch {
+      return refuse(undefined, 'command_bad_json', 'command payload is not JSON');
+    }
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(undefined, 'command_bad_request', 'command payload must be a JSON object');
+  const { transaction, ...args } = body as Record<string, JsonValue>;
+  if (transaction !== undefined && !isTransaction(transaction)) {
+    return refuse(undefined, 'command_bad_request', `transaction must be a string of at most ${MAX_TRANSACTION_LENGTH} characters or a number`);
+  }
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    return refuse(transaction, 'command_unknown', `unknown command; expected one of ${COMMANDS.join(', ')}`);
+  }
+  return { ok: true, name: name as CommandName, transaction, args };
+}
+
+/**
+ * The reply payload for a finished command; a thrown error becomes `{code, message}` with the
+ * message passed through `redact` (a handler's error text is not trusted to be clean).
+ */
+export function commandReply(transaction: Transaction | undefined, outcome: { ok: true } | { ok: false; error: unknown }, redact: (text: string) => string): string {
+  const reply: Record<string, JsonValue> = transaction === undefined ? {} : { transaction };
+  if (outcome.ok) {
+    reply.status = 'ok';
+  } else {
+    const error = outcome.error as Partial<CommandError> | undefined;
+    const known = typeof error?.code === 'string' && typeof error.message === 'string';
+    reply.status = 'error';
+    const { code, message } = known ? (error as CommandError) : toProvisiondError(outcome.error, 'command_failed');
+    reply.error = { code, message: redact(message) };
+  }
+  return JSON.stringify(reply);
+}
+
+function isTransaction(value: JsonValue): value is Transaction {
+  return (typeof value === 'string' && value.length <= MAX_TRANSACTION_LENGTH) || (typeof value === 'number' && Number.isFinite(value));
+}
+
+function refuse(transaction: Transaction | undefined, code: string, message: string): ParsedCommand {
+  return { ok: false, transaction, error: { code, message } };
+}

@@ -1,0 +1,7 @@
+/** MQTT reporting (SPEC §8): the reporter, its durable outbox, topics, commands and settings. */
+export { MqttReporter, type MqttReporterOptions, type MqttStatus, type CommandHandler, type Scheduler } from './reporter.js';
+export { Outbox, OUTBOX_FILE, DEFAULT_OUTBOX_MAX, type OutboxOptions } from './outbox.js';
+export { topicsFor, isPublishableTopic, type Topics } from './topics.js';
+export { COMMANDS, MAX_COMMAND_BYTES, parseCommand, commandReply, type CommandName, type ParsedCommand, type Transaction } from './commands.js';
+export { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
+export { checkUrl, clientOptions, loadFiles, type MqttSettings, type LoadedFiles } from './settings.js';

@@ -1,0 +1,278 @@
+/**
+ * The MQTT reporter (SPEC §8, ECOSYSTEM.md §1): publishes `status` (retained `online` on every
+ * connect, `offline` as the last will and on a clean stop), `state` (retained snapshot,
+ * republished on connect and when it changes) and every recorded event on `events/<type>` at
+ * QoS 1, in seq order, from the durable outbox. With `mqtt.commands` it answers
+ * `cmd/<name>` requests.
+ *
+ * Connection handling is ours, not mqtt.js's: one client per attempt with `reconnectPeriod`
+ * 0, then a capped, jittered backoff. mqtt.js's in-memory offline queue is never used: we
+ * publish only while connected, and what is unacknowledged when a connection drops stays in
+ * the outbox and is sent again, oldest first, on the next one (at-least-once; consumers
+ * de-duplicate by `seq`). A broker that is absent or refuses us never blocks the daemon.
+ */
+import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
+import { secrets, type Logger, type Redactor } from '../log/index.js';
+import { scrubUrl } from '../events/index.js';
+import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
+import { commandReply, parseCommand, type CommandName } from './commands.js';
+import { Outbox } from './outbox.js';
+import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings } from './settings.js';
+import { isPublishableTopic, topicsFor, type Topics } from './topics.js';
+
+export type CommandHandler = (name: CommandName, args: Record<string, JsonValue>) => Promise<unknown>;
+/** Schedules `run` after `ms`; returns the function that cancels it. */
+export type Scheduler = (run: () => void, ms: number) => () => void;
+
+export interface MqttReporterOptions {
+  readonly settings: MqttSettings;
+  readonly device: string;
+  readonly stateDir: string;
+  readonly bus: DaemonBus;
+  readonly log: Logger;
+  /** The retained `state` document: last/next resync, EM state, trust summary (allowlisted by its builder). */
+  readonly snapshot: () => JsonValue;
+  readonly handleCommand?: CommandHandler;
+  /** Events lost to outbox overflow (wire to `EventLog.noteDropped`). */
+  readonly onDropped?: (count: number) => void;
+  readonly redactor?: Redactor;
+  readonly random?: () => number;
+  readonly schedule?: Scheduler;
+  readonly backoff?: BackoffSettings;
+  /** Events published and not yet acknowledged, at most (order is kept either way). */
+  readonly maxInFlight?: number;
+  readonly connectTimeoutMs?: number;
+  readonly keepaliveSeconds?: number;
+  /** How long a clean stop waits for the broker to take `offline`. */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface MqttStatus {
+  readonly connected: boolean;
+  readonly pending: number;
+  /** Why the last attempt failed, while disconnected (no secrets). */
+  readonly problem: string | null;
+}
+
+const defaultSchedule: Scheduler = (run, ms) => {
+  const timer = setTimeout(run, ms);
+  // A pending reconnect must not keep a stopping process alive.
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+/** CONNACK refusals that mean "your credentials": 3.1.1 codes 4, 5; MQTT 5 0x86, 0x87. */
+const LOGIN_REFUSED = new Set([4, 5, 0x86, 0x87]);
+
+export class MqttReporter {
+  private readonly options: MqttReporterOptions;
+  private readonly topics: Topics;
+  private readonly outbox: Outbox;
+  private readonly redactor: Redactor;
+  private readonly schedule: Scheduler;
+  private readonly maxInFlight: number;
+  private readonly log: Logger;
+  private files: LoadedFiles = {};
+  private client: MqttClient | undefined;
+  private isConnected = false;
+  private readonly inFlight = new Set<number>();
+  private attempt = 0;
+  private refused = false;
+  private problem: string | null = null;
+  private lastState: string | undefined;
+  private cancelReconnect: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopping = false;
+
+  constructor(options: MqttReporterOptions) {
+    this.options = options;
+    checkUrl(options.settings.url);
+    this.topics = topicsFor(options.settings.topicPrefix, options.device);
+    this.redactor = options.redactor ?? secrets;
+    this.schedule = options.schedule ?? defaultSchedule;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.log = options.log.child('mqtt');
+    this.outbox = new Outbox({
+      stateDir: options.stateDir,
+      max: options.settings.outboxMax,
+      onDropped: (count) => {
+        this.log.warning('outbox full: dropped the oldest events', { count });
+        options.onDropped?.(count);
+      },
+      onWriteError: (error) => this.log.warning('cannot write the MQTT outbox', { error: String(error) }),
+    });
+  }
+
+  /** Loads the outbox and credentials, listens for recorded events, starts connecting. */
+  async start(): Promise<void> {
+    this.files = await loadFiles(this.options.settings, this.redactor);
+    const { pending, skipped } = await this.outbox.load();
+    if (skipped > 0) this.log.warning('skipped unreadable lines in the MQTT outbox', { skipped });
+    if (pending > 0) this.log.info('events waiting in the MQTT outbox', { pending });
+    this.unsubscribe = this.options.bus.on('recorded', (event) => this.enqueue(event));
+    this.connectNow();
+  }
+
+  /** Publishes `offline` if connected, disconnects, and leaves the outbox on disk. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.cancelReconnect?.();
+    const client = this.client;
+    this.client = undefined;
+    if (client && this.isConnected) {
+      await new Promise<void>((resolve) => {
+        const cancel = this.schedule(resolve, this.options.stopTimeoutMs ?? 2000);
+        client.publish(this.topics.status, 'offline', { qos: 1, retain: true }, () => {
+          cancel();
+          resolve();
+        });
+      });
+    }
+    this.isConnected = false;
+    if (client) await new Promise<void>((resolve) => client.end(true, () => resolve()));
+    await this.outbox.close();
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** The highest seq ever queued (the event log must continue after it). */
+  get lastSeq(): number {
+    return this.outbox.lastSeq;
+  }
+
+  status(): MqttStatus {
+    return { connected: this.isConnected, pending: this.outbox.size, problem: this.problem };
+  }
+
+  /** Republishes `state` if the snapshot changed since it was last published. */
+  publishState(): void {
+    const client = this.client;
+    if (!client || !this.isConnected) return;
+    let text: string;
+    try {
+      text = this.redactor.redact(JSON.stringify(this.options.snapshot()));
+    } catch (error) {
+      this.log.warning('cannot build the state snapshot', { error: String(error) });
+      return;
+    }
+    if (text === this.lastState) return;
+    this.lastState = text;
+    client.publish(this.topics.state, text, this.publishOptions(true));
+  }
+
+  private enqueue(event: RecordedEvent): void {
+    void this.outbox.add(event).then(() => this.pump());
+    this.publishState();
+  }
+
+  private connectNow(): void {
+    this.cancelReconnect = undefined;
+    const { settings } = this.options;
+    const client = connect(
+      settings.url,
+      clientOptions(settings, this.files, {
+        clientId: `provisiond-${this.options.device}`,
+        statusTopic: this.topics.status,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? 30_000,
+        keepaliveSeconds: this.options.keepaliveSeconds ?? 60,
+      }),
+    );
+    this.client = client;
+    client.on('connect', () => this.onConnect(client));
+    client.on('message', (topic, payload, packet) => void this.onCommand(client, topic, payload, packet));
+    client.on('error', (error) => this.noteProblem(error));
+    client.on('close', () => this.onClose(client));
+  }
+
+  private onConnect(client: MqttClient): void {
+    this.isConnected = true;
+    this.attempt = 0;
+    this.refused = false;
+    this.log.notice('connected to the MQTT broker', { url: scrubUrl(this.options.settings.url) });
+    this.problem = null;
+    client.publish(this.topics.status, 'online', { qos: 1, retain: true });
+    this.lastState = undefined;
+    this.publishState();
+    if (this.options.settings.commands) client.subscribe(this.topics.commands, { qos: 1 });
+    this.pump();
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    this.isConnected = false;
+    this.inFlight.clear();
+    client.end(true);
+    if (this.stopping) return;
+    const delay = reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
+    this.refused = false;
+    this.cancelReconnect = this.schedule(() => this.connectNow(), delay);
+  }
+
+  /** Logs a connection problem once per change of problem, not once per attempt. */
+  private noteProblem(error: Error & { code?: unknown }): void {
+    const code = error.code;
+    this.refused = typeof code === 'number';
+    const problem = typeof code === 'number' && LOGIN_REFUSED.has(code) ? `login refused (${code})` : this.redactor.redact(error.message);
+    if (problem === this.problem) return;
+    this.problem = problem;
+    this.log.warning('MQTT broker unavailable; events wait in the outbox', { problem });
+  }
+
+  /** Publishes ready events in seq order, keeping at most `maxInFlight` unacknowledged. */
+  private pump(): void {
+    const client = this.client;
+    if (!client || !this.isConnected) return;
+    for (const event of this.outbox.ready()) {
+      if (this.inFlight.size >= this.maxInFlight) return;
+      if (this.inFlight.has(event.seq)) continue;
+      this.inFlight.add(event.seq);
+      client.publish(this.topics.event(event.type), JSON.stringify(event), this.publishOptions(false), (error) => this.onAck(client, event.seq, error));
+    }
+  }
+
+  private onAck(client: MqttClient, seq: number, error: (Error & { code?: unknown }) | undefined): void {
+    if (client !== this.client) return;
+    this.inFlight.delete(seq);
+    if (error && typeof error.code !== 'number') return;
+    // An MQTT 5 PUBACK with a failure reason (e.g. 0x87 not authorised by the ACL) will fail
+    // the same way forever; keeping the event would block every later one.
+    if (error) this.log.warning('the broker refused an event', { seq, reason: error.code as number });
+    this.outbox.ack(seq);
+    this.pump();
+  }
+
+  private async onCommand(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const name = topic.slice(this.topics.command('').length);
+    const parsed = parseCommand(name, payload);
+    let outcome: { ok: true } | { ok: false; error: unknown };
+    if (!parsed.ok) outcome = parsed;
+    else if (!this.options.handleCommand) outcome = { ok: false, error: { code: 'command_unavailable', message: 'this daemon does not take commands over MQTT' } };
+    else {
+      this.log.info('command received', { name: parsed.name, transaction: parsed.transaction });
+      try {
+        await this.options.handleCommand(parsed.name, parsed.args);
+        outcome = { ok: true };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+    }
+    // MQTT 5: answer where the requester asked, with its correlation data (ECOSYSTEM.md §1.7).
+    const responseTopic = packet.properties?.responseTopic;
+    const correlationData = packet.properties?.correlationData;
+    const replyTopic = isPublishableTopic(responseTopic) ? responseTopic : this.topics.result(name);
+    const options = this.publishOptions(false);
+    if (correlationData) options.properties = { ...options.properties, correlationData };
+    client.publish(replyTopic, commandReply(parsed.transaction, outcome, (text) => this.redactor.redact(text)), options);
+  }
+
+  private publishOptions(retain: boolean): IClientPublishOptions {
+    const options: IClientPublishOptions = { qos: 1, retain };
+    if (this.options.settings.protocolVersion === 5) options.properties = { contentType: 'application/json' };
+    return options;
+  }
+}

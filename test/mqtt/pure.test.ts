@@ -1,0 +1,75 @@
+import t from 'tap';
+import { commandReply, COMMANDS, isPublishableTopic, MAX_COMMAND_BYTES, parseCommand, reconnectDelay, topicsFor } from '../../daemon/mqtt/index.js';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const keep = (text: string) => text;
+
+t.test('topics live under <prefix>/<device>/ as SPEC §8 lays them out', async (t) => {
+  const topics = topicsFor('acme/phones/', '0011aabbccdd');
+  t.same(
+    [topics.status, topics.state, topics.commands, topics.event('auth.failure'), topics.command('resync'), topics.result('resync')],
+    [
+      'acme/phones/0011aabbccdd/status',
+      'acme/phones/0011aabbccdd/state',
+      'acme/phones/0011aabbccdd/cmd/+',
+      'acme/phones/0011aabbccdd/events/auth.failure',
+      'acme/phones/0011aabbccdd/cmd/resync',
+      'acme/phones/0011aabbccdd/cmd/resync/result',
+    ],
+  );
+});
+
+t.test('a prefix or device id that would break topic filters is refused', async (t) => {
+  for (const prefix of ['', '/', 'a/+', 'a#', '$SYS']) t.throws(() => topicsFor(prefix, 'd'), { code: 'mqtt_bad_topic' }, prefix);
+  for (const device of ['', 'a/b', 'a+', '#']) t.throws(() => topicsFor('p', device), { code: 'mqtt_bad_topic' }, device);
+});
+
+t.test('a response topic is used only when it can be published to', async (t) => {
+  t.ok(isPublishableTopic('dash/replies/1'));
+  for (const topic of ['', 'a/+', 'a/#', 7, undefined]) t.notOk(isPublishableTopic(topic));
+});
+
+t.test('reconnect delays grow, stay under the cap, and are jittered into the upper half', async (t) => {
+  const settings = { initialMs: 1000, maxMs: 60_000 };
+  t.same([0, 1, 2, 3].map((attempt) => reconnectDelay(attempt, false, settings, () => 0)), [500, 1000, 2000, 4000]);
+  t.equal(reconnectDelay(3, false, settings, () => 0.999999), 8000);
+  t.equal(reconnectDelay(100, false, settings, () => 0.5), 45_000);
+  t.equal(reconnectDelay(0, true, settings, () => 0), 30_000, 'a refused login goes straight to the cap');
+});
+
+t.test('a well-formed command is parsed with its transaction and arguments', async (t) => {
+  t.same(parseCommand('resync', json({ transaction: 'abc', force: true })), { ok: true, name: 'resync', transaction: 'abc', args: { force: true } });
+  t.same(parseCommand('backup', json({ transaction: 7 })), { ok: true, name: 'backup', transaction: 7, args: {} });
+  t.same(parseCommand('restore', Buffer.alloc(0)), { ok: true, name: 'restore', transaction: undefined, args: {} });
+  t.same([...COMMANDS], ['resync', 'backup', 'restore']);
+});
+
+t.test('malformed commands get stable error codes', async (t) => {
+  const code = (name: string, payload: Uint8Array) => {
+    const parsed = parseCommand(name, payload);
+    return parsed.ok ? 'ok' : parsed.error.code;
+  };
+  t.equal(code('resync', Buffer.from('{nope')), 'command_bad_json');
+  t.equal(code('resync', json([1])), 'command_bad_request');
+  t.equal(code('resync', json(null)), 'command_bad_request');
+  t.equal(code('resync', json('x')), 'command_bad_request');
+  t.equal(code('resync', json({ transaction: { a: 1 } })), 'command_bad_request');
+  t.equal(code('resync', json({ transaction: 'x'.repeat(129) })), 'command_bad_request');
+  t.equal(code('reboot', json({ transaction: 1 })), 'command_unknown');
+  t.equal(code('resync', Buffer.alloc(MAX_COMMAND_BYTES + 1, 32)), 'command_too_large');
+  const unknown = parseCommand('reboot', json({ transaction: 'T1' }));
+  t.equal(unknown.transaction, 'T1', 'the transaction is echoed when it could be read');
+});
+
+t.test('replies carry the transaction, the status and a redacted error', async (t) => {
+  t.same(JSON.parse(commandReply('T', { ok: true }, keep)), { transaction: 'T', status: 'ok' });
+  t.same(JSON.parse(commandReply(undefined, { ok: false, error: { code: 'command_bad_json', message: 'm' } }, keep)), {
+    status: 'error',
+    error: { code: 'command_bad_json', message: 'm' },
+  });
+  const redact = (text: string) => text.replace('hunter2', '***');
+  t.same(JSON.parse(commandReply(3, { ok: false, error: new ProvisiondError('auth_rejected', 'bad hunter2') }, redact)).error, { code: 'auth_rejected', message: 'bad ***' });
+  t.same(JSON.parse(commandReply(3, { ok: false, error: new Error('boom') }, keep)).error, { code: 'command_failed', message: 'boom' });
+  t.same(JSON.parse(commandReply(3, { ok: false, error: undefined }, keep)).error, { code: 'command_failed', message: 'undefined' });
+});
