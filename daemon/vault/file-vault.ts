@@ -76,7 +76,7 @@ export async function openFileVault(options: FileVaultOptions): Promise<FileVaul
     options.onCorrupt?.({ reason: loaded.reason, detail: loaded.detail, file, movedTo, at: now().toISOString() });
   }
   const persist = async (records: readonly VaultRecord[]): Promise<void> => {
-    if (blocked && (await exists(file)) && (await moveAside(file, now())) === undefined) {
+    if (blocked && (await exists(file).catch(() => true)) && (await moveAside(file, now())) === undefined) {
       throw new ProvisiondError('vault_write_failed', `the vault was not changed: the unreadable ${file} could not be moved aside`, { path: file });
     }
     blocked = false;
@@ -90,7 +90,7 @@ export async function openFileVault(options: FileVaultOptions): Promise<FileVaul
     persist,
     now,
     initial: 'records' in loaded ? loaded.records : [],
-    ...(options.redactor ? { redactor: options.redactor } : {}),
+    redactor: options.redactor,
   });
 }
 
@@ -130,9 +130,13 @@ async function moveAside(file: string, at: Date): Promise<string | undefined> {
   }
 }
 
+/** Whether a name is taken; errors other than ENOENT are thrown (unknown is not "free"). */
 async function exists(file: string): Promise<boolean> {
-  return fsp.lstat(file).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }

@@ -98,11 +98,11 @@ async function createKeyFile(file: string, random: RandomBytes): Promise<Buffer 
     }
     await fsp.link(temp, file);
     await syncDirectory(path.dirname(file));
-    return key;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw new ProvisiondError('vault_key_unavailable', `cannot create the vault key ${file}: ${(err as NodeJS.ErrnoException).code}`, { path: file }, { cause: err });
   } finally {
     await fsp.rm(temp, { force: true });
   }
+  return key;
 }

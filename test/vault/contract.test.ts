@@ -9,3 +9,14 @@ vaultContract(t, 'file vault', async (t, options) => {
   const open = () => openFileVault({ stateDir, credentialsDirectory: undefined, ...options });
   return { vault: await open(), reopen: open };
 });
+
+t.test('by default secrets are registered with the daemon redactor and times come from the clock', async (t) => {
+  const { secrets } = await import('../../daemon/log/index.js');
+  const vault = createMemoryVault();
+  const before = Date.now();
+  const record = await vault.put({ purpose: 'em-phone', username: 'host-user', secret: 'em-phone-default-secret' });
+  t.ok(Date.parse(record.createdAt) >= before);
+  t.ok(secrets.has('em-phone-default-secret'));
+  await vault.clear();
+  t.notOk(secrets.has('em-phone-default-secret'));
+});
