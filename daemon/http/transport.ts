@@ -1,0 +1,196 @@
+/**
+ * One HTTP/1.1 exchange over `node:http`/`node:https` (the thin edge under the fetcher):
+ * keep-alive agents per origin (TLS sessions are cached by the https agent and resumed),
+ * timeouts per phase (connect, handshake, headers, idle) under an overall deadline, a body
+ * cap, and every failure turned into a typed `FetchError`. Auth, redirects and status
+ * handling live in fetcher.ts.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as tls from 'node:tls';
+import { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { certificateInfoFromDer, tlsReason, type CertificateInfo } from '../tls/index.js';
+import { FetchError } from './errors.js';
+import { displayUrl, originOf, requestTarget } from './url.js';
+
+export interface Timeouts {
+  /** TCP connection established. */
+  readonly connectMs: number;
+  /** TLS handshake finished (https only). */
+  readonly handshakeMs: number;
+  /** Response headers received after the request was written. */
+  readonly headersMs: number;
+  /** Longest silence while the body arrives. */
+  readonly idleMs: number;
+  /** Everything, redirects and auth retries included (enforced through `deadline`). */
+  readonly totalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_000, headersMs: 30_000, idleMs: 30_000, totalMs: 120_000 };
+
+export interface Exchange {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+  readonly maxBytes: number;
+  readonly timeouts: Timeouts;
+  /** Absolute time (ms, `now()` clock) by which everything must be done. */
+  readonly deadline: number;
+  /** TLS options for https origins (ca, rejectUnauthorized, checkServerIdentity…). */
+  readonly tls?: tls.ConnectionOptions;
+}
+
+export interface ExchangeResult {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+type Phase = 'connect' | 'handshake' | 'headers' | 'idle';
+
+export class Transport {
+  private readonly agents = new Map<string, { agent: http.Agent; tls: tls.ConnectionOptions | undefined }>();
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Closes idle keep-alive connections and forgets TLS sessions. */
+  close(): void {
+    for (const { agent } of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private agentFor(url: URL, tlsOptions: tls.ConnectionOptions | undefined): http.Agent {
+    const origin = originOf(url);
+    const known = this.agents.get(origin);
+    // New trust (another options object) means new connections: never reuse a socket or
+    // session that was verified against anchors we no longer hold.
+    if (known && known.tls === tlsOptions) return known.agent;
+    known?.agent.destroy();
+    const common = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2 };
+    const agent = url.protocol === 'https:' ? new https.Agent({ ...common, ...tlsOptions }) : new http.Agent(common);
+    this.agents.set(origin, { agent, tls: tlsOptions });
+    return agent;
+  }
+
+  async exchange(request: Exchange): Promise<ExchangeResult> {
+    try {
+      return await this.once(request);
+    } catch (err) {
+      // A kept-alive socket the server closed meanwhile: resend once on a fresh one.
+      if (err instanceof FetchError && err.code === 'connection_reused_closed') return this.once(request);
+      throw err;
+    }
+  }
+
+  private once(request: Exchange): Promise<ExchangeResult> {
+    const { url } = request;
+    const shown = displayUrl(url);
+    const isHttps = url.protocol === 'https:';
+    return new Promise<ExchangeResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let peer: CertificateInfo | undefined;
+      let connected = false;
+      let secured = !isHttps;
+      let settled = false;
+      const finish = (err: Error | undefined, result?: ExchangeResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(result!);
+      };
+      const fail = (err: FetchError): void => {
+        req.destroy(err);
+        finish(err);
+      };
+      const arm = (phase: Phase): void => {
+        clearTimeout(timer);
+        const left = request.deadline - this.now();
+        const limit = Math.min(request.timeouts[`${phase}Ms`], left);
+        const which = limit === left ? 'total' : phase;
+        timer = setTimeout(() => fail(new FetchError('timeout', `${which} timeout after ${Math.max(0, limit)} ms fetching ${shown}`, shown)), Math.max(0, limit));
+      };
+
+      const req = (isHttps ? https : http).request({
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || undefined,
+        path: requestTarget(url),
+        method: request.method,
+        headers: { ...request.headers, 'content-length': String(request.body?.length ?? 0) },
+        agent: this.agentFor(url, request.tls),
+      });
+
+      req.on('socket', (socket: Socket) => {
+        if (socket instanceof TLSSocket) {
+          // 'secure' fires before Node verifies the peer, so the certificate can be reported
+          // even when it is then rejected (SPEC §8 tls.rejected carries subject and issuer).
+          socket.prependOnceListener('secure', () => {
+            const raw = socket.getPeerCertificate().raw;
+            if (raw) peer = certificateInfoFromDer(raw);
+          });
+        }
+        if (!socket.connecting) {
+          connected = secured = true;
+          arm('headers');
+          return;
+        }
+        arm('connect');
+        socket.once('connect', () => {
+          connected = true;
+          arm(isHttps ? 'handshake' : 'headers');
+        });
+        socket.once('secureConnect', () => {
+          secured = true;
+          arm('headers');
+        });
+      });
+
+      req.on('response', (res: http.IncomingMessage) => {
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > request.maxBytes) {
+          fail(tooLarge(shown, request.maxBytes));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        arm('idle');
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > request.maxBytes) {
+            fail(tooLarge(shown, request.maxBytes));
+            return;
+          }
+          chunks.push(chunk);
+          arm('idle');
+        });
+        res.on('end', () => finish(undefined, { status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', (err) => finish(new FetchError('network_error', `the connection closed before the whole body of ${shown} arrived`, shown, { cause: err })));
+      });
+
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        const code = err.code ?? 'ERR_UNKNOWN';
+        if (connected && !secured) {
+          const reason = tlsReason(code);
+          finish(new FetchError(`tls_${reason}`, `TLS with ${originOf(url)} failed: ${reason} (${code})`, shown, { tlsReason: reason, certificate: peer, cause: err }));
+        } else if (req.reusedSocket && code === 'ECONNRESET') {
+          finish(new FetchError('connection_reused_closed', `a kept-alive connection to ${originOf(url)} was closed`, shown, { cause: err }));
+        } else {
+          finish(new FetchError('network_error', `cannot fetch ${shown}: ${code}`, shown, { cause: err }));
+        }
+      });
+
+      req.end(request.body);
+    });
+  }
+}
+
+function tooLarge(shown: string, max: number): FetchError {
+  return new FetchError('body_too_large', `the body of ${shown} is larger than ${max} bytes`, shown);
+}
