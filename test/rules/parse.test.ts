@@ -2,8 +2,9 @@ import t from 'tap';
 import { parseRule, MAX_RULE_LENGTH } from '../../daemon/rules/index.js';
 import { thrown } from '../fixtures/rules/context.js';
 
-function fails(tt: { match: (found: unknown, wanted: unknown, message?: string) => boolean }, rule: string, column: number, message: RegExp): void {
-  tt.match(thrown(() => parseRule(rule)), { name: 'ProvisiondError', code: 'rule_parse_error', column, message }, `${rule} fails at ${column}`);
+/** Arguments for `t.match`: what parsing `rule` threw, and the error expected. */
+function fails(rule: string, column: number, message: RegExp): [unknown, unknown, string] {
+  return [thrown(() => parseRule(rule)), { name: 'ProvisiondError', code: 'rule_parse_error', column, message }, `${rule} fails at ${column}`];
 }
 
 t.test('a rule is a list of alternatives with condition, assignments, options and URL', async (t) => {
@@ -53,70 +54,70 @@ t.test('a value starting with # is a comment, i.e. an empty rule', async (t) => 
 });
 
 t.test('only the last alternative may lack a condition', async (t) => {
-  fails(t, '/a.cfg | /b.cfg', 10, /only the last/);
+  t.match(...fails('/a.cfg | /b.cfg', 10, /only the last/));
 });
 
 t.test('an unbalanced bracket is reported where it opens', async (t) => {
-  fails(t, '("$A" eq "x" ? /a', 1, /unbalanced.*"\("/);
-  fails(t, '[--uid x', 1, /unbalanced.*"\["/);
-  fails(t, '($A eq 2.0.6(b)?/a', 1, /unbalanced/);
-  fails(t, '(($A eq 1))?/a', 2, /cannot nest/);
+  t.match(...fails('("$A" eq "x" ? /a', 1, /unbalanced.*"\("/));
+  t.match(...fails('[--uid x', 1, /unbalanced.*"\["/));
+  t.match(...fails('($A eq 2.0.6(b)?/a', 1, /unbalanced/));
+  t.match(...fails('(($A eq 1))?/a', 2, /cannot nest/));
 });
 
 t.test('a missing ? or ! is reported at the closing bracket', async (t) => {
-  fails(t, '("$A" eq "x") /a', 13, /missing "\?".*"!"/);
-  fails(t, '("$A" eq "x")', 13, /missing/);
+  t.match(...fails('("$A" eq "x") /a', 13, /missing "\?".*"!"/));
+  t.match(...fails('("$A" eq "x")', 13, /missing/));
 });
 
 t.test('parts must come in order and only once', async (t) => {
-  fails(t, '(a="1")! ($A eq 1)? /x', 10, /must come first/);
-  fails(t, '(a="1")! (b="1")! /x', 10, /must come first/);
-  fails(t, '($A eq 1)? ($A eq 1)? /x', 12, /must come first/);
+  t.match(...fails('(a="1")! ($A eq 1)? /x', 10, /must come first/));
+  t.match(...fails('(a="1")! (b="1")! /x', 10, /must come first/));
+  t.match(...fails('($A eq 1)? ($A eq 1)? /x', 12, /must come first/));
 });
 
 t.test('an unterminated string is reported at its opening quote', async (t) => {
-  fails(t, '("$A eq 1)?/x', 2, /unterminated/);
-  fails(t, '[--key "abc]/x', 8, /unterminated/);
+  t.match(...fails('("$A eq 1)?/x', 2, /unterminated/));
+  t.match(...fails('[--key "abc]/x', 8, /unterminated/));
 });
 
 t.test('assignments are checked', async (t) => {
-  fails(t, '(1x = "a")!', 2, /parameter name/);
-  fails(t, '(a "x")!', 4, /"="/);
-  fails(t, '(a = x)!', 6, /quoted/);
-  fails(t, '(a = "x" b = "y")!', 10, /";"/);
+  t.match(...fails('(1x = "a")!', 2, /parameter name/));
+  t.match(...fails('(a "x")!', 4, /"="/));
+  t.match(...fails('(a = x)!', 6, /quoted/));
+  t.match(...fails('(a = "x" b = "y")!', 10, /";"/));
 });
 
 t.test('options are checked', async (t) => {
-  fails(t, '[--term 1]/x', 2, /unknown option/);
-  fails(t, '["k"]/x', 2, /unknown option/);
-  fails(t, '[--uid a --uid b]/x', 10, /twice/);
-  fails(t, '[--uid]/x', 2, /needs a value/);
-  fails(t, '[--post zz]/x', 9, /letter a…p/);
-  fails(t, '[--alias q]/x', 10, /letter a…p/);
-  fails(t, '[--uid a] | /x', 1, /followed by a URL/);
+  t.match(...fails('[--term 1]/x', 2, /unknown option/));
+  t.match(...fails('["k"]/x', 2, /unknown option/));
+  t.match(...fails('[--uid a --uid b]/x', 10, /twice/));
+  t.match(...fails('[--uid]/x', 2, /needs a value/));
+  t.match(...fails('[--post zz]/x', 9, /letter a…p/));
+  t.match(...fails('[--alias q]/x', 10, /letter a…p/));
+  t.match(...fails('[--uid a] | /x', 1, /followed by a URL/));
 });
 
 t.test('alternatives must not be empty or carry trailing text', async (t) => {
-  fails(t, '($A eq 1)? /a |', 16, /empty alternative/);
-  fails(t, '($A eq 1)? /a | | /b', 17, /empty alternative/);
-  fails(t, '/a /b', 4, /unexpected text/);
+  t.match(...fails('($A eq 1)? /a |', 16, /empty alternative/));
+  t.match(...fails('($A eq 1)? /a | | /b', 17, /empty alternative/));
+  t.match(...fails('/a /b', 4, /unexpected text/));
 });
 
 t.test('conditions are checked', async (t) => {
-  fails(t, '($A eq 1 or $B eq 2)?/x', 10, /"or" is not supported/);
-  fails(t, '($A == 1)?/x', 5, /unknown operator/);
-  fails(t, '($A 1)?/x', 5, /operator/);
-  fails(t, '($A)?/x', 4, /operator/);
-  fails(t, '($A eq)?/x', 7, /value after/);
-  fails(t, '($A eq eq)?/x', 8, /value after/);
-  fails(t, '()?/x', 2, /empty comparison/);
-  fails(t, '($A eq 1 and)?/x', 13, /empty comparison/);
-  fails(t, '($A eq 1 $B)?/x', 10, /"and"/);
-  fails(t, '(! 1 2)?/x', 6, /"and"/);
-  fails(t, '("a" lt "b")?/x', 6, /eq or ne/);
-  fails(t, '($A gt "b")?/x', 5, /eq or ne/);
+  t.match(...fails('($A eq 1 or $B eq 2)?/x', 10, /"or" is not supported/));
+  t.match(...fails('($A == 1)?/x', 5, /unknown operator/));
+  t.match(...fails('($A 1)?/x', 5, /operator/));
+  t.match(...fails('($A)?/x', 4, /operator/));
+  t.match(...fails('($A eq)?/x', 7, /value after/));
+  t.match(...fails('($A eq eq)?/x', 8, /value after/));
+  t.match(...fails('()?/x', 2, /empty comparison/));
+  t.match(...fails('($A eq 1 and)?/x', 13, /empty comparison/));
+  t.match(...fails('($A eq 1 $B)?/x', 10, /"and"/));
+  t.match(...fails('(! 1 2)?/x', 6, /"and"/));
+  t.match(...fails('("a" lt "b")?/x', 6, /eq or ne/));
+  t.match(...fails('($A gt "b")?/x', 5, /eq or ne/));
 });
 
 t.test('an over-long rule is refused', async (t) => {
-  fails(t, `/${'a'.repeat(MAX_RULE_LENGTH)}`, MAX_RULE_LENGTH + 1, /longer than/);
+  t.match(...fails(`/${'a'.repeat(MAX_RULE_LENGTH)}`, MAX_RULE_LENGTH + 1, /longer than/));
 });
