@@ -50,9 +50,10 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
   try {
     settings = args.demo ? demoSettings(process.cwd()) : loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
-    for (const line of err.lines()) bootLog.error(line);
-    bootLog.error(`not starting: fix the settings file (${err.problems.length} problem(s))`);
+    // loadSettings and parseSettings report every failure as a SettingsError.
+    const invalid = err as SettingsError;
+    for (const line of invalid.lines()) bootLog.error(line);
+    bootLog.error(`not starting: fix the settings file (${invalid.problems.length} problem(s))`);
     return EX_CONFIG;
   }
   const app = new App({ settings });
@@ -69,6 +70,8 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
   });
   signals.on('SIGTERM', onTerm);
   signals.on('SIGINT', onInt);
+  // A daemon runs until it is told to stop, even while no socket or timer is pending.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   try {
     // start() resolves false when a signal came during start-up; either way, wait for the stop.
     await app.start();
@@ -80,6 +83,7 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
     await app.stop();
     return 1;
   } finally {
+    clearInterval(keepAlive);
     signals.off('SIGTERM', onTerm);
     signals.off('SIGINT', onInt);
   }

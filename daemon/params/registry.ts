@@ -126,9 +126,9 @@ export function normaliseValue(name: string, value: string): string {
   const owned = OWNED_PARAMS.get(name);
   if (!owned) return value;
   const kind = owned.kind;
+  // Only text parameters are secret, and text is never refused, so the value may be shown.
   const fail = (expected: string): never => {
-    const found = owned.secret ? 'a value' : JSON.stringify(value);
-    throw new ProvisiondError('param_invalid', `${name} expects ${expected}, found ${found}`, { path: name });
+    throw new ProvisiondError('param_invalid', `${name} expects ${expected}, found ${JSON.stringify(value)}`, { path: name });
   };
   switch (kind.type) {
     case 'bool': {

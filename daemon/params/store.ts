@@ -7,6 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { ProvisiondError } from '../errors/index.js';
 import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
 import { secrets, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
@@ -98,7 +99,8 @@ export class ParamStore {
   /** The applied, non-secret view (what parameters.json holds). */
   published(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, value] of [...this.applied].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const name of [...this.applied.keys()].sort()) {
+      const value = this.applied.get(name)!;
       if (isSecretParam(name)) continue;
       out[name] = hasLiteralSecrets(name, value) ? maskRule(value) : value;
     }
@@ -218,7 +220,9 @@ export class ParamStore {
   private async readState(): Promise<StateFile | undefined> {
     const file = path.join(this.stateDir, STATE_FILE);
     for (const candidate of [file, file + '.prev']) {
-      const data = await readFileIfExists(candidate);
+      const data = await readFileIfExists(candidate).catch((err: NodeJS.ErrnoException) => {
+        throw new ProvisiondError('state_read_failed', `cannot read ${candidate}: ${err.code}`, { path: candidate }, { cause: err });
+      });
       if (data === undefined) continue;
       const state = parseState(data);
       if (state) {

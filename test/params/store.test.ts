@@ -172,3 +172,18 @@ t.test('factory secrets are registered for redaction, and user data never comes 
   const plain = new ParamStore({ stateDir: t.testdir({}) });
   t.same(await plain.applyProvisioned([{ name: 'ABKNAME1', value: 'x' }]), ['ABKNAME1']);
 });
+
+t.test('a local secret that is cleared leaves the keeper; a state path that cannot be copied is an error', async (t) => {
+  const dir = t.testdir({});
+  const keeper = new MemorySecretKeeper();
+  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
+  await store.load();
+  await store.setLocal([{ name: 'EM_Mobile_Password', value: 'mobile-pw-1' }]);
+  t.equal(await keeper.load('local:EM_Mobile_Password'), 'mobile-pw-1');
+  await store.clearLocal(['EM_Mobile_Password']);
+  t.equal(await keeper.load('local:EM_Mobile_Password'), undefined);
+  const broken = t.testdir({ [STATE_FILE]: {} });
+  const bad = new ParamStore({ stateDir: broken, logger: quietLogger() });
+  await t.rejects(bad.setLocal([{ name: 'A', value: '1' }]));
+  t.equal(bad.get('A'), undefined);
+});
