@@ -1,0 +1,22 @@
+/**
+ * The Extension Mobility macros (DOMAIN §2.1): `$PDOM`, `$EMS`, `$PUID`, `$PPWD`, `$MUID`,
+ * `$MPWD`. The passwords live only in the vault (SPEC §6); a value a profile delivered as a
+ * parameter is the fallback for the phone's own password.
+ */
+import type { VaultPort } from '../resync/ports.js';
+
+export const EM_PHONE = { purpose: 'em-phone' } as const;
+export const EM_MOBILE = { purpose: 'em-mobile' } as const;
+
+export async function emVars(get: (name: string) => string | undefined, vault: VaultPort): Promise<Record<string, string>> {
+  const phone = await vault.get(EM_PHONE);
+  const mobile = await vault.get(EM_MOBILE);
+  return {
+    PDOM: get('EM_User_Domain') ?? '',
+    EMS: get('EM_Login_State') ?? '',
+    PUID: get('EM_Phone_User_ID') ?? '',
+    PPWD: phone?.secret ?? get('EM_Phone_Password') ?? '',
+    MUID: get('EM_Mobile_User_ID') ?? '',
+    MPWD: mobile?.secret ?? '',
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The Profile Account (SPEC §5, DOMAIN §1.14): one vault record, purpose `profile-account`,
+ * no origin or realm; the *Profile account setup* prompt that fills it. An answer stores the
+ * account and asks for a resync at once.
+ */
+import { toProvisiondError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { Account } from './credentials.js';
+import type { EmitEvent, PromptBroker, VaultPort } from './ports.js';
+
+export const PROFILE_ACCOUNT = { purpose: 'profile-account' } as const;
+
+export interface ProfileAccountOptions {
+  readonly vault: VaultPort;
+  readonly prompts: PromptBroker;
+  readonly emit: EmitEvent;
+  readonly logger: Logger;
+  /** Called after an account was stored from the prompt or the CLI. */
+  readonly onStored: () => void;
+}
+
+export class ProfileAccount {
+  private readonly options: ProfileAccountOptions;
+  private openId: string | undefined;
+
+  constructor(options: ProfileAccountOptions) {
+    this.options = options;
+  }
+
+  async get(): Promise<Account | undefined> {
+    const record = await this.options.vault.get(PROFILE_ACCOUNT);
+    return record && { username: record.username ?? '', password: record.secret };
+  }
+
+  /** Stores the account (replacing any) and asks for a resync. */
+  async store(username: string, password: string, source: 'prompt' | 'local'): Promise<void> {
+    await this.options.vault.put({ ...PROFILE_ACCOUNT, username, secret: password });
+    this.options.emit({ type: 'credentials.stored', operation: 'resync', source });
+    this.options.logger.notice('profile account stored', { source });
+    this.options.onStored();
+  }
+
+  /**
+   * Opens the setup prompt, or returns the id of the one already open (one per kind, SPEC §5).
+   * Cancel or timeout leaves the account as it was.
+   */
+  openSetup(): string {
+    if (this.openId !== undefined) return this.openId;
+    const prompt = this.options.prompts.open({ kind: 'profile-account' });
+    this.openId = prompt.id;
+    void prompt.result
+      .then(async (result) => {
+        this.openId = undefined;
+        if (result.outcome === 'answered') await this.store(result.username, result.password, 'prompt');
+      })
+      .catch((error: unknown) => {
+        this.openId = undefined;
+        this.options.logger.error('profile account prompt failed', { error: toProvisiondError(error).message });
+      });
+    return prompt.id;
+  }
+}

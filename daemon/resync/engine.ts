@@ -1,0 +1,317 @@
+/**
+ * The resync engine (SPEC §4–5): timers, triggers, one resync at a time, events and the
+ * `Log_Resync_*` journal lines. The decisions are in `plan.ts`, `credentials.ts` and
+ * `run.ts`; this class only holds state and timers.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { DaemonBus, EventInput } from '../bus/index.js';
+import { emVars } from '../em/vars.js';
+import { toProvisiondError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { ProfileAccount } from './account.js';
+import { shouldOpenAccountPrompt } from './credentials.js';
+import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
+import { systemClock, type Clock, type DeviceFacts, type Operation, type ParamStore, type ProfileParser, type ProfileSource, type PromptBroker, type RuleLanguage, type ScheduleMath, type VaultPort } from './ports.js';
+import { runRules, type RunResult } from './run.js';
+import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
+import { deviceVars } from './vars.js';
+
+export interface ResyncEngineOptions {
+  readonly params: ParamStore;
+  readonly vault: VaultPort;
+  readonly source: ProfileSource;
+  readonly parser: ProfileParser;
+  readonly rules: RuleLanguage;
+  readonly schedule: ScheduleMath;
+  readonly prompts: PromptBroker;
+  readonly bus: DaemonBus;
+  readonly logger: Logger;
+  readonly device: DeviceFacts;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Host name to address for `$SERVIP` (default: DNS A/AAAA lookup). */
+  readonly lookup?: (host: string) => Promise<string>;
+}
+
+export type ResyncResult = 'succeeded' | 'unchanged' | 'failed';
+
+export interface ResyncOutcome {
+  readonly result: ResyncResult;
+  readonly trigger: Trigger;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Names of the parameters this resync changed. */
+  readonly changed: readonly string[];
+  readonly error?: { readonly code: string; readonly message: string };
+  /** The last URL requested (the event log scrubs its secrets before it leaves). */
+  readonly url?: string | undefined;
+}
+
+export interface ResyncStatus {
+  readonly running: boolean;
+  readonly last: ResyncOutcome | null;
+  readonly next: { readonly at: string; readonly trigger: Trigger } | null;
+}
+
+export interface ResyncRequest {
+  readonly operation?: Operation;
+}
+
+export class ResyncEngine {
+  private readonly options: ResyncEngineOptions;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly account: ProfileAccount;
+  private readonly startedAt: number;
+  private history: History = { succeededOnce: false, consecutiveFailures: 0 };
+  private timer: { planned: PlannedTimer; handle: unknown } | undefined;
+  private running: Promise<ResyncOutcome> | undefined;
+  private queued: Promise<ResyncOutcome> | undefined;
+  private last: ResyncOutcome | undefined;
+  private lastAttempt: number | undefined;
+  private challengeSeen = false;
+  private active = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly param = (name: string): string | undefined => this.options.params.get(name);
+
+  constructor(options: ResyncEngineOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger.child('resync');
+    this.startedAt = this.clock.now();
+    this.account = new ProfileAccount({
+      vault: options.vault,
+      prompts: options.prompts,
+      emit: (event) => options.bus.emit('event', event),
+      logger: this.logger,
+      onStored: () => void this.resyncNow().catch(() => undefined),
+    });
+  }
+
+  /** Arms the start-up resync (or the first timer) and follows owned parameter changes. */
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.unsubscribe = this.options.bus.on('params.changed', (names) => this.onParamsChanged(names));
+    this.arm(planBoot(this.planInput()));
+  }
+
+  /** Stops the timers; a resync in flight finishes but arms nothing. */
+  stop(): void {
+    this.active = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.disarm();
+  }
+
+  /**
+   * A resync on demand (`$PRVST` -1). During a resync, a demand queues one more (the running
+   * one may have started before what prompted the demand); further demands join that one.
+   */
+  resyncNow(request: ResyncRequest = {}): Promise<ResyncOutcome> {
+    return this.launch('demand', request.operation ?? 'resync', true);
+  }
+
+  /** Opens the *Profile account setup* prompt (softkey `Setup`, `provisionctl profile-account`). */
+  openProfileAccountSetup(): string {
+    return this.account.openSetup();
+  }
+
+  /** Stores the Profile Account given locally (CLI) and resyncs at once. */
+  storeProfileAccount(username: string, password: string): Promise<void> {
+    return this.account.store(username, password, 'local');
+  }
+
+  status(): ResyncStatus {
+    return {
+      running: this.running !== undefined,
+      last: this.last ?? null,
+      next: this.timer ? { at: new Date(this.timer.planned.due).toISOString(), trigger: this.timer.planned.trigger } : null,
+    };
+  }
+
+  private launch(trigger: Trigger, operation: Operation, queueIfBusy: boolean): Promise<ResyncOutcome> {
+    if (this.running === undefined) {
+      const job = this.execute(trigger, operation).finally(() => {
+        this.running = undefined;
+      });
+      this.running = job;
+      return job;
+    }
+    if (!queueIfBusy) return this.running;
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.launch(trigger, operation, true);
+    });
+    return this.queued;
+  }
+
+  private async execute(trigger: Trigger, operation: Operation): Promise<ResyncOutcome> {
+    const settings = readSettings(this.param);
+    const started = this.clock.now();
+    if (!settings.provisionEnable) {
+      // DOMAIN §1.1: Provision_Enable gates every resync, requested ones included.
+      this.logger.notice('resync refused: Provision_Enable is No', { trigger });
+      const at = new Date(started).toISOString();
+      return { result: 'failed', trigger, startedAt: at, finishedAt: at, changed: [], error: { code: 'provision_disabled', message: 'Provision_Enable is No' } };
+    }
+    this.disarm();
+    const prvtmr = this.secondsSinceLastAttempt();
+    this.lastAttempt = started;
+    this.emit({ type: 'resync.started', trigger });
+    let result: RunResult;
+    try {
+      const account = await this.account.get();
+      const vars = {
+        ...deviceVars(this.options.device),
+        ...(await emVars(this.param, this.options.vault)),
+        PRVST: String(PRVST[trigger]),
+        PRVTMR: String(prvtmr),
+      };
+      result = await runRules(
+        { ...this.options, logger: this.logger, lookup: this.options.lookup ?? defaultLookup },
+        {
+          operation,
+          vars,
+          account,
+          accountEnabled: settings.accountEnabled,
+          requestMessage: settings.messages.request,
+          successMessage: settings.messages.success,
+          onUnansweredChallenge: (ruleHasCredentials) => this.onUnansweredChallenge(settings.accountEnabled, account, ruleHasCredentials),
+        },
+      );
+    } catch (error) {
+      const failure = toProvisiondError(error);
+      result = { ok: false, changed: [], error: failure, err: `${failure.code}: ${failure.message}`, vars: {}, messages: [] };
+    }
+    return this.finish(trigger, started, result);
+  }
+
+  private finish(trigger: Trigger, started: number, result: RunResult): ResyncOutcome {
+    const finished = this.clock.now();
+    const times = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), url: result.url };
+    const changed = [...result.changed];
+    if (changed.length > 0) this.emit({ type: 'config.applied', changed, source: 'resync' });
+    this.history = result.ok
+      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished }
+      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished };
+    if (this.active) this.arm(planNext(this.planInput()));
+    const common = { url: result.url, status: result.status, message: result.messages.at(-1) };
+    let outcome: ResyncOutcome;
+    if (result.ok) {
+      const kind = changed.length > 0 ? 'succeeded' : 'unchanged';
+      outcome = { result: kind, trigger, ...times, changed };
+      this.emit(kind === 'succeeded' ? { type: 'resync.succeeded', ...common, durationMs: finished - started, changed } : { type: 'resync.unchanged', ...common });
+    } else {
+      const error = { code: result.error.code, message: result.error.message };
+      outcome = { result: 'failed', trigger, ...times, changed, error };
+      const line = this.expandFailure(readSettings(this.param).messages.failure, result);
+      if (line !== '') this.logger.warning(line);
+      const retry = this.timer?.planned.trigger === 'retry' ? Math.round((this.timer.planned.due - finished) / 1000) : undefined;
+      this.emit({ type: 'resync.failed', ...common, code: error.code, reason: error.message, message: line === '' ? error.message : line, retryInSeconds: retry });
+    }
+    this.last = outcome;
+    return outcome;
+  }
+
+  private expandFailure(template: string, result: RunResult): string {
+    if (template === '') return '';
+    const vars = { ...deviceVars(this.options.device), ...result.vars, ERR: result.err };
+    return this.options.rules.expand(template, { params: this.param, vars });
+  }
+
+  private onUnansweredChallenge(accountEnabled: boolean, account: Parameters<typeof shouldOpenAccountPrompt>[0]['account'], ruleHasCredentials: boolean): void {
+    const firstChallenge = !this.challengeSeen;
+    this.challengeSeen = true;
+    if (shouldOpenAccountPrompt({ firstChallenge, accountEnabled, account, ruleHasCredentials })) {
+      this.logger.notice('profile account needed: opening the setup prompt');
+      this.account.openSetup();
+    }
+  }
+
+  private onParamsChanged(names: readonly string[]): void {
+    if (!names.some((name) => SCHEDULE_PARAMETERS.has(name))) return;
+    // A resync in flight re-plans when it ends; a pending start-up resync keeps its turn.
+    if (this.running !== undefined || this.timer?.planned.trigger === 'boot') return;
+    this.arm(planNext(this.planInput()));
+  }
+
+  private onTimer(planned: PlannedTimer): void {
+    this.timer = undefined;
+    if (planned.trigger === 'periodic' && !this.triggersAllow()) {
+      this.logger.info('periodic resync held back by Resync_Trigger_*');
+      this.history = { ...this.history, lastFinished: this.clock.now() };
+      this.arm(planNext(this.planInput()));
+      return;
+    }
+    void this.launch(planned.trigger, 'resync', false);
+  }
+
+  /**
+   * MPP meaning (DOMAIN §1.1, §7 item 6): when the periodic timer expires, configured
+   * triggers block the resync unless at least one is true. A trigger that does not parse
+   * counts as false, and says so.
+   */
+  private triggersAllow(): boolean {
+    const { triggers } = readSettings(this.param);
+    if (triggers.length === 0) return true;
+    const vars = {
+      ...deviceVars(this.options.device),
+      PRVST: String(PRVST.periodic),
+      PRVTMR: String(this.secondsSinceLastAttempt()),
+    };
+    return triggers.some((expression) => {
+      try {
+        return this.options.rules.condition(expression, { params: this.param, vars });
+      } catch (error) {
+        this.logger.warning('Resync_Trigger does not parse', { error: (error as Error).message });
+        return false;
+      }
+    });
+  }
+
+  /** `$PRVTMR`: seconds since the last resync attempt, or since start-up before the first. */
+  private secondsSinceLastAttempt(): number {
+    return Math.floor((this.clock.now() - (this.lastAttempt ?? this.startedAt)) / 1000);
+  }
+
+  private arm(planned: PlannedTimer | undefined): void {
+    this.disarm();
+    if (planned === undefined || !this.active) return;
+    const wait = (): void => {
+      const remaining = planned.due - this.clock.now();
+      if (remaining > 0) {
+        // Long delays exceed what one host timer holds: wait again until due.
+        this.timer = { planned, handle: this.clock.setTimer(wait, remaining) };
+        return;
+      }
+      this.onTimer(planned);
+    };
+    this.timer = { planned, handle: this.clock.setTimer(wait, Math.max(0, planned.due - this.clock.now())) };
+  }
+
+  private disarm(): void {
+    if (this.timer) this.clock.clearTimer(this.timer.handle);
+    this.timer = undefined;
+  }
+
+  private planInput(): Parameters<typeof planNext>[0] {
+    return {
+      settings: readSettings(this.param),
+      history: this.history,
+      now: this.clock.now(),
+      math: this.options.schedule,
+      random: this.random,
+    };
+  }
+
+  private emit(event: EventInput): void {
+    this.options.bus.emit('event', event);
+  }
+}
+
+async function defaultLookup(host: string): Promise<string> {
+  return (await dnsLookup(host)).address;
+}

@@ -1,0 +1,11 @@
+/**
+ * Resync (SPEC §4) and the Profile Account (SPEC §5): construct one `ResyncEngine` in the
+ * controller, `start()` it, `stop()` it at shutdown.
+ */
+export { ResyncEngine, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
+export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
+export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
+export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
+export { readSettings, DEFAULT_MESSAGES, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
+export { systemClock } from './ports.js';
+export type * from './ports.js';

@@ -1,0 +1,167 @@
+/**
+ * One resync: `Profile_Rule`, `_B`, `_C`, `_D` in order (DOMAIN §1.1). Each rule is read
+ * when its turn comes, so a profile fetched by `Profile_Rule` may set `Profile_Rule_B`. A
+ * failing rule stops the sequence; every profile is applied whole through the parameter
+ * store or not at all.
+ */
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import { secrets, type Logger } from '../log/index.js';
+import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
+import type { ChallengeContext, Credentials, FetchRequest, MacroContext, Operation, ParamStore, ProfileParser, ProfileSource, RuleLanguage, RuleRequest } from './ports.js';
+import { RULE_PARAMETERS, uncomment, yes } from './settings.js';
+import { hostOf, originOf, urlVars } from './vars.js';
+
+export interface RunDeps {
+  readonly params: ParamStore;
+  readonly rules: RuleLanguage;
+  readonly source: ProfileSource;
+  readonly parser: ProfileParser;
+  readonly logger: Logger;
+  readonly lookup: (host: string) => Promise<string>;
+}
+
+export interface RunInput {
+  readonly operation: Operation;
+  /** Macro variables of this resync (device, EM, `$PRVST`, `$PRVTMR`). */
+  readonly vars: Readonly<Record<string, string>>;
+  readonly account: Account | undefined;
+  readonly accountEnabled: boolean;
+  readonly requestMessage: string;
+  readonly successMessage: string;
+  /** Called when a challenge found no credentials to answer with. */
+  readonly onUnansweredChallenge: (ruleHasCredentials: boolean) => void;
+}
+
+export type RunResult = RunSuccess | RunFailure;
+
+export interface RunSuccess extends RunReport {
+  readonly ok: true;
+}
+
+export interface RunFailure extends RunReport {
+  readonly ok: false;
+  readonly error: ProvisiondError;
+}
+
+interface RunReport {
+  /** Names of the parameters the assignments and profiles changed. */
+  readonly changed: readonly string[];
+  /** `$ERR` for the log messages. */
+  readonly err: string;
+  /** The variables of the last request, for the final log message. */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Expanded `Log_Resync_*` lines of this resync, in order. */
+  readonly messages: readonly string[];
+  /** The last URL requested and the HTTP status it answered with, for the events. */
+  readonly url?: string | undefined;
+  readonly status?: number | undefined;
+}
+
+export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResult> {
+  const changed = new Set<string>();
+  const messages: string[] = [];
+  let err = '';
+  let vars: Record<string, string> = { ...input.vars, ERR: err };
+  const param = (name: string): string | undefined => deps.params.get(name);
+  const context = (): MacroContext => ({ params: param, vars });
+  // Origins the configured rules name (SPEC §5: the account goes only there).
+  const named = new Set<string>();
+  let url: string | undefined;
+  let status: number | undefined;
+  const say = (template: string): void => {
+    if (template === '') return;
+    const line = deps.rules.expand(template, context());
+    messages.push(line);
+    deps.logger.info(line);
+  };
+  for (const name of RULE_PARAMETERS) {
+    const rule = uncomment(param(name));
+    if (rule === '') continue;
+    try {
+      const plan = deps.rules.evaluate(rule, context());
+      if (plan.skipped) continue;
+      if (plan.assignments.length > 0) add(changed, await deps.params.applyProvisioned(plan.assignments));
+      if (!plan.request) continue;
+      const request = plan.request;
+      named.add(originOf(request.url));
+      url = request.url;
+      status = undefined;
+      // A literal or expanded --pwd/--key must never reach a log line (SPEC §6).
+      const registered = [request.pwd, request.key].filter((secret): secret is string => secret !== undefined && secret !== '');
+      for (const secret of registered) secrets.add(secret);
+      try {
+        vars = { ...vars, ...urlVars(request.url, await deps.lookup(hostOf(request.url)).catch(() => hostOf(request.url))), ERR: '' };
+        say(input.requestMessage);
+        const outcome = await fetchAndApply(deps, input, request, named);
+        add(changed, outcome.changed);
+        status = outcome.status;
+        err = outcome.err;
+        vars = { ...vars, ERR: err };
+        say(input.successMessage);
+      } finally {
+        for (const secret of registered) secrets.remove(secret);
+      }
+    } catch (error) {
+      const failure = toProvisiondError(error);
+      return { ok: false, changed: [...changed], error: failure, err: errText(failure), vars: { ...vars, ERR: errText(failure) }, messages, url, status };
+    }
+  }
+  return { ok: true, changed: [...changed], err, vars, messages, url, status };
+}
+
+async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: ReadonlySet<string>): Promise<{ changed: readonly string[]; err: string; status?: number }> {
+  const credentials = async (challenge: ChallengeContext): Promise<Credentials | undefined> => {
+    const chosen = chooseCredentials({
+      ruleUid: request.uid,
+      rulePwd: request.pwd,
+      account: input.account,
+      accountEnabled: input.accountEnabled,
+      originNamed: named.has(normalOrigin(challenge.origin)),
+    });
+    if (chosen === undefined) input.onUnansweredChallenge(ruleHasCredentials(request.uid, request.pwd));
+    return chosen;
+  };
+  const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer): FetchRequest => ({
+    url,
+    method,
+    body,
+    operation: input.operation,
+    credentials,
+    allowCredentialsFor: (origin) => named.has(normalOrigin(origin)),
+  });
+  let result;
+  try {
+    result = await deps.source.fetch(fetchRequest(request.url, request.method, request.body === undefined ? undefined : Buffer.from(request.body)));
+  } catch (error) {
+    // DOMAIN §1.1: with Resync_Fails_On_FNF=No a file-not-found counts as success.
+    if (error instanceof ProvisiondError && error.code === 'not_found' && !yes(deps.params.get('Resync_Fails_On_FNF'), true)) {
+      return { changed: [], err: 'file not found', status: 404 };
+    }
+    throw error;
+  }
+  if (result.notModified) return { changed: [], err: 'not modified', status: result.status };
+  const finalUrl = result.url;
+  const profile = await deps.parser.parse(result.body, {
+    key: request.key,
+    alias: request.alias,
+    fetchRelated: async (file) => (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET'))).body,
+  });
+  return { changed: await deps.params.applyProvisioned(profile.updates), err: 'ok', status: result.status };
+}
+
+function add(target: Set<string>, names: readonly string[]): void {
+  for (const name of names) target.add(name);
+}
+
+function normalOrigin(origin: string): string {
+  try {
+    return originOf(origin);
+  } catch {
+    return origin;
+  }
+}
+
+/** `$ERR`: the error's message (never a secret, SPEC §6), prefixed by its stable code. */
+function errText(error: ProvisiondError): string {
+  return `${error.code}: ${error.message}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The Profile Account (SPEC §5, DOMAIN §1.14): who answers a challenge, and when the
+ * *Profile account setup* prompt opens.
+ */
+import t from 'tap';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+import { chooseCredentials, shouldOpenAccountPrompt } from '../../daemon/resync/index.js';
+import type { ChallengeContext, Credentials, FetchRequest } from '../../daemon/resync/index.js';
+import { fetchPlan, settle } from '../fixtures/resync/fakes.js';
+import { harness, ok } from '../fixtures/resync/harness.js';
+
+const ACCOUNT = { username: 'acct', password: 'acct-pw' };
+
+t.test('the credential priority (DOMAIN §1.14): rule, then account, then nothing', async (t) => {
+  const base = { account: ACCOUNT, accountEnabled: true, originNamed: true };
+  t.same(chooseCredentials({ ...base, ruleUid: 'r', rulePwd: 'rp' }), { username: 'r', password: 'rp', source: 'rule' }, 'the rule wins over the account');
+  t.same(chooseCredentials({ ...base, ruleUid: 'r' }), { username: 'r', password: '', source: 'rule' });
+  t.same(chooseCredentials({ ...base, rulePwd: 'rp' }), { username: '', password: 'rp', source: 'rule' });
+  t.same(chooseCredentials(base), { ...ACCOUNT, source: 'profile-account' });
+  t.equal(chooseCredentials({ ...base, accountEnabled: false }), undefined, 'Disabled never uses it');
+  t.equal(chooseCredentials({ ...base, originNamed: false }), undefined, 'only for origins a rule names');
+  t.equal(chooseCredentials({ ...base, account: undefined }), undefined);
+  t.equal(chooseCredentials({ ...base, account: { username: '', password: '' } }), undefined, 'an empty account is no account');
+});
+
+t.test('the prompt opens only on the first challenge, with an empty account and no rule credentials', async (t) => {
+  const yes = { firstChallenge: true, accountEnabled: true, account: undefined, ruleHasCredentials: false };
+  t.equal(shouldOpenAccountPrompt(yes), true);
+  t.equal(shouldOpenAccountPrompt({ ...yes, firstChallenge: false }), false);
+  t.equal(shouldOpenAccountPrompt({ ...yes, accountEnabled: false }), false);
+  t.equal(shouldOpenAccountPrompt({ ...yes, account: ACCOUNT }), false);
+  t.equal(shouldOpenAccountPrompt({ ...yes, ruleHasCredentials: true }), false);
+});
+
+/** A server that challenges and accepts `user`/`pass`, as the fetcher's callback sees it. */
+function challenging(user: string, pass: string, answered: (Credentials | undefined)[]) {
+  return async (request: FetchRequest) => {
+    const context: ChallengeContext = { origin: new URL(request.url).origin, realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false };
+    const credentials = await request.credentials(context);
+    answered.push(credentials);
+    if (!credentials) throw new ProvisiondError('no_credentials', 'the server asks for credentials and none are configured');
+    if (credentials.username !== user || credentials.password !== pass) throw new ProvisiondError('auth_rejected', 'the server refused the credentials');
+    return ok('X=1', request.url);
+  };
+}
+
+t.test('the first 401 after start-up opens the setup prompt; its answer is stored and resyncs at once', async (t) => {
+  const answered: (Credentials | undefined)[] = [];
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  const first = await h.engine.resyncNow();
+  t.equal(first.error?.code, 'no_credentials');
+  t.same(h.prompts.opened, [{ kind: 'profile-account' }]);
+  const id = h.prompts.current('profile-account') as string;
+  t.equal(h.engine.openProfileAccountSetup(), id, 'one prompt per kind');
+  h.prompts.answer(id, 'acct', 'acct-pw');
+  await settle();
+  t.same(h.vault.records.get('profile-account'), { purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
+  t.equal(h.engine.status().last?.result, 'succeeded', 'the answer resynced at once');
+  t.same(answered.at(-1), { ...ACCOUNT, source: 'profile-account' });
+  t.match(h.events.find((event) => event.type === 'credentials.stored'), { operation: 'resync', source: 'prompt' });
+});
+
+t.test('later 401s do not open the prompt again; the softkey does', async (t) => {
+  const answered: (Credentials | undefined)[] = [];
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  await h.engine.resyncNow();
+  h.prompts.cancel(h.prompts.current('profile-account') as string);
+  await settle();
+  t.equal(h.vault.records.size, 0, 'cancel leaves the account as it was');
+  await h.engine.resyncNow();
+  t.equal(h.prompts.opened.length, 1, 'the second 401 does not prompt');
+  const id = h.engine.openProfileAccountSetup();
+  t.equal(h.prompts.opened.length, 2, 'the Setup softkey reopens it at any time');
+  h.prompts.answer(id, 'wrong', 'x');
+  await settle();
+  t.equal(h.engine.status().last?.error?.code, 'auth_rejected', 'a wrong account fails');
+});
+
+t.test('no prompt when the rule carries credentials or the feature is Disabled', async (t) => {
+  for (const [params, plan] of [
+    [{ Profile_Rule: 'A' }, fetchPlan('http://127.0.0.1:8080/a.cfg', { uid: 'wrong', pwd: 'wrong' })],
+    [{ Profile_Rule: 'A', Profile_Authentication_Type: 'Disabled' }, fetchPlan('http://127.0.0.1:8080/a.cfg')],
+  ] as const) {
+    const answered: (Credentials | undefined)[] = [];
+    const h = harness({ params, plans: { A: plan }, handler: challenging('acct', 'acct-pw', answered) });
+    await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
+    const outcome = await h.engine.resyncNow();
+    t.equal(outcome.result, 'failed');
+    t.same(h.prompts.opened, []);
+    t.notOk(answered.some((credentials) => credentials?.source === 'profile-account'), 'the account is never tried');
+  }
+});
+
+t.test('the account is not offered to an origin no rule names', async (t) => {
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
+  const offered: unknown[] = [];
+  h.setHandler(async (request) => {
+    offered.push(request.allowCredentialsFor('http://127.0.0.1:8080'), request.allowCredentialsFor('http://elsewhere:8080'), request.allowCredentialsFor('not a url'));
+    offered.push(await request.credentials({ origin: 'http://elsewhere:8080', attempt: 1, previousRejected: false }));
+    return ok('', request.url);
+  });
+  await h.engine.resyncNow();
+  t.same(offered, [true, false, false, undefined]);
+  t.same(h.prompts.opened, [], 'a challenge from a redirect target is not the account prompt');
+});
+
+t.test('the CLI stores the account and resyncs at once', async (t) => {
+  const answered: (Credentials | undefined)[] = [];
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  await h.engine.storeProfileAccount('acct', 'acct-pw');
+  await settle();
+  t.equal(h.engine.status().last?.result, 'succeeded');
+  await h.vault.put({ purpose: 'profile-account', secret: 'acct-pw' });
+  t.equal((await h.engine.resyncNow()).error?.code, 'auth_rejected', 'a record without user name answers with an empty one');
+  t.same(answered.at(-1), { username: '', password: 'acct-pw', source: 'profile-account' });
+  t.match(h.events.find((event) => event.type === 'credentials.stored'), { source: 'local' });
+});
+
+t.test('a prompt whose answer cannot be stored is reported, and can be opened again', async (t) => {
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  h.vault.put = async () => {
+    throw new ProvisiondError('vault_write_failed', 'disk full');
+  };
+  const id = h.engine.openProfileAccountSetup();
+  h.prompts.answer(id, 'acct', 'acct-pw');
+  await settle();
+  t.ok(h.lines.some((line) => line.startsWith('<3>resync: profile account prompt failed') && line.includes('disk full')));
+  t.not(h.engine.openProfileAccountSetup(), id);
+});

@@ -1,0 +1,229 @@
+/**
+ * When resyncs happen (DOMAIN §1.1, §1.2; SPEC §4), driven by an injected clock.
+ */
+import t from 'tap';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+import type { Clock } from '../../daemon/resync/index.js';
+import { fetchPlan } from '../fixtures/resync/fakes.js';
+import { harness, ok } from '../fixtures/resync/harness.js';
+
+const RULE = { Profile_Rule: 'A' };
+const PLANS = { A: fetchPlan('http://127.0.0.1:8080/$MA.cfg') };
+const fail = async (): Promise<never> => {
+  throw new ProvisiondError('http_status', 'server answered 500');
+};
+
+t.test('the start-up resync waits a random 0…Resync_Random_Delay×20 s (DOMAIN §1.1)', async (t) => {
+  for (const [random, expected] of [
+    [0, 0],
+    [0.5, 30_000],
+    [0.999, 59_940],
+  ] as const) {
+    const h = harness({ params: { ...RULE, Resync_Random_Delay: '3' }, plans: PLANS, random: () => random });
+    const start = h.clock.now();
+    h.engine.start();
+    t.same(h.engine.status().next, { at: new Date(start + expected).toISOString(), trigger: 'boot' });
+    if (expected > 0) {
+      await h.clock.advance(expected - 1);
+      t.equal(h.requests.length, 0, 'not before the delay');
+    }
+    await h.clock.advance(1);
+    t.equal(h.requests.length, 1, `random ${random}: one resync at ${expected} ms`);
+    h.engine.stop();
+  }
+});
+
+t.test('with Resync_On_Reset=No nothing runs until asked', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_On_Reset: 'No' }, plans: PLANS });
+  h.engine.start();
+  h.engine.start();
+  t.equal(h.engine.status().next, null);
+  t.equal(h.clock.pending, 0);
+  const outcome = await h.engine.resyncNow();
+  t.equal(outcome.trigger, 'demand');
+  t.equal(h.engine.status().next?.trigger, 'periodic', 'the periodic timer starts after the first success');
+  h.engine.stop();
+});
+
+t.test('the periodic timer starts only after the first success', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '0' }, plans: PLANS, handler: fail });
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(h.engine.status().last?.result, 'failed');
+  t.equal(h.engine.status().next, null, 'no periodic timer before a success, no retry with delay 0 (SPEC §3)');
+  h.setHandler(async () => ok('X=1'));
+  const outcome = await h.engine.resyncNow();
+  t.equal(outcome.result, 'succeeded');
+  t.same(h.engine.status().next, { at: new Date(h.clock.now() + 3_600_000).toISOString(), trigger: 'periodic' });
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 3, 'the periodic resync ran');
+  t.equal(h.rules.contexts.at(-1)?.vars.PRVST, '1', '$PRVST is 1 for a periodic resync');
+  t.equal(h.rules.contexts.at(-1)?.vars.PRVTMR, '3600', '$PRVTMR counts seconds since the last attempt');
+  h.engine.stop();
+});
+
+t.test('error retries follow Resync_Error_Retry_Delay, the last element repeating (DOMAIN §1.2)', async (t) => {
+  // Example list from the SPA guides: retries after 30 min, 1 h, 2 h, then every 2 h.
+  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '1800,3600,7200' }, plans: PLANS, handler: fail });
+  h.engine.start();
+  await h.clock.advance(0);
+  const waits: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const next = h.engine.status().next;
+    t.equal(next?.trigger, 'retry');
+    const wait = Date.parse(next?.at ?? '') - h.clock.now();
+    waits.push(wait / 1000);
+    await h.clock.advance(wait);
+    t.equal(h.rules.contexts.at(-1)?.vars.PRVST, '2', '$PRVST is 2 for a retry');
+  }
+  t.same(waits, [1800, 3600, 7200, 7200]);
+  const failed = h.events.filter((event) => event.type === 'resync.failed');
+  t.same(failed.map((event) => event.retryInSeconds), [1800, 3600, 7200, 7200, 7200], 'each failure says when it retries');
+  h.setHandler(async () => ok('X=1'));
+  await h.clock.advance(7_200_000);
+  t.equal(h.engine.status().next?.trigger, 'periodic', 'a success returns to the periodic timer');
+  h.engine.stop();
+});
+
+t.test('Resync_At replaces the periodic timer and falls in its random window (DOMAIN §1.1)', async (t) => {
+  // DOMAIN §1.1: Resync_At=1000 resyncs between 10:00 and 10:10.
+  const h = harness({ params: { ...RULE, Resync_At: '1000', Resync_At_Random_Delay: '600' }, plans: PLANS });
+  await h.engine.resyncNow();
+  h.engine.start();
+  const next = h.engine.status().next;
+  t.equal(next?.trigger, 'boot');
+  await h.clock.advance(0);
+  t.same(h.engine.status().next, { at: '2026-11-22T10:05:00.000Z', trigger: 'at' });
+  await h.clock.advance(Date.parse('2026-11-22T10:05:00.000Z') - h.clock.now());
+  t.equal(h.requests.length, 3);
+  t.equal(h.engine.status().next?.at, '2026-11-23T10:05:00.000Z', 'then the next day');
+  h.engine.stop();
+});
+
+t.test('the MPP spelling Resync_At__HHmm_ wins when set', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_At: '1000', Resync_At__HHmm_: '2200' }, plans: PLANS });
+  await h.engine.resyncNow();
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(h.engine.status().next?.at, '2026-11-22T22:05:00.000Z');
+  h.engine.stop();
+});
+
+t.test('Resync_Trigger_1/2 hold back the periodic resync unless one is true (MPP meaning)', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Trigger_1: 'false', Resync_Trigger_2: '# true' }, plans: PLANS });
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(h.requests.length, 1, 'the start-up resync is not gated');
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 1, 'a false trigger holds the periodic resync back');
+  t.equal(h.engine.status().next?.trigger, 'periodic', 'and the periodic timer runs again');
+  t.ok(h.lines.some((line) => line.includes('held back')));
+  await h.params.setLocal([{ name: 'Resync_Trigger_2', value: 'not parseable' }]);
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 1, 'a trigger that does not parse counts as false');
+  t.ok(h.lines.some((line) => line.includes('Resync_Trigger does not parse')));
+  await h.params.setLocal([{ name: 'Resync_Trigger_2', value: 'true' }]);
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 2, 'one true trigger lets it run');
+  const outcome = await h.engine.resyncNow();
+  t.equal(outcome.result, 'unchanged', 'a resync on demand ignores the triggers');
+  h.engine.stop();
+});
+
+t.test('a profile that changes Resync_Periodic reschedules at once', async (t) => {
+  const h = harness({ params: RULE, plans: PLANS, handler: async () => ok('Resync_Periodic=60') });
+  await h.engine.resyncNow();
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 60_000, 'the new period counts from the resync');
+  const finished = h.clock.now();
+  await h.clock.advance(10_000);
+  await h.params.setLocal([{ name: 'Resync_Periodic', value: '120' }]);
+  t.equal(Date.parse(h.engine.status().next?.at ?? ''), finished + 120_000, 'a local change re-plans from the last resync');
+  await h.params.setLocal([{ name: 'GPP_A', value: 'x' }]);
+  t.equal(Date.parse(h.engine.status().next?.at ?? ''), finished + 120_000, 'other parameters leave the timer alone');
+  await h.params.setLocal([{ name: 'Provision_Enable', value: 'No' }]);
+  t.equal(h.engine.status().next, null, 'Provision_Enable=No stops the timers');
+  h.engine.stop();
+});
+
+t.test('a pending start-up resync keeps its turn when parameters change', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Random_Delay: '3' }, plans: PLANS });
+  h.engine.start();
+  const before = h.engine.status().next;
+  await h.params.setLocal([{ name: 'Resync_Periodic', value: '10' }]);
+  t.same(h.engine.status().next, before);
+  h.engine.stop();
+});
+
+t.test('Provision_Enable=No gates every resync, requested ones included (DOMAIN §1.1)', async (t) => {
+  const h = harness({ params: { ...RULE, Provision_Enable: 'No' }, plans: PLANS });
+  h.engine.start();
+  t.equal(h.engine.status().next, null);
+  const outcome = await h.engine.resyncNow();
+  t.equal(outcome.result, 'failed');
+  t.equal(outcome.error?.code, 'provision_disabled');
+  t.same(h.events, [], 'no resync events');
+  t.equal(h.requests.length, 0);
+  h.engine.stop();
+});
+
+t.test('stop() clears the timers; a resync in flight finishes without arming one', async (t) => {
+  let release!: () => void;
+  const h = harness({ params: RULE, plans: PLANS, handler: () => new Promise((resolve) => (release = () => resolve(ok('X=1')))) });
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(h.engine.status().running, true);
+  h.engine.stop();
+  release();
+  await h.clock.advance(0);
+  t.equal(h.engine.status().last?.result, 'succeeded');
+  t.equal(h.engine.status().next, null);
+  t.equal(h.clock.pending, 0);
+});
+
+t.test('a timer that fires during a resync joins it instead of starting another', async (t) => {
+  let release!: () => void;
+  const h = harness({ params: RULE, plans: PLANS, handler: () => new Promise((resolve) => (release = () => resolve(ok('X=1')))) });
+  const demand = h.engine.resyncNow();
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(h.requests.length, 1, 'the start-up timer joined the running resync');
+  release();
+  t.equal((await demand).result, 'succeeded');
+  h.engine.stop();
+});
+
+t.test('a host timer that fires early is set again until the resync is due', async (t) => {
+  const h = harness({ params: RULE, plans: PLANS });
+  // A clock whose timers fire at half the delay, like a host timer capped below the wait.
+  const early: Clock = {
+    now: () => h.clock.now(),
+    setTimer: (callback, ms) => h.clock.setTimer(callback, Math.ceil(ms / 2)),
+    clearTimer: (handle) => h.clock.clearTimer(handle),
+  };
+  const { ResyncEngine } = await import('../../daemon/resync/index.js');
+  const engine = new ResyncEngine({ ...(h.engine as unknown as { options: ConstructorParameters<typeof ResyncEngine>[0] }).options, clock: early });
+  await engine.resyncNow();
+  engine.start();
+  await h.clock.advance(0);
+  const due = Date.parse(engine.status().next?.at ?? '');
+  await h.clock.advance(due - h.clock.now() - 1);
+  t.equal(h.requests.length, 2, 'not before it is due');
+  await h.clock.advance(1);
+  t.equal(h.requests.length, 3);
+  engine.stop();
+});
+
+t.test('with the system clock and DNS the start-up resync runs by itself', async (t) => {
+  const h = harness({ params: RULE, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  const { ResyncEngine } = await import('../../daemon/resync/index.js');
+  const options = (h.engine as unknown as { options: ConstructorParameters<typeof ResyncEngine>[0] }).options;
+  const engine = new ResyncEngine({ ...options, clock: undefined, random: undefined, lookup: undefined, params: h.params });
+  const done = new Promise<void>((resolve) => h.bus.on('event', (event) => event.type === 'resync.unchanged' && resolve()));
+  engine.start();
+  await done;
+  t.equal(engine.status().last?.result, 'unchanged');
+  t.equal(engine.status().next?.trigger, 'periodic');
+  engine.stop();
+});
