@@ -1,0 +1,154 @@
+/**
+ * The Avaya settings script (46xxsettings.txt, DOMAIN.md §3.1): one statement per line —
+ * `SET name value`, `IF $name SEQ value GOTO tag`, `# tag`, `GOTO tag`, `GET file`, `#`
+ * comments. Values may be quoted; an unquoted value ends at the first blank.
+ * - `IF … SEQ` compares exactly (SPEC §3 decision); a parameter with no value => line ignored.
+ * - `GOTO` to a missing tag ignores the rest of the file.
+ * - `GET` fetches another script through the callback; when it arrives it is interpreted and
+ *   the current file does not continue; when it is missing the current file goes on.
+ * GET chains are bounded in depth and refuse to fetch a file twice (a cycle); every script
+ * run is bounded in steps, so a `GOTO` loop ends in an error instead of a hang.
+ */
+import type { ProfileUpdate } from './types.js';
+import { DEFAULT_PROFILE_BYTES, UpdateList, profileError } from './types.js';
+
+export interface ScriptOptions {
+  /** Fetches a file named by `GET` from the same server and directory; null when not found. */
+  readonly fetch?: (name: string) => Promise<Uint8Array | null>;
+  /** Current parameter values for `IF $NAME` (GROUP, MODEL4, MACADDR, SIG_IN_USE, …). */
+  readonly params?: (name: string) => string | undefined;
+  /** The script's own file name, so a `GET` back to it is seen as a cycle. */
+  readonly name?: string;
+  readonly maxGetDepth?: number;
+  /** Total bytes of all fetched scripts together. */
+  readonly maxBytes?: number;
+  readonly maxSteps?: number;
+  /** Turns fetched bytes into text (UTF-8 check, BOM); defaults to lenient UTF-8. */
+  readonly decode?: (bytes: Uint8Array, name: string) => string;
+}
+
+export const DEFAULT_MAX_GET_DEPTH = 8;
+export const DEFAULT_MAX_STEPS = 1_000_000;
+
+interface ScriptFile {
+  readonly name: string;
+  readonly lines: readonly string[];
+  readonly tags: ReadonlyMap<string, number>;
+}
+
+type Outcome = { readonly get: string; readonly resume: number } | undefined;
+
+function load(name: string, text: string): ScriptFile {
+  const lines = text.split(/\r\n|\r|\n/);
+  const tags = new Map<string, number>();
+  lines.forEach((line, index) => {
+    // A tag is exactly "#", one space, one word (DOMAIN.md §3.1).
+    const tag = /^# (\S+)\s*$/.exec(line);
+    if (tag && !tags.has(tag[1] as string)) tags.set(tag[1] as string, index);
+  });
+  return { name, lines, tags };
+}
+
+/** Reads a value: `"quoted with blanks"` or one word; '' when absent. */
+function readValue(rest: string, line: number, fileName: string): string {
+  if (!rest.startsWith('"')) return rest.split(/\s/, 1)[0] as string;
+  const close = rest.indexOf('"', 1);
+  if (close < 0) throw profileError('profile_parse_error', `unterminated quoted value in ${fileName}`, line);
+  return rest.slice(1, close);
+}
+
+class ScriptRun {
+  private readonly options: ScriptOptions;
+  private readonly updates = new UpdateList();
+  private steps = 0;
+
+  constructor(options: ScriptOptions) {
+    this.options = options;
+  }
+
+  private value(name: string): string | undefined {
+    return this.updates.get(name) ?? this.options.params?.(name);
+  }
+
+  /** Runs `file` from line `start` until its end or a GET. */
+  private run(file: ScriptFile, start: number): Outcome {
+    const maxSteps = this.options.maxSteps ?? DEFAULT_MAX_STEPS;
+    for (let index = start; index < file.lines.length; index++) {
+      if (++this.steps > maxSteps) throw profileError('profile_script_loop', `the settings script runs more than ${maxSteps} statements (a GOTO loop?) in ${file.name}`, index + 1);
+      const line = (file.lines[index] as string).trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const [keyword = '', ...words] = line.split(/\s+/);
+      const rest = line.slice(keyword.length).trim();
+      switch (keyword.toUpperCase()) {
+        case 'SET': {
+          const name = words[0] as string | undefined;
+          if (name === undefined) throw profileError('profile_parse_error', `SET needs a parameter name in ${file.name}`, index + 1);
+          this.updates.set(name, readValue(rest.slice(name.length).trim(), index + 1, file.name), undefined);
+          break;
+        }
+        case 'IF': {
+          const match = /^\$(\S+)\s+SEQ\s+("[^"]*"|\S+)\s+GOTO\s+(\S+)$/i.exec(rest);
+          if (!match) throw profileError('profile_parse_error', `expected IF $NAME SEQ value GOTO tag in ${file.name}`, index + 1);
+          const current = this.value(match[1] as string);
+          if (current !== undefined && current === readValue(match[2] as string, index + 1, file.name)) {
+            const target = file.tags.get(match[3] as string);
+            if (target === undefined) return undefined;
+            index = target;
+          }
+          break;
+        }
+        case 'GOTO': {
+          const target = file.tags.get(words[0] ?? '');
+          if (target === undefined) return undefined;
+          index = target;
+          break;
+        }
+        case 'GET':
+          if (words[0] === undefined) throw profileError('profile_parse_error', `GET needs a file name in ${file.name}`, index + 1);
+          return { get: words[0], resume: index + 1 };
+        default:
+          // Unknown statements are ignored, as the phones do.
+          break;
+      }
+    }
+    return undefined;
+  }
+
+  async execute(text: string): Promise<ProfileUpdate[]> {
+    const options = this.options;
+    const root = options.name ?? '(settings script)';
+    const seen = [root];
+    let bytes = text.length;
+    let file = load(root, text);
+    let start = 0;
+    for (;;) {
+      const outcome = this.run(file, start);
+      if (outcome === undefined) return this.updates.list();
+      const name = this.expandName(outcome.get);
+      const maxDepth = options.maxGetDepth ?? DEFAULT_MAX_GET_DEPTH;
+      if (seen.includes(name)) throw profileError('profile_get_cycle', `GET cycle: ${[...seen, name].join(' → ')}`, outcome.resume);
+      if (seen.length > maxDepth) throw profileError('profile_get_depth', `GET nested deeper than ${maxDepth} files`, outcome.resume);
+      const body = options.fetch ? await options.fetch(name) : null;
+      if (body === null) {
+        start = outcome.resume;
+        continue;
+      }
+      bytes += body.byteLength;
+      const maxBytes = options.maxBytes ?? DEFAULT_PROFILE_BYTES;
+      if (bytes > maxBytes) throw profileError('profile_too_large', `settings scripts together exceed ${maxBytes} bytes`);
+      seen.push(name);
+      file = load(name, options.decode ? options.decode(body, name) : Buffer.from(body).toString('utf8'));
+      start = 0;
+    }
+  }
+
+  /** `$MACADDR`, `$MODEL4`, `$SERIALNO` in GET file names (DOMAIN.md §3.1, J100 paths). */
+  private expandName(name: string): string {
+    return name.replace(/\$([A-Z][A-Z0-9_]*)/g, (whole, param: string) => this.value(param) ?? whole);
+  }
+}
+
+/** Runs a settings script; resolves to its updates or rejects with a `profile_*` error. */
+export function parseSettingsScript(text: string, options: ScriptOptions = {}): Promise<ProfileUpdate[]> {
+  return new ScriptRun(options).execute(text);
+}
