@@ -1,0 +1,270 @@
+/**
+ * The local WebSocket feed (SPEC §8, ECOSYSTEM.md §2, RELIABILITY.md §6.4). One `ws` server
+ * in `noServer` mode serves both listeners: on the Unix socket the file permissions are the
+ * authentication and `hello` goes out at once; on TCP nothing is sent or accepted until the
+ * first message is `auth` with the display token.
+ *
+ * Every inbound message gets exactly one `result` (id echoed, `null` when it had none); events
+ * from the event log (`recorded` on the bus) and screen changes go to every authenticated
+ * client. Dead peers are dropped by ping, slow ones when their send buffer passes a bound.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import { Logger, secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type CommandArgs, type CommandName, type MessageId, type ServerMessage } from './protocol.js';
+import { computeScreen, type Screen } from './screen.js';
+import type { DaemonSoftkey, DisplayBackend, PromptDesk } from './state.js';
+import { tokenMatches } from './token.js';
+
+export type Transport = 'unix' | 'tcp';
+
+/** Application close codes (ECOSYSTEM.md §2.5; 4000–4999 are free, RFC 6455 §7.4.2). */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_AUTH_TIMEOUT = 4408;
+
+export interface FeedTimers {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface DisplayFeedOptions {
+  readonly backend: DisplayBackend;
+  readonly prompts: PromptDesk;
+  readonly bus: DaemonBus;
+  /** The last `n` recorded events, oldest first (the event log's history). */
+  readonly recent: (n: number) => readonly RecordedEvent[];
+  readonly token: string;
+  /** `limits.wsPayloadBytes`: larger frames close the connection with 1009. */
+  readonly maxPayload: number;
+  readonly heartbeatMs?: number;
+  readonly authTimeoutMs?: number;
+  /** A client whose unsent data passes this is cut off rather than buffered without end. */
+  readonly maxBufferedBytes?: number;
+  /** How long `stop` waits for a client's close handshake. */
+  readonly closeTimeoutMs?: number;
+  readonly timers?: FeedTimers;
+  readonly logger?: Logger;
+  readonly redactor?: Redactor;
+}
+
+interface Client {
+  readonly ws: WebSocket;
+  readonly transport: Transport;
+  authenticated: boolean;
+  alive: boolean;
+  authTimer: unknown;
+}
+
+const DEFAULT_EVENTS = 20;
+const MAX_EVENTS = 1000;
+
+const nodeTimers: FeedTimers = {
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class DisplayFeed {
+  private readonly options: DisplayFeedOptions;
+  private readonly timers: FeedTimers;
+  private readonly logger: Logger;
+  private readonly redactor: Redactor;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private unsubscribe: (() => void)[] = [];
+  private heartbeat: unknown;
+  private lastScreen = '';
+
+  constructor(options: DisplayFeedOptions) {
+    this.options = options;
+    this.timers = options.timers ?? nodeTimers;
+    this.logger = options.logger ?? new Logger({ scope: 'display' });
+    this.redactor = options.redactor ?? defaultRedactor;
+    // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false });
+  }
+
+  start(): void {
+    this.unsubscribe = [
+      this.options.bus.on('recorded', (event) => this.broadcast({ type: 'event', event: event as unknown as JsonValue })),
+      this.options.backend.onChange(() => this.screenChanged()),
+      this.options.prompts.onChange(() => this.screenChanged()),
+    ];
+    this.heartbeat = this.timers.setInterval(() => this.beat(), this.options.heartbeatMs ?? 30_000);
+  }
+
+  /** Closes every client (1001) and waits for them, cutting off those that do not answer. */
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.timers.clearInterval(this.heartbeat);
+    await Promise.all([...this.clients].map((client) => this.closeClient(client)));
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Completes a WebSocket upgrade the listener has already checked (path, Origin). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, transport: Transport): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, transport));
+  }
+
+  /** What the display shows now. */
+  screen(): Screen {
+    return computeScreen(this.options.backend.snapshot(), this.options.prompts.list());
+  }
+
+  /** The `status` snapshot (SPEC §8 `provisionctl status --json`). */
+  status(): JsonValue {
+    const prompts = this.options.prompts.list().map((view) => ({ id: view.id, kind: view.kind }));
+    return { ...this.options.backend.snapshot(), prompt: prompts[0] ?? null, prompts };
+  }
+
+  private accept(ws: WebSocket, transport: Transport): void {
+    const client: Client = { ws, transport, authenticated: false, alive: true, authTimer: undefined };
+    this.clients.add(client);
+    ws.on('message', (data, isBinary) => this.receive(client, data, isBinary));
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    // Oversized frames and protocol violations arrive here; ws then closes (1009, 1002).
+    ws.on('error', (error) => this.logger.debug('client error', { transport, error: error.message }));
+    ws.on('close', () => {
+      this.timers.clearTimeout(client.authTimer);
+      this.clients.delete(client);
+    });
+    if (transport === 'unix') this.welcome(client);
+    else client.authTimer = this.timers.setTimeout(() => ws.close(CLOSE_AUTH_TIMEOUT, 'authentication timeout'), this.options.authTimeoutMs ?? 10_000);
+  }
+
+  private welcome(client: Client): void {
+    client.authenticated = true;
+    this.send(client, { type: 'hello', protocol: PROTOCOL, version: PROTOCOL_VERSION, state: this.status() });
+    this.send(client, { type: 'screen', screen: this.screen() as unknown as JsonValue });
+  }
+
+  private receive(client: Client, data: RawData, isBinary: boolean): void {
+    const parsed = isBinary ? undefined : parseClientMessage(data.toString());
+    if (!client.authenticated) {
+      this.timers.clearTimeout(client.authTimer);
+      // Nothing is answered before authentication: a wrong first message just closes.
+      if (parsed?.ok && parsed.message.type === 'auth' && tokenMatches(this.options.token, parsed.message.token)) this.welcome(client);
+      else client.ws.close(CLOSE_UNAUTHORIZED, 'authentication required');
+      return;
+    }
+    if (!parsed) return this.reply(client, null, new ProvisiondError('invalid_message', 'binary frames are not accepted'));
+    if (!parsed.ok) return this.reply(client, parsed.id, new ProvisiondError(parsed.code, parsed.message));
+    this.dispatch(parsed.message).then(
+      (data) => this.reply(client, parsed.message.id, undefined, data),
+      (error: unknown) => this.reply(client, parsed.message.id, toProvisiondError(error)),
+    );
+  }
+
+  private async dispatch(message: ClientMessage): Promise<JsonValue | undefined> {
+    switch (message.type) {
+      case 'auth':
+        return undefined;
+      case 'answer':
+        this.redactor.add(message.password);
+        this.options.prompts.answer(message.promptId, message.username, message.password);
+        return undefined;
+      case 'cancel':
+        this.options.prompts.cancel(message.promptId);
+        return undefined;
+      case 'softkey':
+        return this.softkey(message.key);
+      case 'command':
+        return this.command(message.name, message.args);
+    }
+  }
+
+  private async softkey(key: string): Promise<undefined> {
+    const screen = this.screen();
+    if (!screen.softkeys.includes(key)) throw new ProvisiondError('softkey_unavailable', `the softkey ${JSON.stringify(key.slice(0, 32))} is not offered now`);
+    if (screen.prompt) {
+      // The prompt's second softkey cancels (Cancel, Abort); its first submits, which needs the fields.
+      if (key === screen.softkeys[0]) throw new ProvisiondError('answer_required', `${key} submits the prompt: send an answer with its fields`);
+      this.options.prompts.cancel(screen.prompt.id);
+      return undefined;
+    }
+    await this.options.backend.softkey(key as DaemonSoftkey);
+    return undefined;
+  }
+
+  private async command(name: CommandName, args: CommandArgs): Promise<JsonValue | undefined> {
+    if (typeof args.password === 'string') this.redactor.add(args.password);
+    if (name === 'status') return this.status();
+    if (name === 'events') {
+      const limit = Math.min(Math.max(Number(args.limit ?? DEFAULT_EVENTS), 1), MAX_EVENTS);
+      return this.options.recent(limit) as unknown as JsonValue;
+    }
+    return this.options.backend.command(name, args);
+  }
+
+  private reply(client: Client, id: MessageId, error?: ProvisiondError, data?: JsonValue): void {
+    const message: ServerMessage = error
+      ? { type: 'result', id, ok: false, error: { code: error.code, message: this.redactor.redact(error.message) } }
+      : data === undefined
+        ? { type: 'result', id, ok: true }
+        : { type: 'result', id, ok: true, data };
+    this.send(client, message);
+  }
+
+  private screenChanged(): void {
+    const screen = this.screen();
+    const text = JSON.stringify(screen);
+    if (text === this.lastScreen) return;
+    this.lastScreen = text;
+    this.broadcast({ type: 'screen', screen: screen as unknown as JsonValue });
+  }
+
+  private broadcast(message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const client of this.clients) if (client.authenticated) this.sendText(client, text);
+  }
+
+  private send(client: Client, message: ServerMessage): void {
+    this.sendText(client, JSON.stringify(message));
+  }
+
+  private sendText(client: Client, text: string): void {
+    if (client.ws.readyState !== client.ws.OPEN) return;
+    if (client.ws.bufferedAmount > (this.options.maxBufferedBytes ?? 1024 * 1024)) {
+      this.logger.warning('dropping a display client that does not read', { transport: client.transport });
+      // A close frame would queue behind the backlog: cut the connection instead.
+      client.ws.terminate();
+      return;
+    }
+    client.ws.send(text);
+  }
+
+  private beat(): void {
+    for (const client of this.clients) {
+      if (!client.authenticated) continue;
+      if (!client.alive) {
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }
+
+  private closeClient(client: Client): Promise<void> {
+    return new Promise((resolve) => {
+      const cutOff = this.timers.setTimeout(() => client.ws.terminate(), this.options.closeTimeoutMs ?? 2000);
+      client.ws.once('close', () => {
+        this.timers.clearTimeout(cutOff);
+        resolve();
+      });
+      client.ws.close(1001, 'daemon stopping');
+    });
+  }
+}

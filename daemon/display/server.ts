@@ -1,0 +1,154 @@
+/**
+ * The two listeners of the display feed (SPEC §8): the Unix socket (mode 0660, the group of
+ * the technicians; its permissions are the authentication) and the display HTTP port, which
+ * also serves the page. Upgrades are checked here, in the HTTP server's `upgrade` handler,
+ * before `ws` sees them (ECOSYSTEM.md §2.4: no `verifyClient`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { promises as fsp } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ProvisiondError } from '../errors/index.js';
+import type { DisplayFeed } from './feed.js';
+import { PAGE_FILES } from './page.js';
+
+export const FEED_PATH = '/ws';
+
+export interface DisplayServersOptions {
+  readonly feed: DisplayFeed;
+  /** `runtimeDir/display.sock` (`display.socket`); omitted = no Unix socket. */
+  readonly socketPath?: string;
+  /** `display.http`; omitted = no TCP listener. Port 0 picks a free port. */
+  readonly http?: { readonly host: string; readonly port: number };
+  /** Extra browser origins allowed on the TCP feed (e.g. a reverse proxy's). */
+  readonly allowedOrigins?: readonly string[];
+}
+
+export interface DisplayServers {
+  /** `http://host:port` of the page, when the TCP listener runs. */
+  readonly url: string | undefined;
+  readonly port: number | undefined;
+  readonly socketPath: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startDisplayServers(options: DisplayServersOptions): Promise<DisplayServers> {
+  const servers: Server[] = [];
+  try {
+    let url: string | undefined;
+    let port: number | undefined;
+    if (options.socketPath !== undefined) servers.push(await listenUnix(options.feed, options.socketPath));
+    if (options.http) {
+      const server = createServer((request, response) => servePage(request, response));
+      server.on('upgrade', (request, socket, head) => upgradeTcp(options, request, socket, head));
+      await listen(server, (s) => s.listen(options.http?.port, options.http?.host));
+      servers.push(server);
+      port = (server.address() as { port: number }).port;
+      url = `http://${hostForUrl(options.http.host)}:${port}`;
+    }
+    return { url, port, socketPath: options.socketPath, close: () => closeAll(servers) };
+  } catch (error) {
+    await closeAll(servers);
+    throw error;
+  }
+}
+
+async function listenUnix(feed: DisplayFeed, socketPath: string): Promise<Server> {
+  const stat = await fsp.lstat(socketPath).catch(() => undefined);
+  if (stat && !stat.isSocket()) {
+    throw new ProvisiondError('display_socket_failed', `${socketPath} exists and is not a socket; not replacing it`, { path: socketPath });
+  }
+  // A socket file left by a previous run (crash, SIGKILL) would make listen fail with EADDRINUSE.
+  if (stat) await fsp.unlink(socketPath);
+  const server = createServer((_request, response) => notFound(response));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathOf(request) !== FEED_PATH) return refuse(socket, 404, 'Not Found');
+    feed.handleUpgrade(request, socket, head, 'unix');
+  });
+  await listen(server, (s) => s.listen(socketPath));
+  await fsp.chmod(socketPath, 0o660);
+  return server;
+}
+
+function upgradeTcp(options: DisplayServersOptions, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  if (pathOf(request) !== FEED_PATH) return refuse(socket, 404, 'Not Found');
+  const origin = request.headers.origin;
+  // Non-browser clients send no Origin and are held by the token; a browser must come from the page.
+  if (origin !== undefined && !originAllowed(origin, request.headers.host, options.allowedOrigins ?? [])) return refuse(socket, 403, 'Forbidden');
+  options.feed.handleUpgrade(request, socket, head, 'tcp');
+}
+
+/**
+ * The page's own origin is `http://<Host>` — but only when Host names an IP address or
+ * `localhost`: a DNS name could be an attacker's, rebound to this phone's address.
+ */
+export function originAllowed(origin: string, host: string | undefined, extra: readonly string[]): boolean {
+  if (extra.includes(origin)) return true;
+  if (host === undefined || origin !== `http://${host}`) return false;
+  const hostname = host.replace(/:\d*$/, '').replace(/^\[(.*)\]$/, '$1');
+  return hostname === 'localhost' || isIP(hostname) !== 0;
+}
+
+function servePage(request: IncomingMessage, response: ServerResponse): void {
+  const path = pathOf(request);
+  if (path === FEED_PATH) {
+    response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('Upgrade Required\n');
+    return;
+  }
+  const file = PAGE_FILES[path];
+  if (!file) return notFound(response);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method Not Allowed\n');
+    return;
+  }
+  response.writeHead(200, {
+    'Content-Type': file.type,
+    'Cache-Control': 'no-store',
+    // The token may be in the query: never leak it in a Referer.
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  });
+  response.end(request.method === 'HEAD' ? undefined : file.body);
+}
+
+function notFound(response: ServerResponse): void {
+  response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function pathOf(request: IncomingMessage): string {
+  // Node always sets `url` on a server request. No URL parsing: an absolute-form or malformed
+  // target must simply not match, never throw inside a request handler.
+  return String(request.url).split('?', 1)[0] as string;
+}
+
+function hostForUrl(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+function listen(server: Server, start: (server: Server) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve();
+    });
+    start(server);
+  });
+}
+
+async function closeAll(servers: readonly Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
+  );
+}
