@@ -7,11 +7,13 @@
  *
  * On disk: an append-only journal of `{"event": …}` and `{"ack": seq}` lines, compacted to the
  * pending events when the acknowledged lines outnumber them. Bounded: above `max` pending
- * events the oldest are dropped and `onDropped(count)` says how many (the event log announces
- * them with `events.dropped`).
+ * events the oldest are dropped. How many is kept (on disk too, as `{"dropped": n}`) until the
+ * reporter takes the count with `takeDropped()` once the broker is reachable again; the event
+ * log then announces it with one `events.dropped` before the next event. Announcing sooner,
+ * while the outbox is still full, would make every other queued event an `events.dropped`.
  */
 import * as path from 'node:path';
-import type { RecordedEvent } from '../bus/index.js';
+import { EVENT_TYPES, type RecordedEvent } from '../bus/index.js';
 import { Journal } from '../events/index.js';
 
 export const OUTBOX_FILE = 'mqtt-outbox.jsonl';
@@ -28,7 +30,8 @@ interface Entry {
 export interface OutboxOptions {
   readonly stateDir: string;
   readonly max?: number;
-  readonly onDropped?: (count: number) => void;
+  /** The outbox started dropping events (called once per overflow spell, for the log). */
+  readonly onOverflow?: () => void;
   /** The journal could not be written; the event stays queued in memory. */
   readonly onWriteError?: (error: unknown) => void;
 }
@@ -36,17 +39,19 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly journal: Journal;
   private readonly max: number;
-  private readonly onDropped: (count: number) => void;
+  private readonly onOverflow: () => void;
   private readonly onWriteError: (error: unknown) => void;
   /** Pending events by seq, in seq order (insertion order of a Map). */
   private readonly entries = new Map<number, Entry>();
   private highestSeq = 0;
+  /** Events dropped and not yet announced. */
+  private unreported = 0;
   private compacting = false;
 
   constructor(options: OutboxOptions) {
     this.journal = new Journal(path.join(options.stateDir, OUTBOX_FILE));
     this.max = Math.max(1, options.max ?? DEFAULT_OUTBOX_MAX);
-    this.onDropped = options.onDropped ?? (() => undefined);
+    this.onOverflow = options.onOverflow ?? (() => undefined);
     this.onWriteError = options.onWriteError ?? (() => undefined);
   }
 
@@ -56,9 +61,10 @@ export class Outbox {
     const events = new Map<number, RecordedEvent>();
     const acked = new Set<number>();
     for (const record of records) {
-      const line = (record ?? {}) as { event?: RecordedEvent; ack?: unknown };
+      const line = (record ?? {}) as { event?: RecordedEvent; ack?: unknown; dropped?: unknown };
       if (typeof line.ack === 'number') acked.add(line.ack);
-      else if (line.event && Number.isSafeInteger(line.event.seq)) events.set(line.event.seq, line.event);
+      else if (typeof line.dropped === 'number') this.unreported = line.dropped;
+      else if (isEvent(line.event)) events.set(line.event.seq, line.event);
     }
     const pending = [...events.values()].filter((event) => !acked.has(event.seq)).sort((a, b) => a.seq - b.seq);
     for (const event of pending) this.entries.set(event.seq, { event, ready: true });
@@ -125,10 +131,20 @@ export class Outbox {
       this.journal.append({ ack: seq }).catch(this.onWriteError);
       dropped++;
     }
-    if (dropped > 0) {
-      this.onDropped(dropped);
-      this.compactIfWorthIt();
-    }
+    if (dropped === 0) return;
+    if (this.unreported === 0) this.onOverflow();
+    this.unreported += dropped;
+    this.journal.append({ dropped: this.unreported }).catch(this.onWriteError);
+    this.compactIfWorthIt();
+  }
+
+  /** How many events were dropped since the last call (0 if none); the count restarts at 0. */
+  takeDropped(): number {
+    const count = this.unreported;
+    if (count === 0) return 0;
+    this.unreported = 0;
+    this.journal.append({ dropped: 0 }).catch(this.onWriteError);
+    return count;
   }
 
   private compactIfWorthIt(): void {
@@ -143,7 +159,14 @@ export class Outbox {
       });
   }
 
-  private lines(): { event: RecordedEvent }[] {
-    return [...this.entries.values()].map((entry) => ({ event: entry.event }));
+  private lines(): ({ event: RecordedEvent } | { dropped: number })[] {
+    const events = [...this.entries.values()].map((entry) => ({ event: entry.event }));
+    return this.unreported > 0 ? [{ dropped: this.unreported }, ...events] : events;
   }
+}
+
+/** A damaged line must not turn into a publish to a topic built from garbage. */
+function isEvent(value: unknown): value is RecordedEvent {
+  const event = value as Partial<RecordedEvent> | undefined;
+  return typeof event === 'object' && event !== null && Number.isSafeInteger(event.seq) && (EVENT_TYPES as readonly unknown[]).includes(event.type);
 }

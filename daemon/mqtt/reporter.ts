@@ -34,7 +34,7 @@ export interface MqttReporterOptions {
   /** The retained `state` document: last/next resync, EM state, trust summary (allowlisted by its builder). */
   readonly snapshot: () => JsonValue;
   readonly handleCommand?: CommandHandler;
-  /** Events lost to outbox overflow (wire to `EventLog.noteDropped`). */
+  /** Events lost to outbox overflow, told once the broker is reachable again (wire to `EventLog.noteDropped`). */
   readonly onDropped?: (count: number) => void;
   readonly redactor?: Redactor;
   readonly random?: () => number;
@@ -83,7 +83,6 @@ export class MqttReporter {
   private lastState: string | undefined;
   private cancelReconnect: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
-  private stopping = false;
 
   constructor(options: MqttReporterOptions) {
     this.options = options;
@@ -96,10 +95,7 @@ export class MqttReporter {
     this.outbox = new Outbox({
       stateDir: options.stateDir,
       max: options.settings.outboxMax,
-      onDropped: (count) => {
-        this.log.warning('outbox full: dropped the oldest events', { count });
-        options.onDropped?.(count);
-      },
+      onOverflow: () => this.log.warning('MQTT outbox full: dropping the oldest events', { max: options.settings.outboxMax }),
       onWriteError: (error) => this.log.warning('cannot write the MQTT outbox', { error: String(error) }),
     });
   }
@@ -116,7 +112,6 @@ export class MqttReporter {
 
   /** Publishes `offline` if connected, disconnects, and leaves the outbox on disk. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.unsubscribe?.();
     this.cancelReconnect?.();
     const client = this.client;
@@ -198,16 +193,25 @@ export class MqttReporter {
     this.lastState = undefined;
     this.publishState();
     if (this.options.settings.commands) client.subscribe(this.topics.commands, { qos: 1 });
+    this.reportDrops();
     this.pump();
+  }
+
+  private reportDrops(): void {
+    const count = this.outbox.takeDropped();
+    if (count === 0) return;
+    this.log.warning('events were lost to MQTT outbox overflow', { count });
+    this.options.onDropped?.(count);
   }
 
   private onClose(client: MqttClient): void {
     if (client !== this.client) return;
     this.client = undefined;
+    const wasConnected = this.isConnected;
     this.isConnected = false;
     this.inFlight.clear();
     client.end(true);
-    if (this.stopping) return;
+    if (wasConnected) this.noteProblem(new Error('connection lost'));
     const delay = reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
     this.refused = false;
     this.cancelReconnect = this.schedule(() => this.connectNow(), delay);
@@ -235,14 +239,16 @@ export class MqttReporter {
     }
   }
 
-  private onAck(client: MqttClient, seq: number, error: (Error & { code?: unknown }) | undefined): void {
+  private onAck(client: MqttClient, seq: number, error: Error | undefined): void {
+    // A callback from a connection already given up: the event is still queued for the next one.
     if (client !== this.client) return;
     this.inFlight.delete(seq);
-    if (error && typeof error.code !== 'number') return;
-    // An MQTT 5 PUBACK with a failure reason (e.g. 0x87 not authorised by the ACL) will fail
-    // the same way forever; keeping the event would block every later one.
-    if (error) this.log.warning('the broker refused an event', { seq, reason: error.code as number });
+    // A failure on the live connection is the broker's final word on this event (MQTT 5 PUBACK
+    // 0x87 when the ACL denies the topic, RELIABILITY.md §6.3); it would fail the same way
+    // forever, and keeping it would hold back every later event.
+    if (error) this.log.warning('the broker refused an event', { seq, reason: error.message });
     this.outbox.ack(seq);
+    this.reportDrops();
     this.pump();
   }
 

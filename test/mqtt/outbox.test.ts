@@ -38,7 +38,7 @@ t.test('an event is not offered for publishing before it is on disk', async (t) 
 
 t.test('a torn last line (power cut mid-append) is skipped and the rest replayed in seq order', async (t) => {
   const stateDir = t.testdir();
-  const lines = [{ event: event(5) }, { event: event(3) }, { ack: 3 }, { event: event(4) }, null, { other: 1 }].map((line) => JSON.stringify(line));
+  const lines = [{ event: event(5) }, { event: event(3) }, { ack: 3 }, { event: event(4) }, null, { other: 1 }, { event: { ...event(8), type: 'a/+' } }].map((line) => JSON.stringify(line));
   await writeFile(path.join(stateDir, OUTBOX_FILE), lines.join('\n') + '\n{"event":{"v":1,"seq":6,"ty');
   const outbox = new Outbox({ stateDir });
   t.same(await outbox.load(), { pending: 2, skipped: 1 });
@@ -47,25 +47,32 @@ t.test('a torn last line (power cut mid-append) is skipped and the rest replayed
   await outbox.close();
 });
 
-t.test('overflow drops the oldest and reports how many, once, even across a restart', async (t) => {
+t.test('overflow drops the oldest; the count is kept, on disk too, until it is taken', async (t) => {
   const stateDir = t.testdir();
-  const dropped: number[] = [];
-  const outbox = new Outbox({ stateDir, max: 3, onDropped: (count) => dropped.push(count) });
+  let overflows = 0;
+  const onOverflow = () => overflows++;
+  const outbox = new Outbox({ stateDir, max: 3, onOverflow });
   await outbox.load();
+  t.equal(outbox.takeDropped(), 0);
   for (let seq = 1; seq <= 5; seq++) await outbox.add(event(seq));
   t.same(seqs(outbox), [3, 4, 5]);
-  t.same(dropped, [1, 1]);
+  t.equal(overflows, 1, 'told once per overflow spell');
   await outbox.close();
-  const again = new Outbox({ stateDir, max: 3, onDropped: (count) => dropped.push(count) });
+  const again = new Outbox({ stateDir, max: 3, onOverflow });
   await again.load();
-  t.same(seqs(again), [3, 4, 5]);
-  t.same(dropped, [1, 1], 'nothing reported twice');
+  t.same(seqs(again), [3, 4, 5], 'dropped events do not come back');
+  t.equal(again.takeDropped(), 2, 'the unannounced count survives a restart');
+  t.equal(again.takeDropped(), 0);
   await again.close();
-  const smaller = new Outbox({ stateDir, max: 1, onDropped: (count) => dropped.push(count) });
+  const smaller = new Outbox({ stateDir, max: 1, onOverflow });
   await smaller.load();
   t.same(seqs(smaller), [5]);
-  t.same(dropped, [1, 1, 2], 'a smaller limit after restart drops at load');
+  t.equal(overflows, 2);
   await smaller.close();
+  const last = new Outbox({ stateDir, max: 1 });
+  await last.load();
+  t.equal(last.takeDropped(), 2, 'a smaller limit after restart drops at load');
+  await last.close();
 });
 
 t.test('the journal is compacted once acknowledged lines dominate', async (t) => {
@@ -96,6 +103,7 @@ t.test('a disk that refuses writes is reported and events are still released fro
   journal.linesSinceRewrite = 1000;
   await outbox.add(event(2));
   outbox.ack(2);
+  outbox.takeDropped();
   await outbox.close();
   await new Promise((resolve) => setTimeout(resolve, 10));
   t.ok(errors.length >= 4, `${errors.length} write errors reported`);

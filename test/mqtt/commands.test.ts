@@ -1,0 +1,113 @@
+import t from 'tap';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
+import { subscribe, until } from '../fixtures/mqtt/subscriber.js';
+import { DASH_PASSWORD, DASH_USER, PHONE_PASSWORD, PHONE_USER, startHarness, TEST_ACL } from '../fixtures/mqtt/harness.js';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+import type { JsonValue } from '../../daemon/bus/index.js';
+
+const users = { [PHONE_USER]: PHONE_PASSWORD, [DASH_USER]: DASH_PASSWORD, limited: 'limited-pass' };
+
+async function dashboardClient(url: string, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = connect(url, { username: DASH_USER, password: DASH_PASSWORD, reconnectPeriod: 0, ...options });
+  await new Promise((resolve) => client.once('connect', resolve));
+  return client;
+}
+
+t.test('MQTT 3.1.1 commands run the handler and get results with their transaction', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const calls: [string, Record<string, JsonValue>][] = [];
+  const phone = await startHarness({
+    stateDir: t.testdir(),
+    url: broker.url,
+    settings: { commands: true },
+    handleCommand: async (name, args) => {
+      calls.push([name, args]);
+      if (name === 'backup') throw new ProvisiondError('backup_failed', `server refused ${PHONE_PASSWORD}`);
+      return { ignored: 'handler data is not published' };
+    },
+  });
+  t.teardown(() => phone.stop());
+  const results = await subscribe(broker.url, 'prov/phone1/cmd/+/result', { username: DASH_USER, password: DASH_PASSWORD });
+  t.teardown(() => results.close());
+  await until(() => phone.reporter.connected);
+  // The subscription is made right after CONNACK; a command sent before it lands would be lost.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const send = (name: string, payload: string) => results.client.publishAsync(`prov/phone1/cmd/${name}`, payload, { qos: 1 });
+  await send('resync', JSON.stringify({ transaction: 'tx-1', force: true }));
+  await send('backup', JSON.stringify({ transaction: 2 }));
+  await send('restore', '{oops');
+  await send('reboot', JSON.stringify({ transaction: 'tx-4' }));
+  await results.waitFor((messages) => messages.length === 4);
+  const byTopic = Object.fromEntries(results.messages.map((m) => [m.topic.split('/')[3], JSON.parse(m.text)]));
+  t.same(byTopic.resync, { transaction: 'tx-1', status: 'ok' });
+  t.same(byTopic.backup, { transaction: 2, status: 'error', error: { code: 'backup_failed', message: 'server refused ***' } });
+  t.same(byTopic.restore, { status: 'error', error: { code: 'command_bad_json', message: 'command payload is not JSON' } });
+  t.same(byTopic.reboot, { transaction: 'tx-4', status: 'error', error: { code: 'command_unknown', message: 'unknown command; expected one of resync, backup, restore' } });
+  t.same(calls, [
+    ['resync', { force: true }],
+    ['backup', {}],
+  ]);
+  t.ok(phone.reporter.connected, 'malformed commands do not hurt the connection');
+});
+
+t.test('MQTT 5 commands are answered on the response topic with the correlation data', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const phone = await startHarness({
+    stateDir: t.testdir(),
+    url: broker.url,
+    settings: { commands: true, protocolVersion: 5 },
+    handleCommand: async () => undefined,
+  });
+  t.teardown(() => phone.stop());
+  const replies = await subscribe(broker.url, ['prov/dashboard/replies', 'prov/phone1/cmd/+/result'], { username: DASH_USER, password: DASH_PASSWORD, protocolVersion: 5 });
+  t.teardown(() => replies.close());
+  await until(() => phone.reporter.connected);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await replies.client.publishAsync('prov/phone1/cmd/resync', JSON.stringify({ transaction: 'v5' }), {
+    qos: 1,
+    properties: { responseTopic: 'prov/dashboard/replies', correlationData: Buffer.from('corr-1') },
+  });
+  await replies.client.publishAsync('prov/phone1/cmd/backup', JSON.stringify({ transaction: 'v5b' }), { qos: 1 });
+  await replies.waitFor((messages) => messages.length === 2);
+  const direct = replies.messages.find((m) => m.topic === 'prov/dashboard/replies');
+  t.same(JSON.parse(direct?.text ?? '{}'), { transaction: 'v5', status: 'ok' });
+  t.equal(String(direct?.packet.properties?.correlationData), 'corr-1');
+  t.same(JSON.parse(replies.messages.find((m) => m.topic === 'prov/phone1/cmd/backup/result')?.text ?? '{}'), { transaction: 'v5b', status: 'ok' });
+});
+
+t.test('without a command handler every command is answered command_unavailable', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const phone = await startHarness({ stateDir: t.testdir(), url: broker.url, settings: { commands: true } });
+  t.teardown(() => phone.stop());
+  const results = await subscribe(broker.url, 'prov/phone1/cmd/+/result', { username: DASH_USER, password: DASH_PASSWORD });
+  t.teardown(() => results.close());
+  await until(() => phone.reporter.connected);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await results.client.publishAsync('prov/phone1/cmd/resync', '', { qos: 1 });
+  await results.waitFor((messages) => messages.length === 1);
+  t.match(JSON.parse(results.messages[0]?.text ?? '{}'), { status: 'error', error: { code: 'command_unavailable' } });
+});
+
+t.test('an event the broker refuses (MQTT 5 PUBACK 0x87) is dropped with a warning and later ones still flow', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const dashboard = await dashboardClient(broker.url);
+  t.teardown(() => dashboard.endAsync(true));
+  const phone = await startHarness({
+    stateDir: t.testdir(),
+    url: broker.url,
+    device: 'limited',
+    password: 'limited-pass',
+    settings: { username: 'limited', protocolVersion: 5 },
+  });
+  t.teardown(() => phone.stop());
+  phone.emit({ type: 'daemon.started' });
+  phone.emit({ type: 'daemon.started' });
+  await until(() => phone.reporter.connected && phone.reporter.status().pending === 0);
+  t.match(phone.logLines.join('\n'), /the broker refused an event seq=1 reason="Publish error: Not authorized"/);
+  t.match(phone.logLines.join('\n'), /the broker refused an event seq=2 reason="Publish error: Not authorized"/);
+});
