@@ -26,13 +26,16 @@ export function profileError(code: string, message: string, line?: number): Prov
 
 /** Keeps the last value and the last access of each name, in order of first appearance. */
 export class UpdateList {
-  private readonly byName = new Map<string, { value?: string; access?: Access }>();
+  private readonly byName = new Map<string, { value: string | undefined; access: Access | undefined }>();
 
   set(name: string, value: string | undefined, access: Access | undefined): void {
-    const entry = this.byName.get(name) ?? {};
-    if (value !== undefined) entry.value = value;
-    if (access !== undefined) entry.access = access;
-    this.byName.set(name, entry);
+    const entry = this.byName.get(name);
+    if (entry === undefined) {
+      this.byName.set(name, { value, access });
+      return;
+    }
+    entry.value = value ?? entry.value;
+    entry.access = access ?? entry.access;
   }
 
   get(name: string): string | undefined {
@@ -40,6 +43,10 @@ export class UpdateList {
   }
 
   list(): ProfileUpdate[] {
-    return [...this.byName].map(([name, e]) => ({ name, ...e }));
+    const out: ProfileUpdate[] = [];
+    for (const [name, { value, access }] of this.byName) {
+      out.push(value === undefined ? { name, access: access as Access } : access === undefined ? { name, value } : { name, value, access });
+    }
+    return out;
   }
 }

@@ -32,8 +32,8 @@ interface Open {
   readonly path: string;
   readonly flat: boolean;
   /** The parameter this element sets, if any. */
-  readonly param?: string;
-  readonly access?: Access;
+  readonly param: string | undefined;
+  readonly access: Access | undefined;
   readonly parts: string[];
 }
 
@@ -158,7 +158,7 @@ class FlatProfileParser {
       this.sawFlatProfile ||= name === 'flat-profile';
       if (parent === undefined) this.rootClosed = true;
     } else {
-      this.stack.push({ name, path, flat: name === 'flat-profile', ...(param !== undefined && { param }), ...(access && { access }), parts: [] });
+      this.stack.push({ name, path, flat: name === 'flat-profile', param, access, parts: [] });
     }
     return TAG_END.lastIndex;
   }
