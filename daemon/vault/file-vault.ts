@@ -101,7 +101,10 @@ async function load(file: string, keys: VaultKeys): Promise<Loaded> {
     // O_NONBLOCK: a planted FIFO must not hang the start.
     const handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
-      if (!(await handle.stat()).isFile()) return { reason: 'unreadable', detail: 'it is not a regular file' };
+      const stat = await handle.stat();
+      if (!stat.isFile()) return { reason: 'unreadable', detail: 'it is not a regular file' };
+      // A vault copied in with a loose mode (a restore, an admin's cp) is made private again.
+      if ((stat.mode & 0o077) !== 0) await handle.chmod(0o600);
       bytes = await handle.readFile();
     } finally {
       await handle.close();

@@ -43,6 +43,14 @@ t.test('the vault file and its key are private, and a restart reads the records 
   t.ok(redactor.has('old-br-secret') && redactor.has('old-reg-secret'), 'secrets loaded from disk are registered for redaction');
 });
 
+t.test('a vault file readable by others is made private again at start', async (t) => {
+  const { stateDir, file } = await seeded(t);
+  await fsp.chmod(file, 0o644);
+  const { vault } = await reopen(stateDir);
+  t.equal((await fsp.stat(file)).mode & 0o777, 0o600);
+  t.equal((await vault.list()).length, 2);
+});
+
 t.test('stale temp files of the vault and its key are removed at start', async (t) => {
   const { stateDir } = await seeded(t);
   await fsp.writeFile(path.join(stateDir, '.vault.enc.tmp-1-deadbeef'), 'torn');
