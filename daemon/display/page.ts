@@ -245,7 +245,11 @@ const SCRIPT = `// provisiond display page: renders the phone screen from the lo
     while (list.children.length > MAX_EVENTS) list.removeChild(list.lastChild);
   }
 
-  $('prompt').addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+  // Enter in any field submits (a form without a submit button has no implicit submission).
+  $('prompt').addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') { e.preventDefault(); submit(); }
+  });
+  $('prompt').addEventListener('submit', function (e) { e.preventDefault(); });
   connect();
 })();
 `;
