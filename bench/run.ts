@@ -7,6 +7,7 @@ import type { BenchModule, BenchRow } from './types.js';
 
 const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   daemon: () => import('./daemon.js'),
+  parse: () => import('./parse.js'),
 };
 
 function format(value: number): string {
