@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Redactor } from '../../daemon/log/index.js';
 import { openFileVault, type VaultCorruption } from '../../daemon/vault/index.js';
 import { buildVault } from '../fixtures/vault/build.js';
-// @ts-expect-error: a plain .mjs helper shared with the child, which runs without TypeScript.
+// A plain .mjs helper (typed by crash-ops.d.mts) shared with the child, which runs without TypeScript.
 import { operationsIn, stateAfter } from '../fixtures/vault/crash-ops.mjs';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 200);
@@ -105,7 +105,7 @@ t.test(`the vault survives ${KILLS} SIGKILLs of a writer in a tight loop`, async
     const reports: VaultCorruption[] = [];
     const vault = await openFileVault({ stateDir, credentialsDirectory: undefined, redactor: new Redactor(), onCorrupt: (info) => reports.push(info) });
     const records = await vault.list();
-    const found: number = operationsIn(records);
+    const found = operationsIn(records);
     const acknowledged = run.lastAck ?? state;
     const allowed = run.writing !== undefined && run.writing > acknowledged ? [acknowledged, run.writing] : [acknowledged];
     if (run.start !== undefined && run.start !== state) t.fail(`kill ${kill}: the child started from ${run.start}, the vault held ${state}`);
