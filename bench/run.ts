@@ -8,6 +8,7 @@ import type { BenchModule, BenchRow } from './types.js';
 const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   daemon: () => import('./daemon.js'),
   parse: () => import('./parse.js'),
+  vault: () => import('./vault.js'),
 };
 
 function format(value: number): string {
