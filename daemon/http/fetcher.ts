@@ -114,7 +114,7 @@ export class Fetcher {
   constructor(options: FetcherOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.transport = new Transport({ now: this.now });
+    this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;
     this.digests = new DigestCache(() => random(12).toString('base64'));
     this.validators = options.stateDir === undefined ? undefined : new ValidatorStore(options.stateDir);
@@ -141,29 +141,33 @@ export class Fetcher {
     const stored = conditional ? await this.validators!.get(first.href) : undefined;
     const counter = { requests: 0 };
     let hop: Hop = { url: first, method, body: request.body, authAllowed: allow(firstOrigin) };
-    for (let redirects = 0; ; redirects++) {
-      const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: '*/*', ...request.headers };
-      if (stored?.etag !== undefined) headers['if-none-match'] = stored.etag;
-      if (stored?.lastModified !== undefined) headers['if-modified-since'] = stored.lastModified;
-      const response = await this.authenticated(request, hop, headers, deadline, counter);
-      const shown = displayUrl(hop.url);
-      const location = response.headers.location;
-      if (REDIRECTS.has(response.status) && location !== undefined) {
-        if (redirects === MAX_REDIRECTS) throw new FetchError('redirect_loop', `more than ${MAX_REDIRECTS} redirects from ${displayUrl(first)}`, shown);
-        hop = this.follow(hop, response.status, location, firstOrigin);
-        continue;
-      }
-      const result = { status: response.status, headers: response.headers, body: response.body, url: displayUrl(hop.url), requests: counter.requests, redirects };
-      if (response.status === 304 && stored !== undefined) return { ...result, notModified: true };
-      if (response.status === 404) throw new FetchError('not_found', `${shown} was not found (404)`, shown, { status: 404 });
-      if (response.status < 200 || response.status > 299) {
-        throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status });
-      }
-      if (conditional) {
-        await this.validators!.set(first.href, { etag: single(response.headers.etag), lastModified: single(response.headers['last-modified']) });
-      }
-      return { ...result, notModified: false };
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: '*/*', ...request.headers };
+    if (stored?.etag !== undefined) headers['if-none-match'] = stored.etag;
+    if (stored?.lastModified !== undefined) headers['if-modified-since'] = stored.lastModified;
+    let redirects = 0;
+    let response = await this.authenticated(request, hop, headers, deadline, counter);
+    while (REDIRECTS.has(response.status) && response.headers.location !== undefined) {
+      if (redirects === MAX_REDIRECTS) throw new FetchError('redirect_loop', `more than ${MAX_REDIRECTS} redirects from ${displayUrl(first)}`, displayUrl(hop.url));
+      hop = this.follow(hop, response.status, response.headers.location, firstOrigin);
+      redirects++;
+      response = await this.authenticated(request, hop, headers, deadline, counter);
     }
+    return this.complete(response, hop.url, conditional ? first.href : undefined, stored !== undefined, counter.requests, redirects);
+  }
+
+  /** DOMAIN.md §1.12 status classes; validators are kept for full 2xx answers. */
+  private async complete(response: ExchangeResult, url: URL, validatorKey: string | undefined, sentValidators: boolean, requests: number, redirects: number): Promise<FetchResult> {
+    const shown = displayUrl(url);
+    const result = { status: response.status, headers: response.headers, body: response.body, url: shown, requests, redirects };
+    if (response.status === 304 && sentValidators) return { ...result, notModified: true };
+    if (response.status === 404) throw new FetchError('not_found', `${shown} was not found (404)`, shown, { status: 404 });
+    if (response.status < 200 || response.status > 299) {
+      throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status });
+    }
+    if (validatorKey !== undefined) {
+      await this.validators!.set(validatorKey, { etag: response.headers.etag, lastModified: response.headers['last-modified'] });
+    }
+    return { ...result, notModified: false };
   }
 
   /** SPEC §4: never https → http; on an origin change no credential and no auth state, for good. */
@@ -206,8 +210,9 @@ export class Fetcher {
           tls: tlsPolicy,
         });
       } catch (err) {
-        if (err instanceof FetchError && err.tlsReason !== undefined) {
-          event('tls.rejected', { reason: err.tlsReason, subject: err.certificate?.subject, issuer: err.certificate?.issuer });
+        const failure = err as FetchError;
+        if (failure.tlsReason !== undefined) {
+          event('tls.rejected', { reason: failure.tlsReason, subject: failure.certificate?.subject, issuer: failure.certificate?.issuer });
         }
         throw err;
       }
@@ -240,13 +245,14 @@ export class Fetcher {
       const response = await send(authorization);
       if (response.status !== 401) {
         if (used?.scheme === 'Digest') {
-          const next = nextNonce(single(response.headers['authentication-info']));
+          const next = nextNonce(response.headers['authentication-info'] as string | undefined);
           if (next !== undefined) this.digests.rotate(origin, next);
         }
         if (used !== undefined && answered > 0) event('auth.success', { realm: used.realm, scheme: used.scheme, algorithm: used.algorithm, source: used.credentials.source });
         return response;
       }
-      const challenges = parseChallenges(list(response.headers['www-authenticate']));
+      const header = response.headers['www-authenticate'];
+      const challenges = parseChallenges(header === undefined ? [] : [header]);
       const digest = strongestDigest(challenges);
       const basic = challenges.find((c) => c.scheme === 'basic');
       if (digest === undefined && basic === undefined) {
@@ -292,14 +298,6 @@ function algorithmName(challenge: DigestChallenge): string {
 
 function sameCredentials(a: Credentials, b: Credentials): boolean {
   return a.username === b.username && a.password === b.password;
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function list(value: string | string[] | undefined): string[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
 function parseUrl(text: string): URL {

@@ -38,7 +38,7 @@ export interface Exchange {
   readonly timeouts: Timeouts;
   /** Absolute time (ms, `now()` clock) by which everything must be done. */
   readonly deadline: number;
-  /** TLS options for https origins (ca, rejectUnauthorized, checkServerIdentity…). */
+  /** TLS options for https origins (ca, rejectUnauthorized, checkServerIdentity…); none: trust nothing. */
   readonly tls?: tls.ConnectionOptions;
 }
 
@@ -48,14 +48,17 @@ export interface ExchangeResult {
   readonly body: Buffer;
 }
 
+/** Without a TLS policy an https origin is trusted by nothing (never Node's bundled roots: SPEC §6). */
+const TRUST_NOTHING: tls.ConnectionOptions = { ca: [], rejectUnauthorized: true, minVersion: 'TLSv1.2' };
+
 type Phase = 'connect' | 'handshake' | 'headers' | 'idle';
 
 export class Transport {
-  private readonly agents = new Map<string, { agent: http.Agent; tls: tls.ConnectionOptions | undefined }>();
+  private readonly agents = new Map<string, { agent: http.Agent; tls: tls.ConnectionOptions }>();
   private readonly now: () => number;
 
-  constructor(options: { now?: () => number } = {}) {
-    this.now = options.now ?? Date.now;
+  constructor(now: () => number) {
+    this.now = now;
   }
 
   /** Closes idle keep-alive connections and forgets TLS sessions. */
@@ -64,12 +67,12 @@ export class Transport {
     this.agents.clear();
   }
 
-  private agentFor(url: URL, tlsOptions: tls.ConnectionOptions | undefined): http.Agent {
+  private agentFor(url: URL, tlsOptions: tls.ConnectionOptions = TRUST_NOTHING): http.Agent {
     const origin = originOf(url);
     const known = this.agents.get(origin);
     // New trust (another options object) means new connections: never reuse a socket or
     // session that was verified against anchors we no longer hold.
-    if (known && known.tls === tlsOptions) return known.agent;
+    if (known && sameOptions(known.tls, tlsOptions)) return known.agent;
     known?.agent.destroy();
     const common = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2 };
     const agent = url.protocol === 'https:' ? new https.Agent({ ...common, ...tlsOptions }) : new http.Agent(common);
@@ -105,8 +108,10 @@ export class Transport {
         else resolve(result!);
       };
       const fail = (err: FetchError): void => {
-        req.destroy(err);
         finish(err);
+        // Without an error argument: ours is already reported, and an error passed to
+        // destroy() can surface on the socket after the response listeners are gone.
+        req.destroy();
       };
       const arm = (phase: Phase): void => {
         clearTimeout(timer);
@@ -119,7 +124,7 @@ export class Transport {
       const req = (isHttps ? https : http).request({
         protocol: url.protocol,
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || undefined,
+        port: url.port,
         path: requestTarget(url),
         method: request.method,
         headers: { ...request.headers, 'content-length': String(request.body?.length ?? 0) },
@@ -152,6 +157,8 @@ export class Transport {
       });
 
       req.on('response', (res: http.IncomingMessage) => {
+        // First: a destroyed request (cap, timeout) also errors its response.
+        res.on('error', (err) => finish(new FetchError('network_error', `the connection closed before the whole body of ${shown} arrived`, shown, { cause: err })));
         const declared = Number(res.headers['content-length'] ?? 0);
         if (declared > request.maxBytes) {
           fail(tooLarge(shown, request.maxBytes));
@@ -170,25 +177,34 @@ export class Transport {
           arm('idle');
         });
         res.on('end', () => finish(undefined, { status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', (err) => finish(new FetchError('network_error', `the connection closed before the whole body of ${shown} arrived`, shown, { cause: err })));
       });
 
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
-        const code = err.code ?? 'ERR_UNKNOWN';
+        const code = err.code;
         if (connected && !secured) {
-          const reason = tlsReason(code);
-          finish(new FetchError(`tls_${reason}`, `TLS with ${originOf(url)} failed: ${reason} (${code})`, shown, { tlsReason: reason, certificate: peer, cause: err }));
+          const reason = tlsReason(code, err.message);
+          finish(new FetchError(`tls_${reason}`, `TLS with ${originOf(url)} failed: ${reason} (${err.message})`, shown, { tlsReason: reason, certificate: peer, cause: err }));
         } else if (req.reusedSocket && code === 'ECONNRESET') {
           finish(new FetchError('connection_reused_closed', `a kept-alive connection to ${originOf(url)} was closed`, shown, { cause: err }));
         } else {
-          finish(new FetchError('network_error', `cannot fetch ${shown}: ${code}`, shown, { cause: err }));
+          finish(new FetchError('network_error', `cannot fetch ${shown}: ${err.message}`, shown, { cause: err }));
         }
       });
 
       req.end(request.body);
     });
   }
+}
+
+/** Equal TLS policies (the caller may build a new options object per request). */
+function sameOptions(a: tls.ConnectionOptions, b: tls.ConnectionOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => {
+    const x = (a as Record<string, unknown>)[key];
+    const y = (b as Record<string, unknown>)[key];
+    return x === y || (Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((item, i) => item === y[i]));
+  });
 }
 
 function tooLarge(shown: string, max: number): FetchError {

@@ -7,7 +7,7 @@
 
 /** `scheme://host:port` with the port always written, so `https://a` and `https://a:443` agree. */
 export function originOf(url: URL): string {
-  const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return `${url.protocol}//${url.hostname}:${port}`;
 }
 

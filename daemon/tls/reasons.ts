@@ -25,8 +25,14 @@ const BY_CODE: Record<string, TlsReason> = {
   UNABLE_TO_GET_ISSUER_CERT: 'incomplete_chain',
 };
 
-/** Certificate verification codes are upper-case OpenSSL names; handshake failures are not. */
-export function tlsReason(code: string | undefined): TlsReason {
+/**
+ * Node has no code for some OpenSSL verdicts and says `UNSPECIFIED`; a signer whose key
+ * usage forbids certificate signing (a non-CA signing the leaf) is one, recognised by text.
+ */
+const UNFIT_SIGNER = /key usage does not include certificate signing/i;
+
+export function tlsReason(code: string | undefined, message = ''): TlsReason {
+  if (code === 'UNSPECIFIED' && UNFIT_SIGNER.test(message)) return 'bad_purpose';
   return (code !== undefined && BY_CODE[code]) || 'handshake_failed';
 }
 

@@ -77,6 +77,8 @@ t.test('OpenSSL codes map to stable reasons; anything else is a handshake failur
   t.equal(tlsReason('CERT_NOT_YET_VALID'), 'not_yet_valid');
   t.equal(tlsReason('ERR_TLS_CERT_ALTNAME_INVALID'), 'name_mismatch');
   t.equal(tlsReason('INVALID_PURPOSE'), 'bad_purpose');
+  t.equal(tlsReason('UNSPECIFIED', 'key usage does not include certificate signing'), 'bad_purpose', 'a non-CA certificate signed the leaf');
+  t.equal(tlsReason('UNSPECIFIED', 'permitted subtree violation'), 'handshake_failed');
   t.equal(tlsReason('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'incomplete_chain');
   t.equal(tlsReason('ERR_SSL_WRONG_VERSION_NUMBER'), 'handshake_failed');
   t.equal(tlsReason(undefined), 'handshake_failed');
