@@ -140,7 +140,7 @@ export class ExtensionMobility {
     const before = this.failedFrom;
     if (before === undefined) return;
     this.failedFrom = undefined;
-    if (before.mobile) await this.options.vault.put(before.mobile);
+    if (before.mobile) await this.options.vault.put({ ...EM_MOBILE, username: before.mobile.username, secret: before.mobile.secret });
     else await this.options.vault.delete(EM_MOBILE);
     const local: ParamUpdate[] = [];
     const cleared: string[] = [];

@@ -304,6 +304,7 @@ export class ResyncEngine {
       now: this.clock.now(),
       math: this.options.schedule,
       random: this.random,
+      onInvalid: (error) => this.logger.warning('timer parameter ignored', { error: toProvisiondError(error).message }),
     };
   }
 

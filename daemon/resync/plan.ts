@@ -32,13 +32,32 @@ export interface PlanInput {
   readonly now: number;
   readonly math: ScheduleMath;
   readonly random: () => number;
+  /** Told about each parameter value the schedule arithmetic refused. */
+  readonly onInvalid: (error: unknown) => void;
+}
+
+/** DOMAIN §1.1 defaults, used in place of a value that does not parse. */
+const FALLBACK = { randomDelay: '2', periodic: '3600', errorRetryDelay: '3600' } as const;
+
+/**
+ * An invalid timer value must not leave a phone that never resyncs again: it is reported and
+ * the vendor default is used instead (an invalid `Resync_At` is ignored, DOMAIN §1.1).
+ */
+function guarded<T>(input: PlanInput, compute: () => T, fallback: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    input.onInvalid(error);
+    return fallback();
+  }
 }
 
 /** Start-up: a random 0…`Resync_Random_Delay`×20 s wait when `Resync_On_Reset` (DOMAIN §1.1). */
 export function planBoot(input: PlanInput): PlannedTimer | undefined {
   const { settings, now, math, random } = input;
   if (settings.provisionEnable && settings.onReset) {
-    return { trigger: 'boot', due: now + math.bootDelay(settings.randomDelay, random) };
+    const delay = guarded(input, () => math.bootDelay(settings.randomDelay, random), () => math.bootDelay(FALLBACK.randomDelay, random));
+    return { trigger: 'boot', due: now + delay };
   }
   return planNext(input);
 }
@@ -55,17 +74,20 @@ export function planNext(input: PlanInput): PlannedTimer | undefined {
   const candidates: PlannedTimer[] = [];
   let retryPending = false;
   if (history.consecutiveFailures > 0) {
-    const delay = math.listDelay(settings.errorRetryDelay, history.consecutiveFailures - 1, random);
+    const attempt = history.consecutiveFailures - 1;
+    const list = (value: string): number | undefined => math.listDelay(value, 'Resync_Error_Retry_Delay', attempt, random);
+    const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(FALLBACK.errorRetryDelay));
     if (delay !== undefined) {
       candidates.push({ trigger: 'retry', due: Math.max(now, anchor + delay) });
       retryPending = true;
     }
   }
-  const at = settings.at === '' ? undefined : math.resyncAt(settings.at, settings.atRandomDelay, new Date(now), random);
+  const at = settings.at === '' ? undefined : guarded(input, () => math.resyncAt(settings.at, settings.atRandomDelay, new Date(now), random), () => undefined);
   if (at !== undefined) {
     candidates.push({ trigger: 'at', due: Math.max(now, at.getTime()) });
   } else if (history.succeededOnce && !retryPending) {
-    const delay = math.listDelay(settings.periodic, 0, random);
+    const periodic = (value: string): number | undefined => math.listDelay(value, 'Resync_Periodic', 0, random);
+    const delay = guarded(input, () => periodic(settings.periodic), () => periodic(FALLBACK.periodic));
     if (delay !== undefined) candidates.push({ trigger: 'periodic', due: Math.max(now, anchor + delay) });
   }
   return candidates.sort((a, b) => a.due - b.due)[0];

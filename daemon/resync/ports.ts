@@ -43,14 +43,14 @@ export interface VaultKey {
   readonly purpose: 'profile-account' | 'em-phone' | 'em-mobile';
 }
 
-export interface VaultSecret extends VaultKey {
+export interface VaultSecret {
   readonly username?: string | undefined;
   readonly secret: string;
 }
 
 export interface VaultPort {
   get(key: VaultKey): Promise<VaultSecret | undefined>;
-  put(entry: VaultSecret): Promise<unknown>;
+  put(entry: VaultKey & VaultSecret): Promise<unknown>;
   delete(key: VaultKey): Promise<unknown>;
 }
 
@@ -61,13 +61,13 @@ export interface Credentials {
   readonly source: CredentialSource;
 }
 
-export type CredentialSource = 'rule' | 'profile-account' | 'prompt' | 'stored' | 'none';
+export type CredentialSource = 'rule' | 'profile-account' | 'prompt' | 'stored';
 
 export interface ChallengeContext {
   readonly origin: string;
   readonly realm?: string | undefined;
   readonly scheme?: string | undefined;
-  /** 1 for the first challenge of the request, 2 for the second. */
+  /** 0 for a pre-emptive answer (never prompts), 1 for the first challenge, 2 for the second. */
   readonly attempt: number;
   /** True when the server refused the credentials answered to the previous challenge. */
   readonly previousRejected: boolean;
@@ -131,12 +131,12 @@ export interface RuleLanguage {
   condition(expression: string, context: MacroContext): boolean;
 }
 
-/** Pure schedule arithmetic (issue 3, `daemon/schedule`); every delay in ms. */
+/** Pure schedule arithmetic (issue 3, `daemon/schedule`); every delay in ms; an invalid value throws. */
 export interface ScheduleMath {
   /** `Resync_Random_Delay` (units of 20 s): a random delay in 0…value×20 s. */
   bootDelay(value: string, random: () => number): number;
   /** Element `attempt` (0-based; the last repeats) of a list value with `+random`; undefined when 0 (never). */
-  listDelay(value: string, attempt: number, random: () => number): number | undefined;
+  listDelay(value: string, name: string, attempt: number, random: () => number): number | undefined;
   /** The next `Resync_At` moment after `now` within its random window; undefined when unset or invalid. */
   resyncAt(value: string, randomDelay: string, now: Date, random: () => number): Date | undefined;
 }

@@ -118,7 +118,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
       accountEnabled: input.accountEnabled,
       originNamed: named.has(normalOrigin(challenge.origin)),
     });
-    if (chosen === undefined) input.onUnansweredChallenge(ruleHasCredentials(request.uid, request.pwd));
+    if (chosen === undefined && challenge.attempt > 0) input.onUnansweredChallenge(ruleHasCredentials(request.uid, request.pwd));
     return chosen;
   };
   const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer): FetchRequest => ({

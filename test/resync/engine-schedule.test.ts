@@ -2,6 +2,9 @@
  * When resyncs happen (DOMAIN §1.1, §1.2; SPEC §4), driven by an injected clock.
  */
 import t from 'tap';
+
+// `daemon/schedule` places Resync_At in local time; these expectations are written in UTC.
+process.env.TZ = 'UTC';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import type { Clock } from '../../daemon/resync/index.js';
 import { fetchPlan } from '../fixtures/resync/fakes.js';
@@ -226,4 +229,19 @@ t.test('with the system clock and DNS the start-up resync runs by itself', async
   t.equal(engine.status().last?.result, 'unchanged');
   t.equal(engine.status().next?.trigger, 'periodic');
   engine.stop();
+});
+
+t.test('an invalid timer value is reported and the vendor default used; an invalid Resync_At is ignored', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Random_Delay: 'soon', Resync_Error_Retry_Delay: 'later', Resync_At: '2500' }, plans: PLANS, handler: fail });
+  const start = h.clock.now();
+  h.engine.start();
+  t.equal(Date.parse(h.engine.status().next?.at ?? ''), start + 20_000, 'Resync_Random_Delay falls back to 2 units (random 0.5)');
+  await h.clock.advance(20_000);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 3_600_000, 'the retry falls back to 3600 s');
+  h.setHandler(async () => ok('Resync_Periodic=often'));
+  await h.clock.advance(3_600_000);
+  t.equal(h.engine.status().next?.trigger, 'periodic', 'Resync_At 2500 is ignored');
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 3_600_000, 'Resync_Periodic falls back to 3600 s');
+  t.equal(h.lines.filter((line) => line.includes('timer parameter ignored')).length >= 4, true);
+  h.engine.stop();
 });

@@ -1,0 +1,73 @@
+/**
+ * The real neighbours behind the engine's ports: rules, schedule, profiles, fetcher, TFTP.
+ */
+import { execFileSync } from 'node:child_process';
+import t from 'tap';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+import { profileParser, profileSource, rulesLanguage, scheduleMath } from '../../daemon/resync/adapters.js';
+import type { FetchRequest } from '../../daemon/resync/index.js';
+
+const request = (url: string, extra: Partial<FetchRequest> = {}): FetchRequest => ({
+  url,
+  method: 'GET',
+  operation: 'resync',
+  credentials: async () => undefined,
+  allowCredentialsFor: () => true,
+  ...extra,
+});
+
+t.test('a tftp URL goes to the TFTP client; without one it is refused', async (t) => {
+  const source = profileSource(async () => Promise.reject(new Error('not http')), async (url) => Buffer.from(`from ${url}`));
+  t.match(await source.fetch(request('tftp://127.0.0.1:69/p.cfg')), { status: 200, body: Buffer.from('from tftp://127.0.0.1:69/p.cfg'), notModified: false });
+  await t.rejects(profileSource(async () => Promise.reject(new Error('x'))).fetch(request('tftp://h/p')), { code: 'scheme_unsupported' });
+});
+
+t.test('an http request carries method, body, operation and the credential callbacks', async (t) => {
+  const seen: unknown[] = [];
+  const source = profileSource(async (http) => {
+    seen.push(http.method, http.body?.toString(), http.operation, http.allowCredentialsFor?.('x'));
+    return { status: 200, headers: {}, body: Buffer.from('ok'), url: http.url, notModified: false, requests: 1, redirects: 0 };
+  });
+  await source.fetch(request('http://127.0.0.1/x', { method: 'POST', body: Buffer.from('b'), operation: 'em-login' }));
+  await source.fetch(request('http://127.0.0.1/x'));
+  t.same(seen, ['POST', 'b', 'em-login', true, 'GET', undefined, 'resync', true]);
+});
+
+t.test('rules: --post bodies, options and conditions come through (DOMAIN §1.7)', async (t) => {
+  const params: Record<string, string> = { GPP_F: 'MAC_Addr = "$MA";', GPP_K: '/CPE/name = /flat-profile/Display_Name_1_ ;', GPP_SA: 's3cret' };
+  const context = { params: (name: string) => params[name], vars: { MA: '000e08aabbcc', PRVTMR: '700' } };
+  const plan = rulesLanguage.evaluate('[--post f --alias k --key $SA --uid u --pwd p] http://ps.one.com/cpe/resyncs?', context);
+  t.match(plan.request, { method: 'POST', url: 'http://ps.one.com:80/cpe/resyncs?', body: 'MAC_Addr = "000e08aabbcc";', key: 's3cret', uid: 'u', pwd: 'p' });
+  t.equal(plan.request?.alias?.get('/CPE/name'), 'Display_Name_1_');
+  t.same(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context), { skipped: true, assignments: [] });
+  t.equal(rulesLanguage.condition('$PRVTMR ge 600', context), true);
+  t.equal(rulesLanguage.condition('$PRVTMR ge 800', context), false);
+  t.equal(rulesLanguage.expand('$MA -- $$', context), '000e08aabbcc -- $');
+});
+
+t.test('schedule: attempts count from the first element', async (t) => {
+  t.equal(scheduleMath.listDelay('1800,3600', 'Resync_Error_Retry_Delay', 0, () => 0), 1_800_000);
+  t.equal(scheduleMath.listDelay('1800,3600', 'Resync_Error_Retry_Delay', 5, () => 0), 3_600_000);
+  t.equal(scheduleMath.listDelay('0', 'Resync_Periodic', 0, () => 0), undefined);
+});
+
+t.test('profiles: a script GET of a missing file is skipped, other failures stop it', async (t) => {
+  const parser = profileParser();
+  const script = Buffer.from('SET GROUP 1\nGET missing.txt\nSET OTHER 2\n');
+  const missing = await parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('not_found', 'gone')) });
+  t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }] });
+  await t.rejects(parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('timeout', 'slow')) }), { code: 'timeout' });
+});
+
+t.test('profiles: --key, --alias and ua-only elements (SPEC §3)', async (t) => {
+  const xml = '<flat-profile><Display_Name_1_ ua="ro"/><A>1</A></flat-profile>';
+  // openssl enc -aes-256-cbc -k (DOMAIN §1.11), made by the real openssl.
+  const encrypted = execFileSync('openssl', ['enc', '-aes-256-cbc', '-md', 'sha256', '-k', 'phrase'], { input: xml });
+  const parsed = await profileParser({ profileBytes: 1 << 20 }).parse(encrypted, { key: 'phrase', fetchRelated: async () => Buffer.alloc(0) });
+  t.same(parsed.updates, [{ name: 'A', value: '1' }], 'an element with only ua changes no value');
+  const aliased = await profileParser().parse(Buffer.from('<CPE><name>x</name></CPE>'), {
+    alias: new Map([['/CPE/name', 'Display_Name_1_']]),
+    fetchRelated: async () => Buffer.alloc(0),
+  });
+  t.same(aliased.updates, [{ name: 'Display_Name_1_', value: 'x' }]);
+});
