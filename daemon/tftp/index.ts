@@ -1,0 +1,1 @@
+export { tftpGet, type TftpOptions, type TftpResult } from './client.js';
