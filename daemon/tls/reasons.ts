@@ -11,6 +11,9 @@ const BY_CODE: Record<string, TlsReason> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'untrusted_root',
   CERT_UNTRUSTED: 'untrusted_root',
   CERT_REJECTED: 'untrusted_root',
+  // A trusted anchor with the issuer's name but another key (a look-alike root): the
+  // chain does not lead to a key we trust.
+  CERT_SIGNATURE_FAILURE: 'untrusted_root',
   CERT_HAS_EXPIRED: 'expired',
   CERT_NOT_YET_VALID: 'not_yet_valid',
   ERR_TLS_CERT_ALTNAME_INVALID: 'name_mismatch',

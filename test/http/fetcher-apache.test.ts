@@ -155,3 +155,25 @@ t.test('302 within the origin keeps Digest; across origins nothing of it reaches
     'no Authorization ever reached origin B',
   );
 });
+
+t.test('Apache mod_ssl with a run-time test CA: Digest over https, and an untrusted root never gets a request', async (t) => {
+  const { makeTestPki, loadTrustStore, tlsConnectionOptions } = await import('../../daemon/tls/index.js');
+  const pki = makeTestPki();
+  const secure = await startApache({ tls: { certPem: pki.chainPem, keyPem: pki.leaf.keyPem }, areas: [{ path: '/digest', auth: DIGEST }], files: { 'digest/spa.xml': '<secure/>' } });
+  t.teardown(secure.stop);
+  t.match(secure.origin, /^https:/);
+  const store = await loadTrustStore({ trustCerts: [{ name: 'root', data: Buffer.from(pki.root.certPem) }] });
+  const events: EventInput[] = [];
+  const fetcher = new Fetcher({ userAgent: 'test', tls: () => tlsConnectionOptions(store, { checkName: true }), onEvent: (e) => events.push(e) });
+  t.teardown(() => fetcher.close());
+  const result = await fetcher.fetch({ url: `${secure.origin}/digest/spa.xml`, operation: 'resync', credentials: async () => alice() });
+  t.equal(result.body.toString(), '<secure/>');
+  // Another run-time PKI: a root with the same name and another key (a look-alike).
+  const other = await loadTrustStore({ trustCerts: [{ name: 'someone', data: Buffer.from(makeTestPki().root.certPem) }] });
+  const wary = new Fetcher({ userAgent: 'test', tls: () => tlsConnectionOptions(other, { checkName: true }), onEvent: (e) => events.push(e) });
+  t.teardown(() => wary.close());
+  const before = (await secure.accessLog()).length;
+  await t.rejects(wary.fetch({ url: `${secure.origin}/digest/spa.xml`, operation: 'resync', credentials: async () => alice() }), { code: 'tls_untrusted_root' });
+  t.equal((await secure.accessLog()).length, before, 'Apache logged no request');
+  t.match(events.at(-1), { type: 'tls.rejected', reason: 'untrusted_root', subject: 'CN=localhost, O=provisiond test PKI', issuer: 'CN=provisiond test issuing CA, O=provisiond test PKI' });
+});

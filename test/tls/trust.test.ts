@@ -74,6 +74,7 @@ t.test('certificate info: subject, issuer, validity and the SHA-256 fingerprint 
 t.test('OpenSSL codes map to stable reasons; anything else is a handshake failure', async (t) => {
   t.equal(tlsReason('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'untrusted_root');
   t.equal(tlsReason('CERT_HAS_EXPIRED'), 'expired');
+  t.equal(tlsReason('CERT_SIGNATURE_FAILURE'), 'untrusted_root', 'a look-alike root with the same name');
   t.equal(tlsReason('CERT_NOT_YET_VALID'), 'not_yet_valid');
   t.equal(tlsReason('ERR_TLS_CERT_ALTNAME_INVALID'), 'name_mismatch');
   t.equal(tlsReason('INVALID_PURPOSE'), 'bad_purpose');
