@@ -10,21 +10,15 @@ import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
 import { ProvisiondError } from '../errors/index.js';
 import type { Redactor } from '../log/index.js';
+import type { MqttSettings as ConfiguredMqtt } from '../settings/index.js';
 import { scrubUrl } from '../events/index.js';
 
-export interface MqttSettings {
-  readonly url: string;
-  readonly topicPrefix: string;
-  readonly username?: string;
-  readonly passwordFile?: string;
-  readonly caFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-  readonly commands: boolean;
-  readonly outboxMax: number;
-  /** 4 = MQTT 3.1.1 (default, as zigbee2mqtt: not every broker speaks 5 well), 5 = MQTT 5. */
-  readonly protocolVersion?: 4 | 5;
-}
+/**
+ * The validated `mqtt` settings with a URL (no URL: MQTT is off and no reporter is built).
+ * `protocolVersion` 4 = MQTT 3.1.1 (the default, as in zigbee2mqtt: not every broker speaks 5
+ * well), 5 = MQTT 5.
+ */
+export type MqttSettings = Omit<ConfiguredMqtt, 'url' | 'protocolVersion'> & { readonly url: string; readonly protocolVersion?: 4 | 5 };
 
 export interface LoadedFiles {
   readonly password?: string;

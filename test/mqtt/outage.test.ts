@@ -1,5 +1,5 @@
-import t from 'tap';
-import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
+import t, { type Test } from 'tap';
+import { startMosquitto, type Mosquitto } from '../fixtures/mqtt/mosquitto.js';
 import { subscribe, until, type Received } from '../fixtures/mqtt/subscriber.js';
 import { DASH_PASSWORD, DASH_USER, PHONE_PASSWORD, PHONE_USER, startHarness, TEST_ACL } from '../fixtures/mqtt/harness.js';
 
@@ -15,6 +15,19 @@ function firstSeen(messages: Received[]): number[] {
     if (!seen.includes(seq)) seen.push(seq);
   }
   return seen;
+}
+
+/**
+ * A persistent broker that knows the dashboard's session (so it keeps QoS 1 messages for it),
+ * then stopped: the phone starts into an outage.
+ */
+async function downWithDashboardSession(t: Test): Promise<Mosquitto> {
+  const broker = await startMosquitto({ users, acl: TEST_ACL, persistence: true });
+  t.teardown(() => broker.close());
+  const dashboard = await subscribe(broker.url, 'prov/+/events/#', dash);
+  await dashboard.close();
+  await broker.stop();
+  return broker;
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -41,11 +54,7 @@ t.test('broker stopped while events are produced, then restarted: no seq gap at 
 });
 
 t.test('daemon restarted while the broker is down: the queued events still arrive, seq continues', async (t) => {
-  const broker = await startMosquitto({ users, acl: TEST_ACL, persistence: true });
-  t.teardown(() => broker.close());
-  const dashboard = await subscribe(broker.url, 'prov/+/events/#', dash);
-  await dashboard.close();
-  await broker.stop();
+  const broker = await downWithDashboardSession(t);
   const stateDir = t.testdir();
   const first = await startHarness({ stateDir, url: broker.url });
   for (let i = 0; i < 7; i++) first.emit({ type: 'resync.failed', code: 'http_unreachable' });
@@ -64,11 +73,7 @@ t.test('daemon restarted while the broker is down: the queued events still arriv
 });
 
 t.test('outbox overflow drops the oldest and reports how many in the next event, across a restart too', async (t) => {
-  const broker = await startMosquitto({ users, acl: TEST_ACL, persistence: true });
-  t.teardown(() => broker.close());
-  const dashboard = await subscribe(broker.url, 'prov/+/events/#', dash);
-  await dashboard.close();
-  await broker.stop();
+  const broker = await downWithDashboardSession(t);
   const stateDir = t.testdir();
   const first = await startHarness({ stateDir, url: broker.url, settings: { outboxMax: 5 } });
   for (let i = 0; i < 10; i++) first.emit({ type: 'resync.unchanged' });
