@@ -179,7 +179,7 @@ export class ResyncEngine {
           accountEnabled: settings.accountEnabled,
           requestMessage: settings.messages.request,
           successMessage: settings.messages.success,
-          onUnansweredChallenge: (ruleHasCredentials) => this.onUnansweredChallenge(settings.accountEnabled, account, ruleHasCredentials),
+          onChallenge: (ruleHasCredentials) => this.onChallenge(settings.accountEnabled, account, ruleHasCredentials),
         },
       );
     } catch (error) {
@@ -222,7 +222,12 @@ export class ResyncEngine {
     return this.options.rules.expand(template, { params: this.param, vars });
   }
 
-  private onUnansweredChallenge(accountEnabled: boolean, account: Parameters<typeof shouldOpenAccountPrompt>[0]['account'], ruleHasCredentials: boolean): void {
+  /**
+   * DOMAIN §1.14: the setup screen pops up on a 401 of the first provisioning after start-up
+   * (we read it as the first challenge since start-up, answered or not), when the account is
+   * empty and the rule has no credentials.
+   */
+  private onChallenge(accountEnabled: boolean, account: Parameters<typeof shouldOpenAccountPrompt>[0]['account'], ruleHasCredentials: boolean): void {
     const firstChallenge = !this.challengeSeen;
     this.challengeSeen = true;
     if (shouldOpenAccountPrompt({ firstChallenge, accountEnabled, account, ruleHasCredentials })) {

@@ -28,8 +28,8 @@ export interface RunInput {
   readonly accountEnabled: boolean;
   readonly requestMessage: string;
   readonly successMessage: string;
-  /** Called when a challenge found no credentials to answer with. */
-  readonly onUnansweredChallenge: (ruleHasCredentials: boolean) => void;
+  /** Called on every 401/407 challenge (not on pre-emptive answers), answered or not. */
+  readonly onChallenge: (ruleHasCredentials: boolean) => void;
 }
 
 export type RunResult = RunSuccess | RunFailure;
@@ -118,7 +118,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
       accountEnabled: input.accountEnabled,
       originNamed: named.has(normalOrigin(challenge.origin)),
     });
-    if (chosen === undefined && challenge.attempt > 0) input.onUnansweredChallenge(ruleHasCredentials(request.uid, request.pwd));
+    if (challenge.attempt > 0) input.onChallenge(ruleHasCredentials(request.uid, request.pwd));
     return chosen;
   };
   const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer): FetchRequest => ({

@@ -128,3 +128,23 @@ t.test('a prompt whose answer cannot be stored is reported, and can be opened ag
   t.ok(h.lines.some((line) => line.startsWith('<3>resync: profile account prompt failed') && line.includes('disk full')));
   t.not(h.engine.openProfileAccountSetup(), id);
 });
+
+t.test('the first challenge counts even when an account answered it; a pre-emptive answer is no challenge', async (t) => {
+  const answered: (Credentials | undefined)[] = [];
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'stale' });
+  t.equal((await h.engine.resyncNow()).error?.code, 'auth_rejected');
+  await h.vault.delete({ purpose: 'profile-account' });
+  await h.engine.resyncNow();
+  t.same(h.prompts.opened, [], 'the 401 of a later resync does not prompt');
+
+  const fresh = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  fresh.setHandler(async (request) => {
+    await request.credentials({ origin: 'http://127.0.0.1:8080', attempt: 0, previousRejected: false });
+    return ok('', request.url);
+  });
+  await fresh.engine.resyncNow();
+  fresh.setHandler(challenging('acct', 'acct-pw', answered));
+  await fresh.engine.resyncNow();
+  t.same(fresh.prompts.opened, [{ kind: 'profile-account' }], 'the first real challenge still prompts');
+});

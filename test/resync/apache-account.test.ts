@@ -18,8 +18,8 @@ t.before(async () => {
 });
 t.teardown(() => apache.stop());
 
-async function setup(t: { testdir(): string; teardown(fn: () => void): void }, rule: string, factory: Record<string, string> = {}) {
-  const real = await realEngine({ stateDir: t.testdir(), factory: { Profile_Rule: rule.replace('{origin}', apache.origin), ...factory } });
+async function setup(t: { testdir(): string; teardown(fn: () => void): void }, rule: string, factory: Record<string, string> = {}, conditional = false) {
+  const real = await realEngine({ stateDir: t.testdir(), conditional, factory: { Profile_Rule: rule.replace('{origin}', apache.origin), ...factory } });
   t.teardown(real.close);
   return real;
 }
@@ -103,4 +103,13 @@ t.test('no prompt when the rule has credentials, nor when Profile_Authentication
   await disabled.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   t.match(await disabled.engine.resyncNow(), { result: 'failed', error: { code: 'no_credentials' } });
   t.same(disabled.prompts.list(), [], 'Disabled never prompts and never uses the account');
+});
+
+t.test('an unchanged profile costs one request: conditional GET with a pre-emptive Digest answer (SPEC §4)', async (t) => {
+  const real = await setup(t, '[--uid ruleuser --pwd rule-pw]{origin}/prov/phone.xml', {}, true);
+  t.equal((await real.engine.resyncNow()).result, 'succeeded');
+  const mark = (await apache.accessLog()).length;
+  t.equal((await real.engine.resyncNow()).result, 'unchanged');
+  t.same(await usersSince(mark), ['304 ruleuser']);
+  t.match(real.events.at(-1), { type: 'resync.unchanged', status: 304 });
 });
