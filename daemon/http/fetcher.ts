@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
 import { ProvisiondError } from '../errors/index.js';
+import { secrets, type Redactor } from '../log/index.js';
 import { DigestCache, nextNonce } from './auth.js';
 import { basicAuthorization } from './basic.js';
 import { parseChallenges } from './challenge.js';
@@ -84,6 +85,8 @@ export interface FetcherOptions {
   readonly onEvent?: (event: EventInput) => void;
   readonly now?: () => number;
   readonly random?: (bytes: number) => Buffer;
+  /** Where passwords and Basic headers are registered for redaction (default: the daemon's). */
+  readonly redactor?: Redactor;
 }
 
 /** The phones' User-Agent shape: `Cisco-CP-8841-3PCC/11.0 (00562b043615)` (DOMAIN.md §1.12). */
@@ -110,9 +113,11 @@ export class Fetcher {
   private readonly validators: ValidatorStore | undefined;
   private readonly timeouts: Timeouts;
   private readonly now: () => number;
+  private readonly redactor: Redactor;
 
   constructor(options: FetcherOptions) {
     this.options = options;
+    this.redactor = options.redactor ?? secrets;
     this.now = options.now ?? Date.now;
     this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;
@@ -189,6 +194,18 @@ export class Fetcher {
     return { url: next, method: toGet ? 'GET' : hop.method, body: toGet ? undefined : hop.body, authAllowed: hop.authAllowed && sameOrigin };
   }
 
+  /** Every password and Basic header we send is redacted from logs and events (issue 5). */
+  private remember(secret: string): void {
+    if (!this.redactor.has(secret)) this.redactor.add(secret);
+  }
+
+  private basic(credentials: Credentials): string {
+    const header = basicAuthorization(credentials.username, credentials.password);
+    this.remember(credentials.password);
+    this.remember(header.slice('Basic '.length));
+    return header;
+  }
+
   /** One URL: pre-emptive auth, then up to two answered challenges (DOMAIN.md §1.12). */
   private async authenticated(request: FetchRequest, hop: Hop, headers: Record<string, string>, deadline: number, counter: { requests: number }): Promise<ExchangeResult> {
     const origin = originOf(hop.url);
@@ -218,6 +235,7 @@ export class Fetcher {
       }
     };
     const digestAnswer = (challenge: DigestChallenge, credentials: Credentials): string => {
+      this.remember(credentials.password);
       const session = this.digests.adopt(origin, challenge);
       session.nc++;
       return digestAuthorization({ challenge: session.challenge, username: credentials.username, password: credentials.password, method: hop.method, uri: requestTarget(hop.url), cnonce: session.cnonce, nc: session.nc, body: hop.body });
@@ -227,7 +245,7 @@ export class Fetcher {
     let used: { credentials: Credentials; scheme: 'Basic' | 'Digest'; realm: string; algorithm?: string } | undefined;
     if (hop.authAllowed && request.preemptiveBasic !== undefined && hop.url.protocol === 'https:') {
       const credentials = request.preemptiveBasic;
-      authorization = basicAuthorization(credentials.username, credentials.password);
+      authorization = this.basic(credentials);
       used = { credentials, scheme: 'Basic', realm: '' };
     } else if (hop.authAllowed && request.credentials !== undefined && this.digests.get(origin) !== undefined) {
       const session = this.digests.get(origin)!;
@@ -285,7 +303,7 @@ export class Fetcher {
       if (previousRejected && sameCredentials(credentials, used!.credentials) && used!.realm === realm && used!.scheme === scheme) {
         throw failure('auth_rejected', 'rejected', `${shown} refused the credentials`);
       }
-      authorization = digest !== undefined ? digestAnswer(digest, credentials) : basicAuthorization(credentials.username, credentials.password);
+      authorization = digest !== undefined ? digestAnswer(digest, credentials) : this.basic(credentials);
       used = { credentials, scheme, realm, algorithm };
       preemptive = false;
     }

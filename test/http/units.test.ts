@@ -67,3 +67,25 @@ t.test('validators: kept per URL hash, forgotten when a server stops sending the
     t.equal(await new ValidatorStore(other).get('http://h/a'), undefined, damaged);
   }
 });
+
+t.test('passwords and Basic headers the fetcher sends are registered for redaction', async (t) => {
+  const { Redactor } = await import('../../daemon/log/index.js');
+  const { Fetcher } = await import('../../daemon/http/index.js');
+  const { startStub } = await import('../fixtures/http/stub.js');
+  const redactor = new Redactor();
+  const server = await startStub((req, res) => {
+    if (!req.headers.authorization) {
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', req.url === '/basic' ? 'Basic realm="r"' : 'Digest realm="r", nonce="n", qop=auth');
+    }
+    res.end();
+  });
+  t.teardown(server.stop);
+  const fetcher = new Fetcher({ userAgent: 'test', redactor });
+  t.teardown(() => fetcher.close());
+  await fetcher.fetch({ url: `${server.origin}/basic`, operation: 'backup', credentials: async () => ({ username: 'u', password: 'basic-secret', source: 'prompt' }) });
+  await fetcher.fetch({ url: `${server.origin}/digest`, operation: 'resync', credentials: async () => ({ username: 'u', password: 'digest-secret', source: 'prompt' }) });
+  await fetcher.fetch({ url: `${server.origin}/digest`, operation: 'resync', credentials: async () => ({ username: 'u', password: 'digest-secret', source: 'prompt' }) });
+  t.equal(redactor.redact('basic-secret digest-secret dTpiYXNpYy1zZWNyZXQ='), '*** *** ***');
+  t.equal(redactor.size, 3);
+});
