@@ -80,6 +80,11 @@ export class Journal {
     });
   }
 
+  /** Resolves once every write queued so far has finished (succeeded or failed). */
+  idle(): Promise<void> {
+    return this.enqueue(async () => undefined);
+  }
+
   /** Waits for queued writes, then closes the file. */
   close(): Promise<void> {
     return this.enqueue(() => this.closeHandle());

@@ -85,6 +85,11 @@ export class EventLog {
     return this.append(input);
   }
 
+  /** Resolves once every event recorded so far is in the journal (or its write failed). */
+  settled(): Promise<void> {
+    return this.journal.idle();
+  }
+
   /** The outbox reports lost events here; they are announced with the next event. */
   noteDropped(count: number): void {
     this.droppedUnreported += count;

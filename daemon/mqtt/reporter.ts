@@ -51,6 +51,8 @@ export interface MqttReporterOptions {
 export interface MqttStatus {
   readonly connected: boolean;
   readonly pending: number;
+  /** Events published and not yet acknowledged. */
+  readonly inFlight: number;
   /** Why the last attempt failed, while disconnected (no secrets). */
   readonly problem: string | null;
 }
@@ -140,7 +142,7 @@ export class MqttReporter {
   }
 
   status(): MqttStatus {
-    return { connected: this.isConnected, pending: this.outbox.size, problem: this.problem };
+    return { connected: this.isConnected, pending: this.outbox.size, inFlight: this.inFlight.size, problem: this.problem };
   }
 
   /** Republishes `state` if the snapshot changed since it was last published. */
@@ -189,10 +191,11 @@ export class MqttReporter {
     this.refused = false;
     this.log.notice('connected to the MQTT broker', { url: scrubUrl(this.options.settings.url) });
     this.problem = null;
+    // Subscribed before `online` goes out: a dashboard that sees `online` can send commands.
+    if (this.options.settings.commands) client.subscribe(this.topics.commands, { qos: 1 });
     client.publish(this.topics.status, 'online', { qos: 1, retain: true });
     this.lastState = undefined;
     this.publishState();
-    if (this.options.settings.commands) client.subscribe(this.topics.commands, { qos: 1 });
     this.reportDrops();
     this.pump();
   }

@@ -18,10 +18,6 @@ function setup(stateDir: string, options: { ringSize?: number } = {}) {
   return { bus, eventLog, recorded, lines, redactor };
 }
 
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 t.test('events emitted on the bus are stamped, numbered from 1 and emitted as recorded', async (t) => {
   const { bus, eventLog, recorded } = setup(t.testdir());
   await eventLog.start();
@@ -101,7 +97,7 @@ t.test('the ring keeps the most recent events and the journal is compacted to it
   await eventLog.start();
   for (let i = 0; i < 40; i++) {
     eventLog.record({ type: 'resync.unchanged' });
-    await settle();
+    await eventLog.settled();
   }
   t.same(eventLog.recent(2).map((event) => event.seq), [39, 40]);
   t.same(eventLog.recent(0), []);
@@ -123,7 +119,7 @@ t.test('a journal that cannot be written is reported once and events still flow'
   journal.linesSinceRewrite = 5;
   eventLog.record({ type: 'resync.started' });
   eventLog.record({ type: 'resync.started' });
-  await settle();
+  await eventLog.settled();
   t.equal(recorded.length, 2);
   t.equal(lines.filter((line) => line.includes('cannot write the event journal')).length, 1);
   await eventLog.stop();

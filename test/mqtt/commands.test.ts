@@ -1,12 +1,18 @@
 import t from 'tap';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
-import { subscribe, until } from '../fixtures/mqtt/subscriber.js';
+import { subscribe, until, type Subscriber } from '../fixtures/mqtt/subscriber.js';
 import { DASH_PASSWORD, DASH_USER, PHONE_PASSWORD, PHONE_USER, startHarness, TEST_ACL } from '../fixtures/mqtt/harness.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import type { JsonValue } from '../../daemon/bus/index.js';
 
 const users = { [PHONE_USER]: PHONE_PASSWORD, [DASH_USER]: DASH_PASSWORD, limited: 'limited-pass' };
+
+/** The phone says `online` after subscribing to its commands; then requests reach it. */
+async function online(dashboard: Subscriber): Promise<void> {
+  await dashboard.waitFor((messages) => messages.some((m) => m.topic === 'prov/phone1/status' && m.text === 'online'));
+  dashboard.messages.length = 0;
+}
 
 async function dashboardClient(url: string, options: IClientOptions = {}): Promise<MqttClient> {
   const client = connect(url, { username: DASH_USER, password: DASH_PASSWORD, reconnectPeriod: 0, ...options });
@@ -29,11 +35,10 @@ t.test('MQTT 3.1.1 commands run the handler and get results with their transacti
     },
   });
   t.teardown(() => phone.stop());
-  const results = await subscribe(broker.url, 'prov/phone1/cmd/+/result', { username: DASH_USER, password: DASH_PASSWORD });
+  const results = await subscribe(broker.url, ['prov/phone1/cmd/+/result', 'prov/phone1/status'], { username: DASH_USER, password: DASH_PASSWORD });
   t.teardown(() => results.close());
-  await until(() => phone.reporter.connected);
-  // The subscription is made right after CONNACK; a command sent before it lands would be lost.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // A command sent before the phone subscribed would be lost; its `online` follows its SUBSCRIBE.
+  await online(results);
   const send = (name: string, payload: string) => results.client.publishAsync(`prov/phone1/cmd/${name}`, payload, { qos: 1 });
   await send('resync', JSON.stringify({ transaction: 'tx-1', force: true }));
   await send('backup', JSON.stringify({ transaction: 2 }));
@@ -62,10 +67,9 @@ t.test('MQTT 5 commands are answered on the response topic with the correlation 
     handleCommand: async () => undefined,
   });
   t.teardown(() => phone.stop());
-  const replies = await subscribe(broker.url, ['prov/dashboard/replies', 'prov/phone1/cmd/+/result'], { username: DASH_USER, password: DASH_PASSWORD, protocolVersion: 5 });
+  const replies = await subscribe(broker.url, ['prov/dashboard/replies', 'prov/phone1/cmd/+/result', 'prov/phone1/status'], { username: DASH_USER, password: DASH_PASSWORD, protocolVersion: 5 });
   t.teardown(() => replies.close());
-  await until(() => phone.reporter.connected);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await online(replies);
   await replies.client.publishAsync('prov/phone1/cmd/resync', JSON.stringify({ transaction: 'v5' }), {
     qos: 1,
     properties: { responseTopic: 'prov/dashboard/replies', correlationData: Buffer.from('corr-1') },
@@ -83,10 +87,9 @@ t.test('without a command handler every command is answered command_unavailable'
   t.teardown(() => broker.close());
   const phone = await startHarness({ stateDir: t.testdir(), url: broker.url, settings: { commands: true } });
   t.teardown(() => phone.stop());
-  const results = await subscribe(broker.url, 'prov/phone1/cmd/+/result', { username: DASH_USER, password: DASH_PASSWORD });
+  const results = await subscribe(broker.url, ['prov/phone1/cmd/+/result', 'prov/phone1/status'], { username: DASH_USER, password: DASH_PASSWORD });
   t.teardown(() => results.close());
-  await until(() => phone.reporter.connected);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await online(results);
   await results.client.publishAsync('prov/phone1/cmd/resync', '', { qos: 1 });
   await results.waitFor((messages) => messages.length === 1);
   t.match(JSON.parse(results.messages[0]?.text ?? '{}'), { status: 'error', error: { code: 'command_unavailable' } });

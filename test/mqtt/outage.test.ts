@@ -145,7 +145,7 @@ t.test('a broker that stops answering does not hold up a clean stop', async (t) 
   await until(() => phone.reporter.connected);
   broker.signal('SIGSTOP');
   phone.emit({ type: 'daemon.stopping' });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await until(() => phone.reporter.status().inFlight === 1);
   await phone.stop();
   broker.signal('SIGCONT');
   t.notOk(phone.reporter.connected);

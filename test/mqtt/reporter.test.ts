@@ -33,7 +33,7 @@ t.test('against Mosquitto: retained online status and state, then QoS 1 events i
   t.ok(events.every((m) => m.packet.qos === 1 && !m.retain), 'QoS 1, not retained');
   t.notOk(dashboard.messages.some((m) => m.text.includes(PHONE_PASSWORD)), 'no credential on the wire');
   await until(() => phone.reporter.status().pending === 0);
-  t.same(phone.reporter.status(), { connected: true, pending: 0, problem: null });
+  t.same(phone.reporter.status(), { connected: true, pending: 0, inFlight: 0, problem: null });
 });
 
 t.test('state is republished when the snapshot changes, and only then', async (t) => {
