@@ -24,9 +24,10 @@ export const EVENT_FIELDS: Readonly<Record<EventType, readonly string[]>> = {
   'credentials.cleared': ['operation', 'url', 'realm', 'reason'],
   'tls.rejected': ['operation', 'url', 'reason', 'subject', 'issuer', 'code'],
   'resync.started': ['url', 'trigger'],
-  'resync.succeeded': ['url', 'status', 'durationMs', 'changed'],
+  // message: the profile's last Log_Resync_* line, if any (written for the administrator)
+  'resync.succeeded': ['url', 'status', 'message', 'durationMs', 'changed'],
   'resync.failed': [...FAILURE, 'status', 'retryInSeconds'],
-  'resync.unchanged': ['url', 'status'],
+  'resync.unchanged': ['url', 'status', 'message'],
   // changed parameter names (SPEC §8)
   'config.applied': ['changed', 'source'],
   'backup.succeeded': ['url', 'bytes', 'trigger'],

@@ -45,6 +45,14 @@ t.test('an auth failure keeps its allowlisted fields and drops everything else',
   t.notOk('password' in event);
 });
 
+t.test('the fields the resync engine and the HTTP fetcher emit all pass the allowlist', async (t) => {
+  const redactor = new Redactor();
+  const succeeded = { type: 'resync.succeeded', url: 'https://h/p', status: 200, message: 'ok', durationMs: 12, changed: ['GPP_A'] } as const;
+  t.same(buildEvent(succeeded, stamp, redactor), { v: 1, ...stamp, ...succeeded });
+  const rejected = { type: 'tls.rejected', operation: 'resync', url: 'https://h/p', reason: 'untrusted-root', subject: 'CN=h', issuer: 'CN=ca' } as const;
+  t.same(buildEvent(rejected, stamp, redactor), { v: 1, ...stamp, ...rejected });
+});
+
 t.test('registered secrets are redacted wherever they appear, keys included', async (t) => {
   const redactor = new Redactor();
   redactor.add('Sup3rS3cret');
