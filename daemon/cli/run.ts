@@ -1,0 +1,167 @@
+/**
+ * provisionctl (SPEC §8): one run of the command line against the daemon's Unix socket.
+ * Exit codes: 0 done, 1 failed, 2 usage, 3 daemon unreachable. Data goes to stdout, messages
+ * to stderr; `--json` prints the daemon's JSON as it came.
+ */
+import type { Writable } from 'node:stream';
+import type { JsonValue } from '../bus/index.js';
+import { explainRule } from '../rules/index.js';
+import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
+import { FeedConnection, type ResultMessage } from './client.js';
+import { formatData, formatEvent, formatStatus } from './format.js';
+import { readPassword, type PasswordError, type Terminal } from './password.js';
+
+export const EXIT = { done: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+export interface CliIo extends Terminal {
+  readonly stdout: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT: ends `events --follow` cleanly. */
+  readonly signal?: AbortSignal;
+}
+
+const RECENT_EVENTS = 20;
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandLine(argv, io.env);
+  if (!parsed.ok) {
+    io.stderr.write(`provisionctl: ${parsed.message}\nTry 'provisionctl --help'.\n`);
+    return EXIT.usage;
+  }
+  const { invocation } = parsed;
+  const { command } = invocation;
+  if (command.name === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return EXIT.done;
+  }
+  if (command.name === 'rule-eval') {
+    // Offline: the same evaluator the daemon uses, secrets masked (SPEC §8).
+    const explanation = explainRule(command.rule, command.params, command.params);
+    io.stdout.write((invocation.json ? JSON.stringify(explanation.json) : explanation.text) + '\n');
+    return explanation.ok ? EXIT.done : EXIT.failed;
+  }
+  let connection: FeedConnection;
+  try {
+    connection = await FeedConnection.open(invocation.socket);
+  } catch (error) {
+    io.stderr.write(`provisionctl: ${(error as Error).message}\n`);
+    return EXIT.unreachable;
+  }
+  const code = await new Session(invocation, connection, io).run(command).catch((error: unknown) => {
+    // Only reading a password throws here; anything else would be a bug, reported as a failure.
+    io.stderr.write(`provisionctl: ${(error as Error).message}\n`);
+    return (error as PasswordError).kind === 'usage' ? EXIT.usage : EXIT.failed;
+  });
+  connection.close();
+  return code;
+}
+
+class Session {
+  private readonly invocation: Invocation;
+  private readonly connection: FeedConnection;
+  private readonly io: CliIo;
+
+  constructor(invocation: Invocation, connection: FeedConnection, io: CliIo) {
+    this.invocation = invocation;
+    this.connection = connection;
+    this.io = io;
+  }
+
+  async run(command: Exclude<Command, { name: 'help' | 'rule-eval' }>): Promise<number> {
+    switch (command.name) {
+      case 'status':
+        return this.finish(await this.command('status'), formatStatus);
+      case 'resync':
+      case 'backup':
+      case 'restore':
+        return this.finish(await this.command(command.name, { wait: command.wait }), (data) =>
+          command.wait ? `${command.name} ${outcomeOf(data) ?? 'done'}` : `${command.name} started`,
+        );
+      case 'register': {
+        const password = await this.password('Registration password: ');
+        return this.finish(await this.command('register', { extension: command.extension, password }), () => `extension ${command.extension} registered`);
+      }
+      case 'login': {
+        const password = await this.password(`Password for ${command.user}: `);
+        return this.finish(await this.command('login', { user: command.user, password }), () => `logged in as ${command.user}`);
+      }
+      case 'logout':
+        return this.finish(await this.command('logout'), () => 'logged out');
+      case 'profile-account': {
+        const password = await this.password(`Password for ${command.user}: `);
+        return this.finish(await this.command('profile-account', { user: command.user, password }), () => 'profile account stored');
+      }
+      case 'answer':
+        return this.answer(command.prompt, command.user);
+      case 'cancel':
+        return this.withPrompt(command.prompt, async (promptId) => this.finish(await this.connection.request({ type: 'cancel', promptId }), () => 'prompt cancelled'));
+      case 'softkey':
+        return this.finish(await this.connection.request({ type: 'softkey', key: command.key }), () => `${command.key} pressed`);
+      case 'events':
+        return this.events(command.follow);
+      case 'params':
+        return this.finish(await this.command('params', command.param === undefined ? {} : { name: command.param }), formatData);
+      case 'trust':
+        return this.finish(await this.command('trust'), formatData);
+    }
+  }
+
+  private command(name: string, args: { readonly [key: string]: JsonValue } = {}): Promise<ResultMessage> {
+    return this.connection.request({ type: 'command', name, args });
+  }
+
+  private password(prompt: string): Promise<string> {
+    return readPassword(this.io, this.invocation.passwordStdin, prompt);
+  }
+
+  private async answer(prompt: string | undefined, username: string): Promise<number> {
+    return this.withPrompt(prompt, async (promptId, kind) => {
+      const password = await this.password(`Password (${kind}): `);
+      return this.finish(await this.connection.request({ type: 'answer', promptId, username, password }), () => 'prompt answered');
+    });
+  }
+
+  /** Runs `action` on the prompt given with --prompt, or else on the one open now. */
+  private async withPrompt(given: string | undefined, action: (id: string, kind: string) => Promise<number>): Promise<number> {
+    if (given !== undefined) return action(given, 'prompt');
+    const status = await this.command('status');
+    if (!status.ok) return this.finish(status, formatData);
+    const open = (status.data as { prompt: { id: string; kind: string } | null }).prompt;
+    if (!open) {
+      this.io.stderr.write('provisionctl: no prompt is open\n');
+      return EXIT.failed;
+    }
+    return action(open.id, open.kind);
+  }
+
+  private async events(follow: boolean): Promise<number> {
+    const recent = await this.command('events', { limit: RECENT_EVENTS });
+    if (!recent.ok) return this.finish(recent, formatData);
+    const print = (event: JsonValue): void => {
+      this.io.stdout.write((this.invocation.json ? JSON.stringify(event) : formatEvent(event)) + '\n');
+    };
+    for (const event of recent.data as JsonValue[]) print(event);
+    if (!follow) return EXIT.done;
+    this.connection.onEvent(print);
+    const stopped = new Promise<undefined>((resolve) => this.io.signal?.addEventListener('abort', () => resolve(undefined), { once: true }));
+    const gone = await Promise.race([this.connection.closed, stopped]);
+    if (!gone) return EXIT.done;
+    this.io.stderr.write(`provisionctl: ${gone.message}\n`);
+    return EXIT.unreachable;
+  }
+
+  private finish(result: ResultMessage, human: (data: JsonValue | undefined) => string): number {
+    const { stdout, stderr } = this.io;
+    if (this.invocation.json) stdout.write(JSON.stringify(result.ok ? (result.data ?? { ok: true }) : { ok: false, error: result.error }) + '\n');
+    else if (result.ok) stdout.write(human(result.data) + '\n');
+    else stderr.write(`provisionctl: ${result.error?.message} (${result.error?.code})\n`);
+    if (result.ok) return EXIT.done;
+    return result.error?.code === 'daemon_unreachable' ? EXIT.unreachable : EXIT.failed;
+  }
+}
+
+function outcomeOf(data: JsonValue | undefined): string | undefined {
+  const outcome = (data as { outcome?: unknown } | undefined)?.outcome;
+  return typeof outcome === 'string' ? outcome : undefined;
+}
+
