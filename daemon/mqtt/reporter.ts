@@ -36,6 +36,8 @@ export interface MqttReporterOptions {
   readonly handleCommand?: CommandHandler;
   /** Events lost to outbox overflow, told once the broker is reachable again (wire to `EventLog.noteDropped`). */
   readonly onDropped?: (count: number) => void;
+  /** The broker connection came up or went down (the display shows "Dashboard connected"). */
+  readonly onConnectionChange?: (connected: boolean) => void;
   readonly redactor?: Redactor;
   readonly random?: () => number;
   readonly schedule?: Scheduler;
@@ -187,6 +189,7 @@ export class MqttReporter {
 
   private onConnect(client: MqttClient): void {
     this.isConnected = true;
+    this.options.onConnectionChange?.(true);
     this.attempt = 0;
     this.refused = false;
     this.log.notice('connected to the MQTT broker', { url: scrubUrl(this.options.settings.url) });
@@ -214,7 +217,10 @@ export class MqttReporter {
     this.isConnected = false;
     this.inFlight.clear();
     client.end(true);
-    if (wasConnected) this.noteProblem(new Error('connection lost'));
+    if (wasConnected) {
+      this.options.onConnectionChange?.(false);
+      this.noteProblem(new Error('connection lost'));
+    }
     const delay = reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
     this.refused = false;
     this.cancelReconnect = this.schedule(() => this.connectNow(), delay);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { EVENT_TYPES } from '../../daemon/bus/index.js';
+import { EVENT_TYPES, type EventInput } from '../../daemon/bus/index.js';
 import { buildEvent, EVENT_FIELDS, MAX_STRING } from '../../daemon/events/index.js';
 import { Redactor } from '../../daemon/log/index.js';
 
@@ -47,9 +47,9 @@ t.test('an auth failure keeps its allowlisted fields and drops everything else',
 
 t.test('the fields the resync engine and the HTTP fetcher emit all pass the allowlist', async (t) => {
   const redactor = new Redactor();
-  const succeeded = { type: 'resync.succeeded', url: 'https://h/p', status: 200, message: 'ok', durationMs: 12, changed: ['GPP_A'] } as const;
+  const succeeded: EventInput = { type: 'resync.succeeded', url: 'https://h/p', status: 200, message: 'ok', durationMs: 12, changed: ['GPP_A'] };
   t.same(buildEvent(succeeded, stamp, redactor), { v: 1, ...stamp, ...succeeded });
-  const rejected = { type: 'tls.rejected', operation: 'resync', url: 'https://h/p', reason: 'untrusted-root', subject: 'CN=h', issuer: 'CN=ca' } as const;
+  const rejected: EventInput = { type: 'tls.rejected', operation: 'resync', url: 'https://h/p', reason: 'untrusted-root', subject: 'CN=h', issuer: 'CN=ca' };
   t.same(buildEvent(rejected, stamp, redactor), { v: 1, ...stamp, ...rejected });
 });
 

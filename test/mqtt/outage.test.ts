@@ -37,7 +37,8 @@ t.test('broker stopped while events are produced, then restarted: no seq gap at 
   t.teardown(() => broker.close());
   const dashboard = await subscribe(broker.url, 'prov/+/events/#', dash);
   t.teardown(() => dashboard.close());
-  const phone = await startHarness({ stateDir: t.testdir(), url: broker.url });
+  const changes: boolean[] = [];
+  const phone = await startHarness({ stateDir: t.testdir(), url: broker.url, onConnectionChange: (connected) => changes.push(connected) });
   t.teardown(() => phone.stop());
   for (let i = 0; i < 5; i++) phone.emit({ type: 'resync.unchanged' });
   await dashboard.waitFor((messages) => messages.length >= 5);
@@ -50,6 +51,7 @@ t.test('broker stopped while events are produced, then restarted: no seq gap at 
   for (let i = 0; i < 5; i++) phone.emit({ type: 'resync.unchanged' });
   await dashboard.waitFor((messages) => firstSeen(messages).includes(20));
   t.same(firstSeen(dashboard.messages), range(1, 20));
+  t.same(changes, [true, false, true], 'the display hears of each change');
   t.match(phone.logLines.join('\n'), /MQTT broker unavailable; events wait in the outbox/);
 });
 
