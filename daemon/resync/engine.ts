@@ -73,6 +73,7 @@ export class ResyncEngine {
   private challengeSeen = false;
   private active = false;
   private unsubscribe: (() => void) | undefined;
+  private readonly listeners = new Set<() => void>();
   private readonly param = (name: string): string | undefined => this.options.params.get(name);
 
   constructor(options: ResyncEngineOptions) {
@@ -104,6 +105,7 @@ export class ResyncEngine {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.disarm();
+    this.notify();
   }
 
   /**
@@ -124,6 +126,14 @@ export class ResyncEngine {
     return this.account.store(username, password, 'local');
   }
 
+  /** Called whenever `status()` may have changed (a resync started or ended, a timer moved). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
   status(): ResyncStatus {
     return {
       running: this.running !== undefined,
@@ -136,8 +146,10 @@ export class ResyncEngine {
     if (this.running === undefined) {
       const job = this.execute(trigger, operation).finally(() => {
         this.running = undefined;
+        this.notify();
       });
       this.running = job;
+      this.notify();
       return job;
     }
     if (!queueIfBusy) return this.running;
@@ -284,6 +296,7 @@ export class ResyncEngine {
 
   private arm(planned: PlannedTimer | undefined): void {
     this.disarm();
+    this.notify();
     if (planned === undefined || !this.active) return;
     const wait = (): void => {
       const remaining = planned.due - this.clock.now();
@@ -295,11 +308,22 @@ export class ResyncEngine {
       this.onTimer(planned);
     };
     this.timer = { planned, handle: this.clock.setTimer(wait, Math.max(0, planned.due - this.clock.now())) };
+    this.notify();
   }
 
   private disarm(): void {
     if (this.timer) this.clock.clearTimer(this.timer.handle);
     this.timer = undefined;
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error('status listener failed', { error: toProvisiondError(error).message });
+      }
+    }
   }
 
   private planInput(): Parameters<typeof planNext>[0] {

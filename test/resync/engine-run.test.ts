@@ -216,3 +216,19 @@ t.test('status() reports the last outcome and the next timer', async (t) => {
   t.same(h.engine.status().last, outcome);
   t.match(outcome, { trigger: 'demand', startedAt: '2026-11-22T08:00:00.000Z', finishedAt: '2026-11-22T08:00:00.000Z', url: 'http://127.0.0.1:8080/a.cfg' });
 });
+
+t.test('onChange tells when status() may have changed; a failing listener is logged', async (t) => {
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A } });
+  const seen: string[] = [];
+  const off = h.engine.onChange(() => seen.push(`${h.engine.status().running}`));
+  h.engine.onChange(() => {
+    throw new Error('listener broke');
+  });
+  await h.engine.resyncNow();
+  h.engine.start();
+  h.engine.stop();
+  off();
+  await h.engine.resyncNow();
+  t.same(seen, ['true', 'false', 'false', 'false', 'false']);
+  t.ok(h.lines.some((line) => line.includes('status listener failed') && line.includes('listener broke')));
+});
