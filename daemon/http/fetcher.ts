@@ -57,6 +57,8 @@ export interface FetchRequest {
   readonly maxBytes?: number;
   /** TLS policy for this request (default: the fetcher's). */
   readonly tls?: (origin: string) => tls.ConnectionOptions;
+  /** Abandons the fetch with `aborted` (daemon shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 export interface FetchResult {
@@ -225,6 +227,7 @@ export class Fetcher {
           timeouts: this.timeouts,
           deadline,
           tls: tlsPolicy,
+          signal: request.signal,
         });
       } catch (err) {
         const failure = err as FetchError;

@@ -38,6 +38,8 @@ export interface Exchange {
   readonly timeouts: Timeouts;
   /** Absolute time (ms, `now()` clock) by which everything must be done. */
   readonly deadline: number;
+  /** Abandons the exchange (daemon shutdown, SPEC §9). */
+  readonly signal?: AbortSignal;
   /** TLS options for https origins (ca, rejectUnauthorized, checkServerIdentity…); none: trust nothing. */
   readonly tls?: tls.ConnectionOptions;
 }
@@ -104,6 +106,7 @@ export class Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        request.signal?.removeEventListener('abort', abort);
         if (err) reject(err);
         else resolve(result!);
       };
@@ -121,6 +124,7 @@ export class Transport {
         timer = setTimeout(() => fail(new FetchError('timeout', `${which} timeout after ${Math.max(0, limit)} ms fetching ${shown}`, shown)), Math.max(0, limit));
       };
 
+      const abort = (): void => fail(new FetchError('aborted', `fetching ${shown} was abandoned`, shown));
       const req = (isHttps ? https : http).request({
         protocol: url.protocol,
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
@@ -192,7 +196,9 @@ export class Transport {
         }
       });
 
+      request.signal?.addEventListener('abort', abort, { once: true });
       req.end(request.body);
+      if (request.signal?.aborted) abort();
     });
   }
 }

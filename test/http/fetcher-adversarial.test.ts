@@ -315,3 +315,14 @@ t.test('a Basic challenge without realm is answered with realm ""; a prompt canc
   ]);
   t.match(events.at(-1), { type: 'auth.failure', reason: 'rejected', source: 'rule' });
 });
+
+t.test('an abort signal abandons a fetch in flight or before it starts', async (t) => {
+  const s = await stub(t, () => undefined);
+  const { f } = fetcher(t);
+  const controller = new AbortController();
+  const pending = f.fetch({ url: s.origin + '/slow', operation: 'resync', signal: controller.signal });
+  while (s.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  await t.rejects(pending, { code: 'aborted' });
+  await t.rejects(f.fetch({ url: s.origin + '/never', operation: 'resync', signal: AbortSignal.abort() }), { code: 'aborted' });
+});
