@@ -31,6 +31,8 @@ export interface ResyncEngineOptions {
   readonly random?: () => number;
   /** Host name to address for `$SERVIP` (default: DNS A/AAAA lookup). */
   readonly lookup?: (host: string) => Promise<string>;
+  /** Macros other parts of the phone know (`$REGTMR1`, `$UPGTMR`, `$EXTIP`, `$CCERT`, `$UID1`…). */
+  readonly extraVars?: () => Readonly<Record<string, string>>;
 }
 
 export type ResyncResult = 'succeeded' | 'unchanged' | 'failed';
@@ -126,6 +128,11 @@ export class ResyncEngine {
     return this.account.store(username, password, 'local');
   }
 
+  /** Resolves when no resync is running or queued (shutdown waits for it, or gives up). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
   /** Called whenever `status()` may have changed (a resync started or ended, a timer moved). */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -177,6 +184,7 @@ export class ResyncEngine {
     try {
       const account = await this.account.get();
       const vars = {
+        ...this.options.extraVars?.(),
         ...deviceVars(this.options.device),
         ...(await emVars(this.param, this.options.vault)),
         PRVST: String(PRVST[trigger]),
@@ -275,6 +283,7 @@ export class ResyncEngine {
     const { triggers } = readSettings(this.param);
     if (triggers.length === 0) return true;
     const vars = {
+      ...this.options.extraVars?.(),
       ...deviceVars(this.options.device),
       PRVST: String(PRVST.periodic),
       PRVTMR: String(this.secondsSinceLastAttempt()),

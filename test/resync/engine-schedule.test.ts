@@ -245,3 +245,21 @@ t.test('an invalid timer value is reported and the vendor default used; an inval
   t.equal(h.lines.filter((line) => line.includes('timer parameter ignored')).length >= 4, true);
   h.engine.stop();
 });
+
+t.test('macros other parts of the phone know reach rules and triggers; idle() waits for the resync', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Trigger_1: 'true' }, plans: PLANS });
+  const { ResyncEngine } = await import('../../daemon/resync/index.js');
+  const options = (h.engine as unknown as { options: ConstructorParameters<typeof ResyncEngine>[0] }).options;
+  const engine = new ResyncEngine({ ...options, extraVars: () => ({ REGTMR1: '42', MA: 'not the device' }) });
+  engine.start();
+  await h.clock.advance(0);
+  t.equal(h.rules.contexts.at(-1)?.vars.REGTMR1, '42');
+  t.equal(h.rules.contexts.at(-1)?.vars.MA, '000e08aabbcc', 'device facts win over extra macros');
+  await h.clock.advance(3_600_000);
+  const running = engine.resyncNow();
+  await engine.idle();
+  t.equal(engine.status().running, false);
+  t.equal((await running).result, 'unchanged');
+  await engine.idle();
+  engine.stop();
+});
