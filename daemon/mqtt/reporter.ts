@@ -87,6 +87,8 @@ export class MqttReporter {
   private lastState: string | undefined;
   private cancelReconnect: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Set while a stop waits for the outbox to empty. */
+  private onDrained: (() => void) | undefined;
 
   constructor(options: MqttReporterOptions) {
     this.options = options;
@@ -114,24 +116,45 @@ export class MqttReporter {
     this.connectNow();
   }
 
-  /** Publishes `offline` if connected, disconnects, and leaves the outbox on disk. */
+  /**
+   * If connected: delivers what the outbox holds, then publishes `offline` — each step bounded
+   * by `stopTimeoutMs`, so a dead broker cannot hold up shutdown (SPEC §9). Then disconnects;
+   * whatever was not acknowledged stays on disk for the next start.
+   */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.cancelReconnect?.();
-    const client = this.client;
-    this.client = undefined;
-    if (client && this.isConnected) {
-      await new Promise<void>((resolve) => {
-        const cancel = this.schedule(resolve, this.options.stopTimeoutMs ?? 2000);
-        client.publish(this.topics.status, 'offline', { qos: 1, retain: true }, () => {
-          cancel();
-          resolve();
-        });
+    if (this.isConnected) {
+      await this.within((done) => {
+        this.onDrained = () => {
+          if (this.outbox.size === 0) done();
+        };
+        this.onDrained();
       });
     }
+    this.onDrained = undefined;
+    const client = this.client;
+    this.client = undefined;
+    let answered = false;
+    if (client && this.isConnected) {
+      answered = await this.within((done) => client.publish(this.topics.status, 'offline', { qos: 1, retain: true }, () => done()));
+    }
     this.isConnected = false;
-    if (client) await new Promise<void>((resolve) => client.end(true, () => resolve()));
+    // A broker that answered gets a DISCONNECT, so it discards the will (we said `offline`
+    // ourselves); one that did not is cut off and may publish the will, which says the same.
+    if (client) await new Promise<void>((resolve) => client.end(!answered, () => resolve()));
     await this.outbox.close();
+  }
+
+  /** Runs `begin(done)`; resolves true when it calls `done`, false after `stopTimeoutMs`. */
+  private within(begin: (done: () => void) => void): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancel = this.schedule(() => resolve(false), this.options.stopTimeoutMs ?? 2000);
+      begin(() => {
+        cancel();
+        resolve(true);
+      });
+    });
   }
 
   get connected(): boolean {
@@ -257,6 +280,7 @@ export class MqttReporter {
     // forever, and keeping it would hold back every later event.
     if (error) this.log.warning('the broker refused an event', { seq, reason: error.message });
     this.outbox.ack(seq);
+    this.onDrained?.();
     this.reportDrops();
     this.pump();
   }

@@ -71,13 +71,22 @@ t.test('state is republished when the snapshot changes, and only then', async (t
   );
 });
 
-t.test('a clean stop publishes offline, retained', async (t) => {
+t.test('a clean stop delivers the queued events, then publishes offline, retained', async (t) => {
   const broker = await startMosquitto({ users, acl: TEST_ACL });
   t.teardown(() => broker.close());
+  const watcher = await subscribe(broker.url, ['prov/phone1/events/#', 'prov/phone1/status'], dash);
+  t.teardown(() => watcher.close());
   const phone = await startHarness({ stateDir: t.testdir(), url: broker.url });
   await until(() => phone.reporter.connected);
+  for (let i = 0; i < 20; i++) phone.emit({ type: 'resync.unchanged' });
+  phone.emit({ type: 'daemon.stopping', reason: 'SIGTERM' });
   await phone.stop();
   t.notOk(phone.reporter.connected);
+  t.equal(phone.reporter.status().pending, 0, 'nothing left behind');
+  await watcher.waitFor((messages) => messages.some((m) => m.text === 'offline'));
+  const order = watcher.messages.map((m) => (m.topic.endsWith('/status') ? m.text : JSON.parse(m.text).type));
+  t.same(order.slice(-2), ['daemon.stopping', 'offline']);
+  t.equal(order.filter((item) => item === 'offline').length, 1, 'a clean DISCONNECT: the broker drops the will');
   const dashboard = await subscribe(broker.url, 'prov/phone1/status', dash);
   t.teardown(() => dashboard.close());
   await dashboard.waitFor((messages) => messages.length === 1);
