@@ -16,12 +16,12 @@ import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
 import { secrets, type Logger, type Redactor } from '../log/index.js';
 import { scrubUrl } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
-import { commandReply, parseCommand, type CommandName } from './commands.js';
+import { respond, type CommandHandler } from './responder.js';
 import { Outbox } from './outbox.js';
 import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings } from './settings.js';
-import { isPublishableTopic, topicsFor, type Topics } from './topics.js';
+import { topicsFor, type Topics } from './topics.js';
 
-export type CommandHandler = (name: CommandName, args: Record<string, JsonValue>) => Promise<unknown>;
+export type { CommandHandler } from './responder.js';
 /** Schedules `run` after `ms`; returns the function that cancels it. */
 export type Scheduler = (run: () => void, ms: number) => () => void;
 
@@ -286,27 +286,17 @@ export class MqttReporter {
   }
 
   private async onCommand(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const name = topic.slice(this.topics.command('').length);
-    const parsed = parseCommand(name, payload);
-    let outcome: { ok: true } | { ok: false; error: unknown };
-    if (!parsed.ok) outcome = parsed;
-    else if (!this.options.handleCommand) outcome = { ok: false, error: { code: 'command_unavailable', message: 'this daemon does not take commands over MQTT' } };
-    else {
-      this.log.info('command received', { name: parsed.name, transaction: parsed.transaction });
-      try {
-        await this.options.handleCommand(parsed.name, parsed.args);
-        outcome = { ok: true };
-      } catch (error) {
-        outcome = { ok: false, error };
-      }
-    }
-    // MQTT 5: answer where the requester asked, with its correlation data (ECOSYSTEM.md §1.7).
-    const responseTopic = packet.properties?.responseTopic;
-    const correlationData = packet.properties?.correlationData;
-    const replyTopic = isPublishableTopic(responseTopic) ? responseTopic : this.topics.result(name);
+    const { responseTopic, correlationData } = packet.properties ?? {};
+    const reply = await respond(
+      { topic, payload, responseTopic, correlationData },
+      this.topics,
+      this.options.handleCommand,
+      (text) => this.redactor.redact(text),
+      (name, transaction) => this.log.info('command received', { name, transaction }),
+    );
     const options = this.publishOptions(false);
-    if (correlationData) options.properties = { ...options.properties, correlationData };
-    client.publish(replyTopic, commandReply(parsed.transaction, outcome, (text) => this.redactor.redact(text)), options);
+    if (reply.correlationData) options.properties = { ...options.properties, correlationData: reply.correlationData };
+    client.publish(reply.topic, reply.payload, options);
   }
 
   private publishOptions(retain: boolean): IClientPublishOptions {

@@ -1,0 +1,54 @@
+/**
+ * Answers one `cmd/<name>` request (SPEC §8): parses it, runs the injected handler, and says
+ * where the reply goes — the MQTT 5 Response Topic with its Correlation Data when the requester
+ * gave one, `cmd/<name>/result` otherwise (ECOSYSTEM.md §1.7). No I/O: the reporter publishes.
+ */
+import type { JsonValue } from '../bus/index.js';
+import { commandReply, parseCommand, type CommandName, type Transaction } from './commands.js';
+import { isPublishableTopic, type Topics } from './topics.js';
+
+export type CommandHandler = (name: CommandName, args: Record<string, JsonValue>) => Promise<unknown>;
+
+export interface CommandRequest {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly responseTopic?: string;
+  readonly correlationData?: Buffer;
+}
+
+export interface CommandResponse {
+  readonly topic: string;
+  readonly payload: string;
+  readonly correlationData: Buffer | undefined;
+}
+
+const UNAVAILABLE = { code: 'command_unavailable', message: 'this daemon does not take commands over MQTT' };
+
+export async function respond(
+  request: CommandRequest,
+  topics: Topics,
+  handler: CommandHandler | undefined,
+  redact: (text: string) => string,
+  onAccepted: (name: CommandName, transaction: Transaction | undefined) => void,
+): Promise<CommandResponse> {
+  const name = request.topic.slice(topics.command('').length);
+  const parsed = parseCommand(name, request.payload);
+  let outcome: { ok: true } | { ok: false; error: unknown };
+  if (!parsed.ok) outcome = parsed;
+  else if (!handler) outcome = { ok: false, error: UNAVAILABLE };
+  else {
+    onAccepted(parsed.name, parsed.transaction);
+    try {
+      // The handler's result is not published: only the allowlisted reply fields leave (STYLE §12).
+      await handler(parsed.name, parsed.args);
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+  }
+  return {
+    topic: isPublishableTopic(request.responseTopic) ? request.responseTopic : topics.result(name),
+    payload: commandReply(parsed.transaction, outcome, redact),
+    correlationData: request.correlationData,
+  };
+}
