@@ -9,6 +9,8 @@ const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   daemon: () => import('./daemon.js'),
   parse: () => import('./parse.js'),
   vault: () => import('./vault.js'),
+  fetch: () => import('./fetch.js'),
+  events: () => import('./events.js'),
 };
 
 function format(value: number): string {

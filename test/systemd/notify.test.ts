@@ -1,9 +1,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Notifier } from '../../daemon/systemd/index.js';
+import { requireProgram } from '../fixtures/peers.js';
 
 t.test('outside systemd every call is a no-op', async (t) => {
   const calls: string[][] = [];
@@ -40,16 +41,14 @@ t.test('no watchdog when systemd did not ask, or asked another process', async (
 });
 
 t.test('the real systemd-notify tool delivers READY=1 to a notify socket', async (t) => {
-  if (!existsSync('/usr/bin/systemd-notify') || !existsSync('/usr/bin/python3')) {
-    t.skip('systemd-notify or python3 missing');
-    return;
-  }
+  requireProgram('systemd-notify', 'systemd');
+  const python = requireProgram('python3', 'python3');
   // AF_UNIX paths are limited to 108 bytes, too short for tap's fixture paths.
   const dir = mkdtempSync(path.join(tmpdir(), 'notify-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const socket = path.join(dir, 'notify');
   // Node cannot bind AF_UNIX datagram sockets (ECOSYSTEM.md §3.2), so a tiny python listener plays PID 1.
-  const listener = spawn('python3', ['-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('up',flush=True)\nwhile True:\n  print(s.recv(4096).decode(),flush=True)`, socket]);
+  const listener = spawn(python, ['-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('up',flush=True)\nwhile True:\n  print(s.recv(4096).decode(),flush=True)`, socket]);
   t.teardown(() => void listener.kill());
   let received = '';
   await new Promise<void>((resolve) => listener.stdout.once('data', () => resolve()));
