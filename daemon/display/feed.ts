@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { Logger, secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import { nodeTimers, type PromptTimers } from '../prompts/index.js';
 import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type CommandArgs, type CommandName, type MessageId, type ServerMessage } from './protocol.js';
 import { computeScreen, type Screen } from './screen.js';
 import type { DaemonSoftkey, DisplayBackend, PromptDesk } from './state.js';
@@ -25,11 +26,9 @@ export type Transport = 'unix' | 'tcp';
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_AUTH_TIMEOUT = 4408;
 
-export interface FeedTimers {
+export interface FeedTimers extends PromptTimers {
   setInterval(callback: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 export interface DisplayFeedOptions {
@@ -63,11 +62,10 @@ interface Client {
 const DEFAULT_EVENTS = 20;
 const MAX_EVENTS = 1000;
 
-const nodeTimers: FeedTimers = {
+const feedTimers: FeedTimers = {
+  ...nodeTimers,
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 export class DisplayFeed {
@@ -83,7 +81,7 @@ export class DisplayFeed {
 
   constructor(options: DisplayFeedOptions) {
     this.options = options;
-    this.timers = options.timers ?? nodeTimers;
+    this.timers = options.timers ?? feedTimers;
     this.logger = options.logger ?? new Logger({ scope: 'display' });
     this.redactor = options.redactor ?? defaultRedactor;
     // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).

@@ -77,7 +77,8 @@ const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-const nodeTimers: PromptTimers = {
+/** Node's own timers, the default; the feed builds on them. */
+export const nodeTimers: PromptTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

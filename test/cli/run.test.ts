@@ -7,14 +7,8 @@ import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { connectError, FeedConnection, runCli } from '../../daemon/cli/index.js';
-import { startHarness, type Harness } from '../fixtures/display/harness.js';
+import { harnessFor, startHarness } from '../fixtures/display/harness.js';
 import { fakeDaemon, HELLO, memoryIo } from '../fixtures/display/fake-daemon.js';
-
-async function harness(t: { teardown(fn: () => unknown): void }): Promise<Harness> {
-  const h = await startHarness();
-  t.teardown(() => h.stop());
-  return h;
-}
 
 async function cli(h: { socketPath: string }, args: string[], input = '', signal?: AbortSignal) {
   const run = memoryIo(input, signal ? { signal } : {});
@@ -23,7 +17,7 @@ async function cli(h: { socketPath: string }, args: string[], input = '', signal
 }
 
 t.test('each daemon command reaches the daemon with its arguments', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   h.backend.answers.set('restore', { note: 'no outcome field' });
   h.backend.answers.set('params', { Profile_Rule: 'https://prov.example/$MA.xml', Resync_Periodic: '3600' });
   h.backend.answers.set('trust', [{ subject: 'CN=Avaya Product Root CA', notAfter: '2033-08-14' }, 'plain']);
@@ -35,6 +29,7 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
     [['params'], '', 'Profile_Rule=https://prov.example/$MA.xml\nResync_Periodic=3600\n'],
     [['params', 'Profile_Rule'], '', 'Profile_Rule=https://prov.example/$MA.xml\nResync_Periodic=3600\n'],
     [['trust'], '', 'subject=CN=Avaya Product Root CA notAfter=2033-08-14\nplain\n'],
+    [['backup'], '', 'backup started\n'],
   ];
   for (const [args, input, stdout] of runs) t.same(await cli(h, args, input), { code: 0, stdout, stderr: '' }, args.join(' '));
   t.same(h.backend.commands, [
@@ -45,11 +40,12 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
     { name: 'params', args: {} },
     { name: 'params', args: { name: 'Profile_Rule' } },
     { name: 'trust', args: {} },
+    { name: 'backup', args: { wait: false } },
   ]);
 });
 
 t.test('--json prints the daemon data, or ok, or the error object', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   h.backend.answers.set('logout', undefined);
   t.same(await cli(h, ['--json', 'logout']), { code: 0, stdout: '{"ok":true}\n', stderr: '' });
   h.backend.failWith = new ProvisiondError('em_not_logged_in', 'not logged in');
@@ -57,7 +53,7 @@ t.test('--json prints the daemon data, or ok, or the error object', async (t) =>
 });
 
 t.test('status shows Extension Mobility and an open prompt', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   h.backend.set({ em: { enabled: true, state: 'mobile', user: 'alice' }, mqtt: { connected: false }, resync: { running: true, last: null, next: null }, device: { id: 'SEP1' } });
   h.broker.open({ kind: 'em-login' });
   const { stdout } = await cli(h, ['status']);
@@ -67,7 +63,7 @@ t.test('status shows Extension Mobility and an open prompt', async (t) => {
 });
 
 t.test('answer and cancel take --prompt, softkey presses a key', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const first = h.broker.open({ kind: 'http-auth' });
   t.same(await cli(h, ['answer', '--prompt', first.id, '--user', 'u', '--password-stdin'], 'p'), { code: 0, stdout: 'prompt answered\n', stderr: '' });
   const second = h.broker.open({ kind: 'em-login' });
@@ -75,13 +71,14 @@ t.test('answer and cancel take --prompt, softkey presses a key', async (t) => {
   const third = h.broker.open({ kind: 'profile-account' });
   t.same(await cli(h, ['cancel']), { code: 0, stdout: 'prompt cancelled\n', stderr: '' });
   t.same(await third.result, { outcome: 'cancelled' });
+  t.same(await cli(h, ['answer', '--user', 'u', '--password-stdin'], 'p'), { code: 1, stdout: '', stderr: 'provisionctl: no prompt is open\n' });
   t.same(await cli(h, ['softkey', 'Setup']), { code: 0, stdout: 'Setup pressed\n', stderr: '' });
   t.same(await cli(h, ['softkey', 'Login']), { code: 1, stdout: '', stderr: 'provisionctl: the softkey "Login" is not offered now (softkey_unavailable)\n' });
   t.same(h.backend.softkeys, ['Setup']);
 });
 
 t.test('events prints recent events, as JSON lines with --json', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   h.bus.emit('event', { type: 'auth.failure', reason: 'rejected', realm: 'Avaya', url: null });
   t.same(await cli(h, ['events']), { code: 0, stdout: '2026-01-01 12:00 #1 auth.failure reason=rejected realm=Avaya url=-\n', stderr: '' });
   const json = await cli(h, ['--json', 'events']);
@@ -109,7 +106,7 @@ t.test('events --follow ends with 0 on interrupt and 3 when the daemon goes away
 });
 
 t.test('password from a terminal: no echo, backspace edits, Enter ends, Ctrl-C cancels', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const cases: [string, number, string | undefined][] = [
     ['sec\u007fcret\r', 0, 'secret'],
     ['ab\bc\n', 0, 'ac'],
@@ -134,7 +131,7 @@ t.test('password from a terminal: no echo, backspace edits, Enter ends, Ctrl-C c
 });
 
 t.test('a password on stdin longer than 4096 bytes is refused', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const result = await cli(h, ['login', 'alice', '--password-stdin'], 'x'.repeat(5000));
   t.equal(result.code, 2);
   t.match(result.stderr, /longer than 4096 bytes/);

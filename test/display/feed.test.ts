@@ -2,16 +2,10 @@ import t from 'tap';
 import { stat } from 'node:fs/promises';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED, PROTOCOL } from '../../daemon/display/index.js';
-import { FeedClient, TOKEN, startHarness, tcpClient, unixClient, type Harness, type Message } from '../fixtures/display/harness.js';
-
-async function harness(t: { teardown(fn: () => unknown): void }, options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  t.teardown(() => h.stop());
-  return h;
-}
+import { FeedClient, TOKEN, harnessFor, startHarness, tcpClient, unixClient, type Message } from '../fixtures/display/harness.js';
 
 t.test('on the Unix socket the server speaks first: hello with the state, then the screen', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = new FeedClient(h.unixUrl);
   const hello = await client.next('hello');
   t.equal(hello.protocol, PROTOCOL);
@@ -29,12 +23,12 @@ t.test('on the Unix socket the server speaks first: hello with the state, then t
 });
 
 t.test('the Unix socket is created with mode 0660', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   t.equal((await stat(h.socketPath)).mode & 0o777, 0o660);
 });
 
 t.test('on TCP nothing is sent before auth; hello comes right after the token', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = new FeedClient(h.tcpUrl);
   await client.opened;
   // A round trip on another client proves the server had time to send anything it would.
@@ -50,7 +44,7 @@ t.test('on TCP nothing is sent before auth; hello comes right after the token', 
 });
 
 t.test('on TCP a wrong token closes with 4401 and nothing is sent', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = new FeedClient(h.tcpUrl);
   await client.opened;
   client.send({ type: 'auth', token: 'wrong' });
@@ -59,7 +53,7 @@ t.test('on TCP a wrong token closes with 4401 and nothing is sent', async (t) =>
 });
 
 t.test('on TCP any first message other than auth closes with 4401, even a valid command', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   for (const first of [JSON.stringify({ type: 'command', id: 1, name: 'status' }), 'not json', Buffer.from([1, 2, 3])]) {
     const client = new FeedClient(h.tcpUrl);
     await client.opened;
@@ -71,13 +65,13 @@ t.test('on TCP any first message other than auth closes with 4401, even a valid 
 });
 
 t.test('on TCP a client that never authenticates is closed with 4408', async (t) => {
-  const h = await harness(t, { authTimeoutMs: 20 });
+  const h = await harnessFor(t, { authTimeoutMs: 20 });
   const client = new FeedClient(h.tcpUrl);
   t.same((await client.closed).code, CLOSE_AUTH_TIMEOUT);
 });
 
 t.test('a browser Origin must be the page own origin', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const foreign = new FeedClient(h.tcpUrl, { origin: 'http://evil.example' });
   await t.rejects(foreign.opened, /403/);
   const own = await tcpClient(h, { origin: h.origin });
@@ -86,7 +80,7 @@ t.test('a browser Origin must be the page own origin', async (t) => {
 });
 
 t.test('a frame above maxPayload closes that connection with 1009 and the daemon serves on', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   client.send({ type: 'command', id: 1, name: 'params', args: { name: 'x'.repeat(5000) } });
   t.equal((await client.closed).code, 1009);
@@ -96,7 +90,7 @@ t.test('a frame above maxPayload closes that connection with 1009 and the daemon
 });
 
 t.test('bad input gets a result with a stable error code, never a crash', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   const cases: [string | Buffer, string, unknown][] = [
     ['{not json', 'bad_json', null],
@@ -117,7 +111,7 @@ t.test('bad input gets a result with a stable error code, never a crash', async 
 });
 
 t.test('a prompt answered from one client closes it on the others', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const a = await unixClient(h);
   const b = await tcpClient(h);
   const handle = h.broker.open({ kind: 'http-auth', context: { realm: 'Avaya', server: 'br.example:443' } });
@@ -150,7 +144,7 @@ t.test('a prompt answered from one client closes it on the others', async (t) =>
 });
 
 t.test('an invalid answer is refused and the prompt stays open', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   const handle = h.broker.open({ kind: 'profile-account' });
   const result = await client.request({ type: 'answer', id: 1, promptId: handle.id, username: '', password: 'pw' });
@@ -160,7 +154,7 @@ t.test('an invalid answer is refused and the prompt stays open', async (t) => {
 });
 
 t.test('softkeys: only those on screen are accepted, and they change with the state', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   t.match(await client.request({ type: 'softkey', id: 1, key: 'Login' }), { ok: false, error: { code: 'softkey_unavailable' } });
   t.same(await client.request({ type: 'softkey', id: 2, key: 'Setup' }), { type: 'result', id: 2, ok: true });
@@ -182,7 +176,7 @@ t.test('softkeys: only those on screen are accepted, and they change with the st
 });
 
 t.test('prompt softkeys: Abort cancels Login failed, Retry needs the fields', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   const handle = h.broker.open({ kind: 'em-login-failed', context: { username: 'alice' } });
   const screen = (await client.next('screen', (m) => (m.screen as { prompt: unknown }).prompt !== null)).screen as {
@@ -199,7 +193,7 @@ t.test('prompt softkeys: Abort cancels Login failed, Retry needs the fields', as
 });
 
 t.test('commands: status and events are answered by the feed, the rest by the daemon', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   h.broker.open({ kind: 'em-login' });
   const status = await client.request({ type: 'command', id: 's', name: 'status' });
@@ -222,7 +216,7 @@ t.test('commands: status and events are answered by the feed, the rest by the da
 });
 
 t.test('a password given with a command is registered for redaction before the daemon sees it', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   h.backend.failWith = new ProvisiondError('em_login_failed', 'login as alice with pw-in-args refused');
   const result = await client.request({ type: 'command', id: 1, name: 'login', args: { user: 'alice', password: 'pw-in-args' } });
@@ -234,7 +228,7 @@ t.test('a password given with a command is registered for redaction before the d
 });
 
 t.test('recorded events reach every authenticated client, not the unauthenticated', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const a = await unixClient(h);
   const b = await tcpClient(h);
   const waiting = new FeedClient(h.tcpUrl);
@@ -247,7 +241,7 @@ t.test('recorded events reach every authenticated client, not the unauthenticate
 });
 
 t.test('a peer that stops answering pings is dropped', async (t) => {
-  const h = await harness(t, { heartbeatMs: 20 });
+  const h = await harnessFor(t, { heartbeatMs: 20 });
   const deaf = new FeedClient(h.unixUrl, { autoPong: false });
   const alive = await unixClient(h);
   const unauthenticated = new FeedClient(h.tcpUrl, { autoPong: false });
@@ -262,7 +256,7 @@ t.test('a peer that stops answering pings is dropped', async (t) => {
 });
 
 t.test('a client that does not read is cut off instead of buffering without bound', async (t) => {
-  const h = await harness(t, { maxBufferedBytes: 64 * 1024 });
+  const h = await harnessFor(t, { maxBufferedBytes: 64 * 1024 });
   const slow = await unixClient(h);
   const fast = await unixClient(h);
   // Stop reading: the kernel buffers fill, then ws starts queueing.
@@ -292,7 +286,7 @@ t.test('stop closes clients with 1001 and cuts off those that do not answer', as
 });
 
 t.test('unused message ids echo as null', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const client = await unixClient(h);
   const result = client.next('result');
   client.send({ type: 'softkey', key: 'Nope' });

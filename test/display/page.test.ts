@@ -5,7 +5,7 @@
 import t from 'tap';
 import { chromium, type Browser } from 'playwright-core';
 import { requireProgram } from '../fixtures/peers.js';
-import { TOKEN, startHarness } from '../fixtures/display/harness.js';
+import { TOKEN, harnessFor } from '../fixtures/display/harness.js';
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -17,8 +17,7 @@ t.before(async () => {
 t.teardown(() => browser.close());
 
 async function open(t: { teardown(fn: () => unknown): void }, hash = `#token=${TOKEN}`) {
-  const h = await startHarness();
-  t.teardown(() => h.stop());
+  const h = await harnessFor(t);
   const page = await browser.newPage({ viewport: { width: 560, height: 720 } });
   t.teardown(() => page.close());
   await page.goto(`${h.origin}/${hash}`);

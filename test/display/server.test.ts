@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { TypedBus, type DaemonEvents } from '../../daemon/bus/index.js';
 import { PromptBroker } from '../../daemon/prompts/index.js';
 import { DisplayFeed, originAllowed, startDisplayServers } from '../../daemon/display/index.js';
-import { FeedClient, StubBackend, TOKEN, startHarness, type Harness } from '../fixtures/display/harness.js';
+import { FeedClient, StubBackend, TOKEN, harnessFor } from '../fixtures/display/harness.js';
 
 interface Reply {
   status: number;
@@ -29,14 +29,8 @@ function get(target: { port?: number; socketPath?: string }, pathname: string, m
   });
 }
 
-async function harness(t: { teardown(fn: () => unknown): void }): Promise<Harness> {
-  const h = await startHarness();
-  t.teardown(() => h.stop());
-  return h;
-}
-
 t.test('the page, its script and its style are served with a strict policy', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   const page = await get({ port: h.servers.port }, '/?token=abc');
   t.equal(page.status, 200);
   t.match(page.headers['content-type'], /text\/html/);
@@ -52,7 +46,7 @@ t.test('the page, its script and its style are served with a strict policy', asy
 });
 
 t.test('anything else on the page port is refused plainly', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   t.equal((await get({ port: h.servers.port }, '/etc/passwd')).status, 404);
   t.equal((await get({ port: h.servers.port }, '/', 'POST')).status, 405);
   const ws = await get({ port: h.servers.port }, '/ws');
@@ -61,7 +55,7 @@ t.test('anything else on the page port is refused plainly', async (t) => {
 });
 
 t.test('an upgrade on another path is refused on both listeners', async (t) => {
-  const h = await harness(t);
+  const h = await harnessFor(t);
   for (const url of [`ws://127.0.0.1:${h.servers.port}/other`, `ws+unix:${h.socketPath}:/other`]) {
     const client = new FeedClient(url);
     await t.rejects(client.opened, /404/);
