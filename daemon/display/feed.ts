@@ -25,6 +25,8 @@ export type Transport = 'unix' | 'tcp';
 /** Application close codes (ECOSYSTEM.md §2.5; 4000–4999 are free, RFC 6455 §7.4.2). */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_AUTH_TIMEOUT = 4408;
+/** RFC 6455 §7.4.1 "Try Again Later". */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export interface FeedTimers extends PromptTimers {
   setInterval(callback: () => void, ms: number): unknown;
@@ -46,6 +48,8 @@ export interface DisplayFeedOptions {
   readonly maxBufferedBytes?: number;
   /** How long `stop` waits for a client's close handshake. */
   readonly closeTimeoutMs?: number;
+  /** More connections than this are turned away with 1013 (try again later). */
+  readonly maxClients?: number;
   readonly timers?: FeedTimers;
   readonly logger?: Logger;
   readonly redactor?: Redactor;
@@ -76,6 +80,7 @@ export class DisplayFeed {
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void)[] = [];
+  private accepting = false;
   private heartbeat: unknown;
   private lastScreen = '';
 
@@ -89,6 +94,7 @@ export class DisplayFeed {
   }
 
   start(): void {
+    this.accepting = true;
     this.unsubscribe = [
       this.options.bus.on('recorded', (event) => this.broadcast({ type: 'event', event: event as unknown as JsonValue })),
       this.options.backend.onChange(() => this.screenChanged()),
@@ -99,6 +105,7 @@ export class DisplayFeed {
 
   /** Closes every client (1001) and waits for them, cutting off those that do not answer. */
   async stop(): Promise<void> {
+    this.accepting = false;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
     this.timers.clearInterval(this.heartbeat);
@@ -126,6 +133,11 @@ export class DisplayFeed {
   }
 
   private accept(ws: WebSocket, transport: Transport): void {
+    // Not started, stopping, or full: a bounded number of peers, none after shutdown began.
+    if (!this.accepting || this.clients.size >= (this.options.maxClients ?? 256)) {
+      ws.close(CLOSE_TRY_AGAIN_LATER, this.accepting ? 'too many clients' : 'daemon stopping');
+      return;
+    }
     const client: Client = { ws, transport, authenticated: false, alive: true, authTimer: undefined };
     this.clients.add(client);
     ws.on('message', (data, isBinary) => this.receive(client, data, isBinary));

@@ -3,7 +3,7 @@
  * backend and the prompt broker, `start()` it, then `startDisplayServers`; at shutdown
  * `feed.stop()` first (closes the clients), then `servers.close()`.
  */
-export { DisplayFeed, CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED } from './feed.js';
+export { DisplayFeed, CLOSE_AUTH_TIMEOUT, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED } from './feed.js';
 export type { DisplayFeedOptions, FeedTimers, Transport } from './feed.js';
 export { startDisplayServers, originAllowed, FEED_PATH } from './server.js';
 export type { DisplayServers, DisplayServersOptions } from './server.js';

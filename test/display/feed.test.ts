@@ -1,7 +1,7 @@
 import t from 'tap';
 import { stat } from 'node:fs/promises';
 import { ProvisiondError } from '../../daemon/errors/index.js';
-import { CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED, PROTOCOL } from '../../daemon/display/index.js';
+import { CLOSE_AUTH_TIMEOUT, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, PROTOCOL } from '../../daemon/display/index.js';
 import { FeedClient, TOKEN, harnessFor, startHarness, tcpClient, unixClient, type Message } from '../fixtures/display/harness.js';
 
 t.test('on the Unix socket the server speaks first: hello with the state, then the screen', async (t) => {
@@ -292,4 +292,17 @@ t.test('unused message ids echo as null', async (t) => {
   client.send({ type: 'softkey', key: 'Nope' });
   t.match((await result) as Message, { id: null, ok: false, error: { code: 'softkey_unavailable' } });
   client.close();
+});
+
+t.test('connections beyond maxClients, and any after stop began, are turned away with 1013', async (t) => {
+  const h = await harnessFor(t, { maxClients: 1 });
+  const first = await unixClient(h);
+  const second = new FeedClient(h.unixUrl);
+  t.match(await second.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'too many clients' });
+  first.close();
+  await first.closed;
+  await h.feed.stop();
+  const late = new FeedClient(h.unixUrl);
+  t.match(await late.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'daemon stopping' });
+  t.same(late.received, []);
 });
