@@ -5,7 +5,8 @@
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { harnessFor } from '../fixtures/display/harness.js';
-import { spawnCli } from '../fixtures/display/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI_MAIN, spawnCli } from '../fixtures/display/cli.js';
 
 t.test('status prints a glanceable summary (PROVISIOND_SOCKET names the socket)', async (t) => {
   const h = await harnessFor(t);
@@ -86,4 +87,27 @@ t.test('events --follow prints new events until interrupted', async (t) => {
   });
   t.equal(run.code, 0, 'Ctrl-C ends it cleanly');
   t.equal(run.stdout, '2026-01-01 12:00 #1 daemon.started\n2026-01-01 12:00 #2 resync.succeeded operation=resync\n');
+});
+
+t.test('on a real terminal the password is read without echo', async (t) => {
+  const h = await harnessFor(t);
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, ...process.execArgv, CLI_MAIN, '--socket', h.socketPath, 'login', 'alice'].map(quote).join(' ');
+  // script(1) (util-linux, Essential in Debian) runs the command on a pseudo-terminal.
+  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let typed = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    // Type only once the prompt is up: the terminal is in raw mode by then, so nothing echoes.
+    if (!typed && output.includes('Password for alice: ')) {
+      typed = true;
+      child.stdin.write('tty-secret\r');
+    }
+  });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.equal(code, 0);
+  t.match(output, /logged in as alice/);
+  t.notMatch(output, /tty-secret/, 'the typed password never appears on the terminal');
+  t.same(h.backend.commands, [{ name: 'login', args: { user: 'alice', password: 'tty-secret' } }]);
 });
