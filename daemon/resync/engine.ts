@@ -12,7 +12,9 @@ import { ProfileAccount } from './account.js';
 import { shouldOpenAccountPrompt } from './credentials.js';
 import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 import { systemClock, type Clock, type DeviceFacts, type Operation, type ParamStore, type ProfileParser, type ProfileSource, type PromptBroker, type RuleLanguage, type ScheduleMath, type VaultPort } from './ports.js';
+import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
+import { DueTimer } from './timer.js';
 import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
 import { deviceVars } from './vars.js';
 
@@ -35,19 +37,7 @@ export interface ResyncEngineOptions {
   readonly extraVars?: () => Readonly<Record<string, string>>;
 }
 
-export type ResyncResult = 'succeeded' | 'unchanged' | 'failed';
-
-export interface ResyncOutcome {
-  readonly result: ResyncResult;
-  readonly trigger: Trigger;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  /** Names of the parameters this resync changed. */
-  readonly changed: readonly string[];
-  readonly error?: { readonly code: string; readonly message: string };
-  /** The last URL requested (the event log scrubs its secrets before it leaves). */
-  readonly url?: string | undefined;
-}
+export type { ResyncOutcome, ResyncResult } from './outcome.js';
 
 export interface ResyncStatus {
   readonly running: boolean;
@@ -67,7 +57,7 @@ export class ResyncEngine {
   private readonly account: ProfileAccount;
   private readonly startedAt: number;
   private history: History = { succeededOnce: false, consecutiveFailures: 0 };
-  private timer: { planned: PlannedTimer; handle: unknown } | undefined;
+  private readonly timer: DueTimer;
   private running: Promise<ResyncOutcome> | undefined;
   private queued: Promise<ResyncOutcome> | undefined;
   private last: ResyncOutcome | undefined;
@@ -84,6 +74,7 @@ export class ResyncEngine {
     this.random = options.random ?? Math.random;
     this.logger = options.logger.child('resync');
     this.startedAt = this.clock.now();
+    this.timer = new DueTimer(this.clock, (planned) => this.onTimer(planned));
     this.account = new ProfileAccount({
       vault: options.vault,
       prompts: options.prompts,
@@ -106,7 +97,7 @@ export class ResyncEngine {
     this.active = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.disarm();
+    this.timer.clear();
     this.notify();
   }
 
@@ -142,10 +133,11 @@ export class ResyncEngine {
   }
 
   status(): ResyncStatus {
+    const planned = this.timer.planned;
     return {
       running: this.running !== undefined,
       last: this.last ?? null,
-      next: this.timer ? { at: new Date(this.timer.planned.due).toISOString(), trigger: this.timer.planned.trigger } : null,
+      next: planned ? { at: new Date(planned.due).toISOString(), trigger: planned.trigger } : null,
     };
   }
 
@@ -176,7 +168,7 @@ export class ResyncEngine {
       const at = new Date(started).toISOString();
       return { result: 'failed', trigger, startedAt: at, finishedAt: at, changed: [], error: { code: 'provision_disabled', message: 'Provision_Enable is No' } };
     }
-    this.disarm();
+    this.timer.clear();
     const prvtmr = this.secondsSinceLastAttempt();
     this.lastAttempt = started;
     this.emit({ type: 'resync.started', trigger });
@@ -211,27 +203,16 @@ export class ResyncEngine {
 
   private finish(trigger: Trigger, started: number, result: RunResult): ResyncOutcome {
     const finished = this.clock.now();
-    const times = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), url: result.url };
-    const changed = [...result.changed];
-    if (changed.length > 0) this.emit({ type: 'config.applied', changed, source: 'resync' });
     this.history = result.ok
       ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished }
       : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished };
     if (this.active) this.arm(planNext(this.planInput()));
-    const common = { url: result.url, status: result.status, message: result.messages.at(-1) };
-    let outcome: ResyncOutcome;
-    if (result.ok) {
-      const kind = changed.length > 0 ? 'succeeded' : 'unchanged';
-      outcome = { result: kind, trigger, ...times, changed };
-      this.emit(kind === 'succeeded' ? { type: 'resync.succeeded', ...common, durationMs: finished - started, changed } : { type: 'resync.unchanged', ...common });
-    } else {
-      const error = { code: result.error.code, message: result.error.message };
-      outcome = { result: 'failed', trigger, ...times, changed, error };
-      const line = this.expandFailure(readSettings(this.param).messages.failure, result);
-      if (line !== '') this.logger.warning(line);
-      const retry = this.timer?.planned.trigger === 'retry' ? Math.round((this.timer.planned.due - finished) / 1000) : undefined;
-      this.emit({ type: 'resync.failed', ...common, code: error.code, reason: error.message, message: line === '' ? error.message : line, retryInSeconds: retry });
-    }
+    const failureLine = result.ok ? '' : this.expandFailure(readSettings(this.param).messages.failure, result);
+    if (failureLine !== '') this.logger.warning(failureLine);
+    const next = this.timer.planned;
+    const retryInSeconds = next?.trigger === 'retry' ? Math.round((next.due - finished) / 1000) : undefined;
+    const { outcome, events } = report({ trigger, started, finished, result, failureLine, retryInSeconds });
+    for (const event of events) this.emit(event);
     this.last = outcome;
     return outcome;
   }
@@ -259,12 +240,11 @@ export class ResyncEngine {
   private onParamsChanged(names: readonly string[]): void {
     if (!names.some((name) => SCHEDULE_PARAMETERS.has(name))) return;
     // A resync in flight re-plans when it ends; a pending start-up resync keeps its turn.
-    if (this.running !== undefined || this.timer?.planned.trigger === 'boot') return;
+    if (this.running !== undefined || this.timer.planned?.trigger === 'boot') return;
     this.arm(planNext(this.planInput()));
   }
 
   private onTimer(planned: PlannedTimer): void {
-    this.timer = undefined;
     if (planned.trigger === 'periodic' && !this.triggersAllow()) {
       this.logger.info('periodic resync held back by Resync_Trigger_*');
       this.history = { ...this.history, lastFinished: this.clock.now() };
@@ -304,25 +284,8 @@ export class ResyncEngine {
   }
 
   private arm(planned: PlannedTimer | undefined): void {
-    this.disarm();
+    this.timer.set(planned);
     this.notify();
-    if (planned === undefined || !this.active) return;
-    const wait = (): void => {
-      const remaining = planned.due - this.clock.now();
-      if (remaining > 0) {
-        // Long delays exceed what one host timer holds: wait again until due.
-        this.timer = { planned, handle: this.clock.setTimer(wait, remaining) };
-        return;
-      }
-      this.onTimer(planned);
-    };
-    this.timer = { planned, handle: this.clock.setTimer(wait, Math.max(0, planned.due - this.clock.now())) };
-    this.notify();
-  }
-
-  private disarm(): void {
-    if (this.timer) this.clock.clearTimer(this.timer.handle);
-    this.timer = undefined;
   }
 
   private notify(): void {

@@ -1,8 +1,10 @@
 /**
  * Resync (SPEC §4) and the Profile Account (SPEC §5): construct one `ResyncEngine` in the
- * controller, `start()` it, `stop()` it at shutdown.
+ * controller with the adapters below over the real neighbours, `start()` it, `stop()` it at
+ * shutdown.
  */
 export { ResyncEngine, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
+export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type TftpGet } from './adapters.js';
 export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
 export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
