@@ -8,6 +8,10 @@ import { harnessFor } from '../fixtures/display/harness.js';
 import { spawn } from 'node:child_process';
 import { CLI_MAIN, spawnCli } from '../fixtures/display/cli.js';
 
+// Each test starts its own server and most of the time goes to starting Node with the
+// TypeScript loader, so the tests run side by side.
+t.jobs = 4;
+
 t.test('status prints a glanceable summary (PROVISIOND_SOCKET names the socket)', async (t) => {
   const h = await harnessFor(t);
   const human = await spawnCli(['status'], { env: { PROVISIOND_SOCKET: h.socketPath } });
