@@ -11,6 +11,7 @@ const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   vault: () => import('./vault.js'),
   fetch: () => import('./fetch.js'),
   events: () => import('./events.js'),
+  feed: () => import('./feed.js'),
 };
 
 function format(value: number): string {
