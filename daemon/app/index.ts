@@ -1,16 +1,32 @@
 /**
- * The daemon assembled: settings → logger → state directories → device → parameter store →
- * features, in that order, under one Controller (STYLE.md §1). READY is said last.
+ * The daemon assembled (STYLE.md §1): settings → logger → device → MQTT outbox → event log →
+ * vault → parameters → prompts → trust and fetcher → resync and Extension Mobility → local
+ * feed, each a Feature of one Controller, stopped in reverse order. READY is said last, once
+ * the state is loaded and the sockets listen (SPEC §9).
  */
 import { promises as fsp } from 'node:fs';
 import { TypedBus, type DaemonBus, type DaemonEvents } from '../bus/index.js';
 import { Controller, type Feature } from '../controller/index.js';
 import { readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
+import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
+import { ExtensionMobility } from '../em/index.js';
+import { EventLog } from '../events/index.js';
 import { settleWrites } from '../fsutil/index.js';
+import { Fetcher, userAgent } from '../http/index.js';
 import { Logger } from '../log/index.js';
+import { MqttReporter } from '../mqtt/index.js';
 import { ParamStore } from '../params/index.js';
+import { isUserDataName } from '../profiles/index.js';
+import { PromptBroker } from '../prompts/index.js';
+import { ResyncEngine, profileParser, profileSource, rulesLanguage, scheduleMath } from '../resync/index.js';
 import type { Settings } from '../settings/index.js';
 import { Notifier } from '../systemd/index.js';
+import { tftpGet } from '../tftp/index.js';
+import { loadTrustStore, tlsConnectionOptions, type TrustStore } from '../tls/index.js';
+import { DaemonBackend } from './backend.js';
+import { VaultSecretKeeper } from './keeper.js';
+import { openVault } from './vault.js';
+import type { Vault } from '../vault/index.js';
 
 export interface AppOptions {
   readonly settings: Settings;
@@ -18,6 +34,9 @@ export interface AppOptions {
   readonly notifier?: Notifier;
   readonly probe?: HardwareProbe;
 }
+
+/** How long SIGTERM waits for a resync in flight before abandoning it. */
+const STOP_GRACE_MS = 10_000;
 
 export class App {
   readonly settings: Settings;
@@ -29,6 +48,16 @@ export class App {
   private stopRequested = false;
   device!: DeviceFacts;
   params!: ParamStore;
+  vault!: Vault;
+  events!: EventLog;
+  prompts!: PromptBroker;
+  trust!: TrustStore;
+  fetcher!: Fetcher;
+  resync!: ResyncEngine;
+  em!: ExtensionMobility;
+  backend!: DaemonBackend;
+  mqtt: MqttReporter | undefined;
+  display: DisplayServers | undefined;
 
   constructor(options: AppOptions) {
     this.settings = options.settings;
@@ -46,15 +75,12 @@ export class App {
     this.device = await readDeviceFacts(settings.device, this.probe);
     if (this.stopRequested) return false;
     logger.info('device identity', { id: this.device.id, mac: this.device.mac, model: this.device.model, version: this.device.swVersion });
-    this.params = new ParamStore({ stateDir: settings.stateDir, factory: settings.parameters, logger: logger.child('params') });
-    this.params.onChange((changed) => this.bus.emit('params.changed', changed));
     this.controller = new Controller(this.features(), logger);
-    const started = await this.controller.start();
-    if (!started) return false;
+    if (!(await this.controller.start())) return false;
     this.bus.emit('event', { type: 'daemon.started', version: this.device.swVersion });
     await this.notifier.ready('provisioning daemon running');
     this.notifier.startWatchdog();
-    logger.info('ready', { stateDir: settings.stateDir, parameters: Object.keys(this.params.published()).length });
+    logger.info('ready', { stateDir: settings.stateDir, parameters: Object.keys(this.params.published()).length, display: this.display?.url });
     return true;
   }
 
@@ -63,19 +89,168 @@ export class App {
     this.stopRequested = true;
     this.notifier.stopWatchdog();
     await this.notifier.stopping();
-    this.bus.emit('event', { type: 'daemon.stopping' });
+    if (this.controller) this.bus.emit('event', { type: 'daemon.stopping' });
     await this.controller?.stop();
     await settleWrites();
   }
 
   private features(): Feature[] {
-    return [
-      {
-        name: 'parameters',
-        essential: true,
-        start: () => this.params.load(),
-        stop: async () => undefined,
+    return [this.mqttFeature(), this.eventsFeature(), this.vaultFeature(), this.paramsFeature(), this.promptsFeature(), this.networkFeature(), this.resyncFeature(), this.displayFeature()];
+  }
+
+  /** The MQTT reporter loads its outbox first, so the event log continues after its last seq. */
+  private mqttFeature(): Feature {
+    return {
+      name: 'mqtt',
+      start: async () => {
+        const { mqtt } = this.settings;
+        if (mqtt.url === undefined) return;
+        const reporter = new MqttReporter({
+          settings: { ...mqtt, url: mqtt.url },
+          device: this.device.id,
+          stateDir: this.settings.stateDir,
+          bus: this.bus,
+          log: this.logger,
+          snapshot: () => this.backend?.mqttState() ?? {},
+          handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
+          onDropped: (count) => this.events?.noteDropped(count),
+          onConnectionChange: () => this.backend?.changed(),
+        });
+        await reporter.start();
+        this.mqtt = reporter;
       },
-    ];
+      stop: async () => this.mqtt?.stop(),
+    };
+  }
+
+  private eventsFeature(): Feature {
+    return {
+      name: 'events',
+      essential: true,
+      start: async () => {
+        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events') });
+        await this.events.start({ seqFloor: this.mqtt?.lastSeq ?? 0 });
+      },
+      stop: () => this.events.stop(),
+    };
+  }
+
+  private vaultFeature(): Feature {
+    return {
+      name: 'vault',
+      essential: true,
+      start: async () => {
+        this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'));
+      },
+      stop: async () => undefined,
+    };
+  }
+
+  private paramsFeature(): Feature {
+    return {
+      name: 'parameters',
+      essential: true,
+      start: async () => {
+        this.params = new ParamStore({
+          stateDir: this.settings.stateDir,
+          factory: this.settings.parameters,
+          secretKeeper: new VaultSecretKeeper(this.vault),
+          isUserData: isUserDataName,
+          logger: this.logger.child('params'),
+        });
+        this.params.onChange((changed) => this.bus.emit('params.changed', changed));
+        await this.params.load();
+      },
+      stop: async () => undefined,
+    };
+  }
+
+  private promptsFeature(): Feature {
+    return {
+      name: 'prompts',
+      start: async () => {
+        this.prompts = new PromptBroker({ bus: this.bus, timeoutSeconds: this.settings.prompts.timeoutSeconds });
+      },
+      stop: async () => this.prompts.stop(),
+    };
+  }
+
+  private networkFeature(): Feature {
+    return {
+      name: 'network',
+      essential: true,
+      start: async () => {
+        const { trust, limits } = this.settings;
+        this.trust = await loadTrustStore({ anchorsDir: trust.anchorsDir, useSystemStore: trust.useSystemStore });
+        for (const problem of this.trust.problems) this.logger.warning(`trust anchor skipped: ${problem.message}`, { code: problem.code });
+        if (this.trust.certificates.length === 0 && !trust.useSystemStore) this.logger.warning('no trust anchors: every https server will be refused', { anchorsDir: trust.anchorsDir });
+        this.fetcher = new Fetcher({
+          userAgent: userAgent({ model: this.device.model, version: this.device.swVersion, mac: this.device.mac }),
+          stateDir: this.settings.stateDir,
+          // TLSSRVRID is read per connection, so a profile that changes it takes effect at once.
+          tls: () => tlsConnectionOptions(this.trust, { checkName: this.params.get('TLSSRVRID') !== '0' }),
+          maxBytes: limits.profileBytes,
+          onEvent: (event) => this.bus.emit('event', event),
+        });
+      },
+      stop: async () => this.fetcher.close(),
+    };
+  }
+
+  private resyncFeature(): Feature {
+    return {
+      name: 'resync',
+      essential: true,
+      start: async () => {
+        const { profileBytes } = this.settings.limits;
+        this.resync = new ResyncEngine({
+          params: this.params,
+          vault: this.vault,
+          source: profileSource((request) => this.fetcher.fetch(request), async (url) => (await tftpGet(url, { maxBytes: profileBytes })).body),
+          parser: profileParser({ profileBytes }),
+          rules: rulesLanguage,
+          schedule: scheduleMath,
+          prompts: this.prompts,
+          bus: this.bus,
+          logger: this.logger,
+          device: this.device,
+        });
+        this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
+        this.backend = new DaemonBackend({ device: this.device, params: this.params, resync: this.resync, em: this.em, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
+        this.backend.onChange(() => this.mqtt?.publishState());
+        this.resync.start();
+      },
+      stop: async () => {
+        this.resync.stop();
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+        await Promise.race([this.resync.idle(), grace]);
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  private displayFeature(): Feature {
+    let feed: DisplayFeed | undefined;
+    return {
+      name: 'display',
+      start: async () => {
+        const { display, limits, stateDir } = this.settings;
+        if (display.socket === false && display.http === false) return;
+        const token = await loadDisplayToken(stateDir);
+        feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, recent: (n) => this.events.recent(n), token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display') });
+        feed.start();
+        this.display = await startDisplayServers({
+          feed,
+          ...(display.socket !== false && { socketPath: display.socket }),
+          ...(display.http !== false && { http: display.http }),
+        });
+        if (this.display.socketPath !== undefined) await fsp.chmod(this.display.socketPath, 0o660);
+      },
+      stop: async () => {
+        await feed?.stop();
+        await this.display?.close();
+      },
+    };
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * What the local feed, provisionctl and MQTT commands act on (SPEC §8): one object over the
+ * real features, so the three front doors behave the same. Snapshots are built from named
+ * fields only (STYLE.md §12): nothing secret can be in them.
+ */
+import type { JsonValue } from '../bus/index.js';
+import type { DeviceFacts } from '../device/index.js';
+import type { CommandArgs, DaemonCommandName, DaemonSoftkey, DisplayBackend, DisplayState } from '../display/index.js';
+import type { EmResult, ExtensionMobility } from '../em/index.js';
+import { ProvisiondError } from '../errors/index.js';
+import type { ParamStore } from '../params/index.js';
+import type { ResyncEngine, ResyncOutcome } from '../resync/index.js';
+import type { TrustStore } from '../tls/index.js';
+
+export interface BackendParts {
+  readonly device: DeviceFacts;
+  readonly params: ParamStore;
+  readonly resync: ResyncEngine;
+  readonly em: ExtensionMobility;
+  readonly trust: () => TrustStore;
+  readonly mqttConnected: () => boolean;
+}
+
+export class DaemonBackend implements DisplayBackend {
+  private readonly parts: BackendParts;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(parts: BackendParts) {
+    this.parts = parts;
+    parts.resync.onChange(() => this.changed());
+    parts.params.onChange(() => this.changed());
+  }
+
+  /** Tells listeners (feed, MQTT state) that the snapshot may have changed. */
+  changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): DisplayState {
+    const { device, resync, em, params } = this.parts;
+    const status = resync.status();
+    const user = params.get('EM_Mobile_User_ID');
+    return {
+      device: { id: device.id, mac: device.mac, model: device.model, serial: device.serial, swVersion: device.swVersion, ip: device.ip, extension: params.get('NVPHONEXT') ?? '' },
+      resync: { running: status.running, last: status.last ? summary(status.last) : null, next: status.next?.at ?? null },
+      em: { enabled: em.enabled(), state: em.state(), ...(em.state() === 'mobile' && user ? { user } : {}) },
+      mqtt: { connected: this.parts.mqttConnected() },
+      trust: this.trustSummary(),
+    };
+  }
+
+  /** The retained MQTT `state` document. */
+  mqttState(): JsonValue {
+    const { resync, em } = this.snapshot();
+    return { resync, em: { state: em.state }, trust: this.trustSummary() };
+  }
+
+  async softkey(key: DaemonSoftkey): Promise<void> {
+    if (key === 'Setup') this.parts.resync.openProfileAccountSetup();
+    else if (key === 'Login') this.parts.em.openLogin();
+    else await this.parts.em.logout().then(emResult);
+  }
+
+  async command(name: DaemonCommandName, args: CommandArgs): Promise<JsonValue | undefined> {
+    const { resync, em, params } = this.parts;
+    switch (name) {
+      case 'resync':
+        return this.resync(args.wait === true);
+      case 'login':
+        return emResult(await em.login(String(args.user), String(args.password)));
+      case 'logout':
+        return emResult(await em.logout());
+      case 'profile-account':
+        await resync.storeProfileAccount(String(args.user), String(args.password));
+        return { stored: true };
+      case 'params': {
+        const published = params.published();
+        if (args.name === undefined) return published;
+        const value = published[String(args.name)];
+        if (value === undefined) throw new ProvisiondError('unknown_parameter', `no parameter ${String(args.name)} (or it is secret)`);
+        return { [String(args.name)]: value };
+      }
+      case 'trust':
+        return this.trustDetails();
+      default:
+        // backup, restore and register arrive with the backup/restore capability (SPEC §7).
+        throw new ProvisiondError('not_supported', `${name} is not available in this version`);
+    }
+  }
+
+  /** `resync`: with wait, the outcome (a failure rejects, so the CLI exits 1). */
+  async resync(wait: boolean): Promise<JsonValue> {
+    const running = this.parts.resync.resyncNow();
+    if (!wait) {
+      running.catch(() => undefined);
+      return { started: true };
+    }
+    const outcome = await running;
+    if (outcome.result === 'failed') throw new ProvisiondError(outcome.error?.code ?? 'resync_failed', outcome.error?.message ?? 'resync failed');
+    return { outcome: outcome.result, changed: [...outcome.changed] };
+  }
+
+  private trustSummary(): { anchors: number; trustcerts: number } {
+    const certificates = this.parts.trust().certificates;
+    return { anchors: certificates.filter((c) => c.origin !== 'trustcerts').length, trustcerts: certificates.filter((c) => c.origin === 'trustcerts').length };
+  }
+
+  private trustDetails(): JsonValue {
+    const store = this.parts.trust();
+    return {
+      certificates: store.certificates.map((c) => ({ origin: c.origin, source: c.source, subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, fingerprint256: c.fingerprint256 })),
+      problems: store.problems.map((p) => ({ code: p.code, message: p.message })),
+    };
+  }
+}
+
+function summary(outcome: ResyncOutcome): { at: string; outcome: string; trigger: string; error?: string } {
+  return { at: outcome.finishedAt, outcome: outcome.result, trigger: String(outcome.trigger), ...(outcome.error ? { error: outcome.error.code } : {}) };
+}
+
+function emResult(result: EmResult): JsonValue {
+  if (!result.ok) throw new ProvisiondError(result.outcome.error?.code ?? 'em_failed', result.outcome.error?.message ?? 'Extension Mobility failed');
+  return { state: result.state };
+}
