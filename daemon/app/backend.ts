@@ -44,11 +44,12 @@ export class DaemonBackend implements DisplayBackend {
   snapshot(): DisplayState {
     const { device, resync, em, params } = this.parts;
     const status = resync.status();
-    const user = params.get('EM_Mobile_User_ID');
+    // Owned parameters always have a value (their default at least).
+    const owned = (name: string): string => params.get(name)!;
     return {
-      device: { id: device.id, mac: device.mac, model: device.model, serial: device.serial, swVersion: device.swVersion, ip: device.ip, extension: params.get('NVPHONEXT') ?? '' },
+      device: { id: device.id, mac: device.mac, model: device.model, serial: device.serial, swVersion: device.swVersion, ip: device.ip, extension: owned('NVPHONEXT') },
       resync: { running: status.running, last: status.last ? summary(status.last) : null, next: status.next?.at ?? null },
-      em: { enabled: em.enabled(), state: em.state(), ...(em.state() === 'mobile' && user ? { user } : {}) },
+      em: { enabled: em.enabled(), state: em.state(), ...(em.state() === 'mobile' ? { user: owned('EM_Mobile_User_ID') } : {}) },
       mqtt: { connected: this.parts.mqttConnected() },
       trust: this.trustSummary(),
     };
@@ -100,8 +101,7 @@ export class DaemonBackend implements DisplayBackend {
       running.catch(() => undefined);
       return { started: true };
     }
-    const outcome = await running;
-    if (outcome.result === 'failed') throw new ProvisiondError(outcome.error?.code ?? 'resync_failed', outcome.error?.message ?? 'resync failed');
+    const outcome = throwIfFailed(await running);
     return { outcome: outcome.result, changed: [...outcome.changed] };
   }
 
@@ -123,7 +123,15 @@ function summary(outcome: ResyncOutcome): { at: string; outcome: string; trigger
   return { at: outcome.finishedAt, outcome: outcome.result, trigger: String(outcome.trigger), ...(outcome.error ? { error: outcome.error.code } : {}) };
 }
 
+/** A failed outcome becomes its error, so the CLI exits 1 and MQTT replies with the code. */
+function throwIfFailed(outcome: ResyncOutcome): ResyncOutcome {
+  // The engine gives every failed outcome its error.
+  if (outcome.result === 'failed') throw new ProvisiondError(outcome.error!.code, outcome.error!.message);
+  return outcome;
+}
+
+/** EM succeeds exactly when its resync did (daemon/em). */
 function emResult(result: EmResult): JsonValue {
-  if (!result.ok) throw new ProvisiondError(result.outcome.error?.code ?? 'em_failed', result.outcome.error?.message ?? 'Extension Mobility failed');
+  throwIfFailed(result.outcome);
   return { state: result.state };
 }

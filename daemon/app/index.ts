@@ -240,11 +240,17 @@ export class App {
         const token = await loadDisplayToken(stateDir);
         feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, recent: (n) => this.events.recent(n), token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display') });
         feed.start();
-        this.display = await startDisplayServers({
-          feed,
-          ...(display.socket !== false && { socketPath: display.socket }),
-          ...(display.http !== false && { http: display.http }),
-        });
+        try {
+          this.display = await startDisplayServers({
+            feed,
+            ...(display.socket !== false && { socketPath: display.socket }),
+            ...(display.http !== false && { http: display.http }),
+          });
+        } catch (err) {
+          // A feature that fails to start leaves nothing running (its heartbeat included).
+          await feed.stop();
+          throw err;
+        }
         if (this.display.socketPath !== undefined) await fsp.chmod(this.display.socketPath, 0o660);
       },
       stop: async () => {

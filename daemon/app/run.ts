@@ -32,11 +32,15 @@ export function parseArgs(argv: readonly string[]): DaemonArgs | string {
 
 const USAGE = 'usage: provisiond [--config FILE] [--demo]';
 
-/** The settings the demo runs with: the shipped file, with state under ./state. */
-export function demoSettings(cwd: string): Settings {
+/**
+ * The settings the demo runs with: the shipped file, with state under ./state, and the
+ * display page on PROVISIOND_DEMO_PORT when set (0 picks a free port).
+ */
+export function demoSettings(cwd: string, env: NodeJS.ProcessEnv): Settings {
   const shipped = loadSettings(path.join(packageRoot(), 'config', 'provisiond.json'));
   const stateDir = path.join(cwd, 'state');
-  return parseSettings({ ...shipped, stateDir, runtimeDir: path.join(stateDir, 'run'), display: { socket: true, http: shipped.display.http } }, 'demo settings');
+  const http = { host: '127.0.0.1', port: env.PROVISIOND_DEMO_PORT === undefined ? 8080 : Number(env.PROVISIOND_DEMO_PORT) };
+  return parseSettings({ ...shipped, stateDir, runtimeDir: path.join(stateDir, 'run'), display: { socket: true, http } }, 'demo settings');
 }
 
 export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -48,7 +52,7 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
   }
   let settings: Settings;
   try {
-    settings = args.demo ? demoSettings(process.cwd()) : loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
+    settings = args.demo ? demoSettings(process.cwd(), env) : loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
   } catch (err) {
     // loadSettings and parseSettings report every failure as a SettingsError.
     const invalid = err as SettingsError;

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EX_CONFIG, EX_USAGE, parseArgs, runDaemon } from '../../daemon/app/run.js';
 import { App } from '../../daemon/app/index.js';
@@ -89,7 +90,9 @@ t.test('the daemon starts with the settings, logs what it loaded, and stops on S
 });
 
 t.test('--demo runs with the shipped settings and a state directory under the working directory', async (t) => {
-  const dir = t.testdir({});
+  // Unix socket paths are limited to 108 bytes: tap's fixture paths are too long.
+  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const signals = new EventEmitter();
   const cwd = process.cwd();
   process.chdir(dir);
@@ -103,13 +106,14 @@ t.test('--demo runs with the shipped settings and a state directory under the wo
   }) as typeof process.stdout.write;
   let code: number;
   try {
-    code = await runDaemon(['--demo'], {}, signals);
+    code = await runDaemon(['--demo'], { PROVISIOND_DEMO_PORT: '0' }, signals);
   } finally {
     process.stdout.write = write;
   }
   t.equal(code, 0);
   t.ok(out.some((l) => l.includes('received SIGINT')));
   t.ok(JSON.parse(readFileSync(path.join(dir, 'state', 'parameters.json'), 'utf8')).parameters);
+  t.ok(out.some((l) => /<6>ready .*display=http:\/\/127\.0\.0\.1:\d+/.test(l)), 'the display page listens');
 });
 
 t.test('a signal during start-up stops cleanly; a failing essential feature exits 1', async (t) => {

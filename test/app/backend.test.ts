@@ -1,0 +1,136 @@
+/**
+ * The backend behind the local feed, provisionctl and MQTT commands, over a real daemon
+ * (no network peers: commands that need one fail the way a user would see).
+ */
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from '../../daemon/app/index.js';
+import { parseSettings } from '../../daemon/settings/index.js';
+import { Logger, Redactor } from '../../daemon/log/index.js';
+import { Notifier } from '../../daemon/systemd/index.js';
+import { ProvisiondError } from '../../daemon/errors/index.js';
+
+async function daemon(t: Tap.Test, parameters: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-b-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const settings = parseSettings({
+    stateDir: path.join(dir, 'state'),
+    runtimeDir: path.join(dir, 'run'),
+    trust: { anchorsDir: path.join(dir, 'anchors') },
+    display: { socket: false, http: false },
+    parameters: { Resync_On_Reset: 'No', ...parameters },
+    ...extra,
+  });
+  const lines: string[] = [];
+  const logger = new Logger({ level: 'debug', redactor: new Redactor(), sink: { out: (l) => lines.push(l), err: (l) => lines.push(l) } });
+  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:cc', model: 'SPA942' }) });
+  t.ok(await app.start());
+  t.teardown(() => app.stop());
+  return { app, dir, lines };
+}
+
+const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: ProvisiondError) => e.code);
+
+t.test('status snapshot and the MQTT state are built from named fields', async (t) => {
+  const { app } = await daemon(t, { NVPHONEXT: '4711' });
+  const snap = app.backend.snapshot();
+  t.equal(snap.device.id, '000e08aabbcc');
+  t.equal(snap.device.extension, '4711');
+  t.same(snap.resync, { running: false, last: null, next: null });
+  t.same(snap.em, { enabled: false, state: '' });
+  t.same(snap.mqtt, { connected: false });
+  t.same(snap.trust, { anchors: 0, trustcerts: 0 });
+  t.same(app.backend.mqttState(), { resync: snap.resync, em: { state: '' }, trust: { anchors: 0, trustcerts: 0 } });
+});
+
+t.test('params lists the published parameters, one by name, and refuses secret or unknown ones', async (t) => {
+  const { app } = await daemon(t, { GPP_SA: 'backend-secret', Station_Name: 'Desk' });
+  const all = (await app.backend.command('params', {})) as Record<string, string>;
+  t.equal(all.Station_Name, 'Desk');
+  t.notOk('GPP_SA' in all);
+  t.same(await app.backend.command('params', { name: 'Station_Name' }), { Station_Name: 'Desk' });
+  t.equal(await code(app.backend.command('params', { name: 'GPP_SA' })), 'unknown_parameter');
+});
+
+t.test('trust lists anchors with their details and the files it skipped', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-a-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { makeCa } = await import('../../daemon/tls/index.js');
+  writeFileSync(path.join(dir, 'root.pem'), makeCa({ commonName: 'Backend Test Root' }).certPem);
+  writeFileSync(path.join(dir, 'junk.pem'), 'not a certificate');
+  const { app, lines } = await daemon(t, {}, { trust: { anchorsDir: dir } });
+  const trust = (await app.backend.command('trust', {})) as { certificates: { subject: string; origin: string }[]; problems: unknown[] };
+  t.equal(trust.certificates.length, 1);
+  t.match(trust.certificates[0]!.subject, /Backend Test Root/);
+  t.equal(trust.certificates[0]!.origin, 'anchor');
+  t.equal(trust.problems.length, 1);
+  t.ok(lines.some((l) => /trust anchor skipped/.test(l)));
+  t.same(app.backend.snapshot().trust, { anchors: 1, trustcerts: 0 });
+});
+
+t.test('resync on demand: without --wait it starts, with --wait a failure is an error with its code', async (t) => {
+  const { app } = await daemon(t, { Profile_Rule: 'http://127.0.0.1:9/nothing.xml', Resync_Error_Retry_Delay: '0' });
+  t.same(await app.backend.command('resync', {}), { started: true });
+  await app.resync.idle();
+  t.equal(await code(app.backend.command('resync', { wait: true })), 'network_error');
+  t.equal(app.backend.snapshot().resync.last?.outcome, 'failed');
+  t.equal(app.backend.snapshot().resync.last?.error, 'network_error');
+});
+
+t.test('resync --wait reports the outcome when the rule names nothing to fetch', async (t) => {
+  const { app } = await daemon(t, {});
+  t.same(await app.backend.command('resync', { wait: true }), { outcome: 'unchanged', changed: [] });
+  t.equal(app.backend.snapshot().resync.last?.outcome, 'unchanged');
+  t.notOk('error' in app.backend.snapshot().resync.last!);
+});
+
+t.test('Extension Mobility commands and softkeys follow EM_Enable', async (t) => {
+  const { app } = await daemon(t, {});
+  t.equal(await code(app.backend.command('login', { user: 'u', password: 'p' })), 'em_disabled');
+  t.equal(await code(app.backend.command('logout', {})), 'em_not_logged_in');
+  t.equal(await code(app.backend.softkey('Logout')), 'em_not_logged_in');
+  await app.backend.softkey('Setup');
+  t.equal(app.prompts.list()[0]?.kind, 'profile-account');
+});
+
+t.test('a login that the server refuses fails with the resync error; Login opens the prompt', async (t) => {
+  const { app } = await daemon(t, { EM_Enable: 'Yes', Profile_Rule: 'http://127.0.0.1:9/em.xml' });
+  await app.backend.softkey('Login');
+  t.equal(app.prompts.list()[0]?.kind, 'em-login');
+  app.prompts.cancel(app.prompts.list()[0]!.id);
+  t.equal(await code(app.backend.command('login', { user: 'mobile', password: 'mobile-pw' })), 'network_error');
+  const failed = app.prompts.list().find((p) => p.kind === 'em-login-failed');
+  t.ok(failed, 'Login failed offers Retry and Abort');
+  app.prompts.cancel(failed!.id);
+  const { until } = await import('../fixtures/mqtt/subscriber.js');
+  await until(() => app.em.state() === '');
+  t.pass('Abort restored the previous state');
+});
+
+t.test('profile-account stores the account and resyncs; backup, restore and register are not in this version', async (t) => {
+  const { app } = await daemon(t, {});
+  t.same(await app.backend.command('profile-account', { user: 'acct', password: 'acct-pw' }), { stored: true });
+  t.equal((await app.vault.get({ purpose: 'profile-account' }))?.username, 'acct');
+  for (const name of ['backup', 'restore', 'register'] as const) t.equal(await code(app.backend.command(name, {})), 'not_supported');
+});
+
+t.test('a successful login shows the mobile user, and logout goes back to host', async (t) => {
+  const { createServer } = await import('node:http');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url!);
+    res.end('<flat-profile><Station_Name>' + (req.url!.includes('mobile') ? 'Mobile' : 'Host') + '</Station_Name></flat-profile>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const { app } = await daemon(t, { EM_Enable: 'Yes', Profile_Rule: `( $EMS eq "mobile" )? http://127.0.0.1:${port}/$MUID-mobile.xml | http://127.0.0.1:${port}/host.xml` });
+  t.same(await app.backend.command('login', { user: 'alice', password: 'alice-pw' }), { state: 'mobile' });
+  t.same(app.backend.snapshot().em, { enabled: true, state: 'mobile', user: 'alice' });
+  t.equal(app.params.get('Station_Name'), 'Mobile');
+  t.same(await app.backend.command('logout', {}), { state: 'host' });
+  t.equal(app.params.get('Station_Name'), 'Host');
+  t.same(seen, ['/alice-mobile.xml', '/host.xml']);
+});
