@@ -113,7 +113,7 @@ export class App {
           log: this.logger,
           snapshot: () => this.backend?.mqttState() ?? {},
           handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
-          onDropped: (count) => this.events?.noteDropped(count),
+          onDropped: (count) => this.events.noteDropped(count),
           onConnectionChange: () => this.backend?.changed(),
         });
         await reporter.start();

@@ -72,7 +72,8 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function writeError(target: string, err: unknown): ProvisiondError {
+/** The typed error for a failed state write, naming the file and the errno code (EIO when none). */
+export function writeError(target: string, err: unknown): ProvisiondError {
   if (err instanceof ProvisiondError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
   return new ProvisiondError('state_write_failed', `could not write ${target}: ${code}`, { path: target }, { cause: err });

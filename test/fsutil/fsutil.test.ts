@@ -1,7 +1,7 @@
 import t from 'tap';
 import { promises as fsp, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot, readFileIfExists, removeStaleTemps, settleWrites, tempPathFor, writeFileDurable } from '../../daemon/fsutil/index.js';
+import { packageRoot, readFileIfExists, removeStaleTemps, settleWrites, tempPathFor, writeError, writeFileDurable } from '../../daemon/fsutil/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
 t.test('a durable write replaces the file whole, with the mode asked for, and leaves no temp file', async (t) => {
@@ -85,4 +85,10 @@ t.test('the package root is found from any module inside it, and not outside it'
   const root = packageRoot();
   t.ok(statSync(path.join(root, 'package.json')).isFile());
   t.throws(() => packageRoot('file:///proc/self/module.js'), { code: 'internal_error' });
+});
+
+t.test('a write error without an errno code is reported as EIO; a typed one is kept', async (t) => {
+  t.match(writeError('/x/f', new Error('odd')).message, /could not write \/x\/f: EIO/);
+  const typed = new ProvisiondError('state_write_failed', 'kept');
+  t.equal(writeError('/x/f', typed), typed);
 });

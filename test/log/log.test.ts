@@ -14,7 +14,7 @@ t.test('records carry journald priority prefixes and go to stdout or stderr by s
   log.warning('w');
   log.notice('n');
   log.info('i', { url: 'http://x/y', count: 3, empty: '', skipped: undefined, quoted: 'a b' });
-  log.debug('d');
+  log.debug('d', { gone: undefined });
   t.same(c.err, ['<3>e', '<4>w']);
   t.same(c.out, ['<5>n', '<6>i url=http://x/y count=3 empty="" quoted="a b"', '<7>d']);
 });
