@@ -76,19 +76,19 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
   signals.on('SIGINT', onInt);
   // A daemon runs until it is told to stop, even while no socket or timer is pending.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let code = 0;
   try {
     // start() resolves false when a signal came during start-up; either way, wait for the stop.
     await app.start();
     await signalled.then(() => stopping);
     app.logger.info('stopped');
-    return 0;
   } catch (err) {
     app.logger.error(`start-up failed: ${isProvisiondError(err) ? `${err.message} (${err.code})` : String(err)}`);
     await app.stop();
-    return 1;
-  } finally {
-    clearInterval(keepAlive);
-    signals.off('SIGTERM', onTerm);
-    signals.off('SIGINT', onInt);
+    code = 1;
   }
+  clearInterval(keepAlive);
+  signals.off('SIGTERM', onTerm);
+  signals.off('SIGINT', onInt);
+  return code;
 }

@@ -2,7 +2,7 @@
  * The backend behind the local feed, provisionctl and MQTT commands, over a real daemon
  * (no network peers: commands that need one fail the way a user would see).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +12,7 @@ import { Logger, Redactor } from '../../daemon/log/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
-async function daemon(t: Tap.Test, parameters: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+async function daemon(t: Test, parameters: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'pvd-b-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const settings = parseSettings({

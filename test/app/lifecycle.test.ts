@@ -2,7 +2,7 @@
  * The assembled daemon's own edges: a damaged vault, a refused vault key, secret parameters
  * kept in the vault across restarts, the system trust store, a stop during start-up.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ function app(dir: string, lines: string[], extra: Record<string, unknown> = {}, 
   return new App({ settings: settingsFor(dir, extra), logger: new Logger({ level: 'debug', redactor: new Redactor(), sink: { out: sink, err: sink } }), notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:00:00:01' }) });
 }
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: Test): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'pvd-l-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
@@ -120,4 +120,24 @@ t.test('in-process: a start-up failure that is not typed (the state directory ca
     process.stderr.write = err;
   }
   t.ok(captured.some((l) => /start-up failed: Error: ENOTDIR/.test(l)));
+});
+
+t.test('a display socket path that is taken by another file fails that feature only, and leaves nothing running', async (t) => {
+  const dir = tempDir(t);
+  const taken = path.join(dir, 'taken');
+  writeFileSync(taken, 'a regular file');
+  const lines: string[] = [];
+  const daemon = app(dir, lines, { display: { socket: taken, http: false } });
+  t.ok(await daemon.start(), 'the daemon runs without its display');
+  t.teardown(() => daemon.stop());
+  t.equal(daemon.display, undefined);
+  t.ok(lines.some((l) => /^<3>display failed to start/.test(l)));
+});
+
+t.test('the demo settings use the shipped file, ./state and port 8080 unless told otherwise', async (t) => {
+  const { demoSettings } = await import('../../daemon/app/run.js');
+  const settings = demoSettings('/tmp/somewhere', {});
+  t.equal(settings.stateDir, '/tmp/somewhere/state');
+  t.same(settings.display.http, { host: '127.0.0.1', port: 8080 });
+  t.equal(demoSettings('/x', { PROVISIOND_DEMO_PORT: '0' }).display.http && (demoSettings('/x', { PROVISIOND_DEMO_PORT: '0' }).display.http as { port: number }).port, 0);
 });
