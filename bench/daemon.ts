@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchModule, BenchRow } from './types.js';
+import { median } from './util.js';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'daemon', 'main.js');
 const RUNS = 5;
@@ -38,11 +39,6 @@ function measure(args: string[], ready: RegExp): Promise<{ ms: number; rss: numb
     });
     child.on('error', reject);
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const bench: BenchModule = {

@@ -14,22 +14,12 @@ import { Fetcher } from '../daemon/http/index.js';
 import { startApache, type Apache } from '../test/fixtures/http/apache.js';
 import { requireProgram } from '../test/fixtures/peers.js';
 import type { BenchModule, BenchRow } from './types.js';
+import { median, timed } from './util.js';
 
 const RUNS = 15;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
 const run = promisify(execFile);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await action();
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
 
 interface Sample {
   ms: number[];

@@ -10,20 +10,10 @@ import { writeFileDurable } from '../daemon/fsutil/index.js';
 import { Redactor } from '../daemon/log/index.js';
 import { openFileVault, type VaultEntry } from '../daemon/vault/index.js';
 import type { BenchModule, BenchRow } from './types.js';
+import { median, timed } from './util.js';
 
 const PUTS = 50;
 const OPENS = 20;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await action();
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
 
 function entry(i: number): VaultEntry {
   return { purpose: 'backup-restore', origin: { scheme: 'https', host: `br${i}.example.com`, port: 443 }, realm: 'BR', username: `user${i}`, secret: `secret-${i}-${'x'.repeat(16)}` };

@@ -77,11 +77,13 @@ export async function readDeviceFacts(overrides: DeviceOverrides, probe: Hardwar
 
 /** The device macros of DOMAIN.md §1.8 (`$MA`, `$MAU`, `$MAC`, `$PN`, `$PSN`, `$SN`, …). */
 export function deviceMacros(device: DeviceFacts): Record<string, string> {
-  const bare = device.mac.replace(/:/g, '');
+  // Facts from readDeviceFacts are normalised already; others (tests, callers) may not be.
+  const mac = normaliseMac(device.mac) ?? device.mac.toLowerCase();
+  const bare = mac.replace(/:/g, '');
   return {
     MA: bare,
     MAU: bare.toUpperCase(),
-    MAC: device.mac,
+    MAC: mac,
     PN: device.model,
     PSN: device.productSeries,
     SN: device.serial,
@@ -90,9 +92,4 @@ export function deviceMacros(device: DeviceFacts): Record<string, string> {
     HWVER: device.hwVersion,
     CCERT: 'Not Installed',
   };
-}
-
-/** The `User-Agent` the phones send: model, version and MAC (DOMAIN §1.12). */
-export function userAgent(device: DeviceFacts): string {
-  return `${device.model}/${device.swVersion} (${device.mac.replace(/:/g, '')})`;
 }

@@ -16,7 +16,7 @@ import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
 import { DueTimer } from './timer.js';
 import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
-import { deviceVars } from './vars.js';
+import { deviceMacros } from '../device/index.js';
 
 export interface ResyncEngineOptions {
   readonly params: ParamStore;
@@ -177,7 +177,7 @@ export class ResyncEngine {
       const account = await this.account.get();
       const vars = {
         ...this.options.extraVars?.(),
-        ...deviceVars(this.options.device),
+        ...deviceMacros(this.options.device),
         ...(await emVars(this.param, this.options.vault)),
         PRVST: String(PRVST[trigger]),
         PRVTMR: String(prvtmr),
@@ -219,7 +219,7 @@ export class ResyncEngine {
 
   private expandFailure(template: string, result: RunResult): string {
     if (template === '') return '';
-    const vars = { ...deviceVars(this.options.device), ...result.vars, ERR: result.err };
+    const vars = { ...deviceMacros(this.options.device), ...result.vars, ERR: result.err };
     return this.options.rules.expand(template, { params: this.param, vars });
   }
 
@@ -264,7 +264,7 @@ export class ResyncEngine {
     if (triggers.length === 0) return true;
     const vars = {
       ...this.options.extraVars?.(),
-      ...deviceVars(this.options.device),
+      ...deviceMacros(this.options.device),
       PRVST: String(PRVST.periodic),
       PRVTMR: String(this.secondsSinceLastAttempt()),
     };

@@ -23,17 +23,8 @@ export interface ParamUpdate {
   readonly value: string;
 }
 
-/** Device facts (lead, `daemon/device`), source of `$MA`, `$SN`, `$PN`, … (DOMAIN §1.8). */
-export interface DeviceFacts {
-  readonly id: string;
-  readonly mac: string;
-  readonly serial: string;
-  readonly model: string;
-  readonly productSeries: string;
-  readonly swVersion: string;
-  readonly hwVersion: string;
-  readonly ip: string;
-}
+/** Device facts (`daemon/device`), source of `$MA`, `$SN`, `$PN`, … (DOMAIN §1.8). */
+export type { DeviceFacts } from '../device/index.js';
 
 /**
  * The vault (issue 5, `daemon/vault` `Vault`): records keyed by purpose, origin, realm and

@@ -2,25 +2,8 @@
  * Macro variables the resync engine fills (DOMAIN §1.8): device facts, provisioning state,
  * and the parts of the URL being requested. Pure.
  */
-import type { DeviceFacts } from './ports.js';
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', tftp: '69' };
-
-/** `$MA`, `$MAU`, `$MAC`, `$PN`, `$PSN`, `$SN`, `$IP`, `$SWVER`, `$HWVER`. */
-export function deviceVars(device: DeviceFacts): Record<string, string> {
-  const hex = device.mac.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
-  return {
-    MA: hex,
-    MAU: hex.toUpperCase(),
-    MAC: hex.replace(/(..)(?!$)/g, '$1:'),
-    PN: device.model,
-    PSN: device.productSeries,
-    SN: device.serial,
-    IP: device.ip,
-    SWVER: device.swVersion,
-    HWVER: device.hwVersion,
-  };
-}
 
 /**
  * `$SCHEME` (lower case, SPEC §3 decision), its deprecated alias `$METH`, `$SERV`, `$SERVIP`

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { deviceMacros, normaliseMac, probeHardware, readDeviceFacts, userAgent } from '../../daemon/device/index.js';
+import { deviceMacros, normaliseMac, probeHardware, readDeviceFacts } from '../../daemon/device/index.js';
 
 t.test('settings override every value the hardware reports', async (t) => {
   const facts = await readDeviceFacts(
@@ -44,7 +44,7 @@ t.test('MAC spellings are normalised', async (t) => {
   t.equal(normaliseMac(undefined), undefined);
 });
 
-t.test('device macros follow DOMAIN.md §1.8 formats, and the User-Agent names model, version and MAC', async (t) => {
+t.test('device macros follow DOMAIN.md §1.8 formats', async (t) => {
   const device = { id: 'x', mac: '00:0e:08:aa:bb:cc', serial: '88012BA01234', model: 'SPA2102', productSeries: '2102', swVersion: '2.0.6(b)', hwVersion: '1.88.1', ip: '192.168.1.100' };
   t.same(deviceMacros(device), {
     MA: '000e08aabbcc',
@@ -58,8 +58,6 @@ t.test('device macros follow DOMAIN.md §1.8 formats, and the User-Agent names m
     HWVER: '1.88.1',
     CCERT: 'Not Installed',
   });
-  // MPP example: Cisco-CP-8841-3PCC/11.0 (00562b043615) (DOMAIN §1.12)
-  t.equal(userAgent(device), 'SPA2102/2.0.6(b) (000e08aabbcc)');
 });
 
 t.test('placeholder values from the hardware are ignored', async (t) => {
@@ -78,4 +76,10 @@ t.test('placeholder values from the hardware are ignored', async (t) => {
     systeminformation: { default: { ...si, networkInterfaces: async () => [], system: async () => ({ serial: '', model: 'X1', version: '' }) } },
   });
   t.same(await probe2(), { mac: undefined, ip: undefined, serial: undefined, model: 'X1', hwVersion: undefined });
+});
+
+t.test('device macros accept any MAC spelling and keep an unparseable one as given, in lower case', async (t) => {
+  const base = { id: 'x', serial: '', model: 'M', productSeries: '', swVersion: '1', hwVersion: '', ip: '' };
+  t.equal(deviceMacros({ ...base, mac: '00-0E-08-AA-BB-CC' }).MAC, '00:0e:08:aa:bb:cc');
+  t.equal(deviceMacros({ ...base, mac: 'NOT-A-MAC' }).MA, 'not-a-mac');
 });
