@@ -1,0 +1,46 @@
+/** The demo's welcome text (pure): where to look, what to type, what to try. */
+
+export interface BannerFacts {
+  /** The display page with its token in the fragment. */
+  readonly pageUrl: string;
+  readonly user: string;
+  readonly password: string;
+  readonly realm: string;
+  readonly serverOrigin: string;
+  readonly socketPath: string;
+  /** The provisionctl program as a command (`node …/dist/daemon/cli/main.js`). */
+  readonly provisionctl: string;
+  readonly mqttPort: number;
+  readonly topicPrefix: string;
+  readonly demoDir: string;
+  /** Set when the requested display port was taken and another was picked. */
+  readonly portNote?: string;
+}
+
+export function banner(f: BannerFacts): string {
+  const ctl = `${f.provisionctl} --socket ${f.socketPath}`;
+  const lines = [
+    '',
+    '=== provisiond demo ===========================================================',
+    ...(f.portNote === undefined ? [] : [f.portNote]),
+    `Open the phone's display page:   ${f.pageUrl}`,
+    '',
+    `The first resync meets the Digest realm "${f.realm}" at ${f.serverOrigin}`,
+    'and the page asks for a Profile Account. Type:',
+    `    user      ${f.user}`,
+    `    password  ${f.password}`,
+    'The resync then applies the Cisco profile and the Avaya 46xxsettings script.',
+    '',
+    'Try, in another terminal:',
+    `    ${ctl} status`,
+    `    ${ctl} resync --wait          (unchanged: the server answers 304)`,
+    `    ${ctl} params Station_Name`,
+    `    ${ctl} events --follow`,
+    `    mosquitto_sub -h 127.0.0.1 -p ${f.mqttPort} -t '${f.topicPrefix}/#' -v`,
+    '',
+    `Throw-away state: ${f.demoDir} (removed on exit). Ctrl-C stops everything.`,
+    '===============================================================================',
+    '',
+  ];
+  return lines.join('\n');
+}
