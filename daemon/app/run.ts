@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { isProvisiondError } from '../errors/index.js';
 import { packageRoot } from '../fsutil/index.js';
 import { Logger } from '../log/index.js';
+import { runDemo } from '../demo/index.js';
 import { DEFAULT_CONFIG_FILE, SettingsError, loadSettings, parseSettings, type Settings } from '../settings/index.js';
 import { App } from './index.js';
 
@@ -33,8 +34,9 @@ export function parseArgs(argv: readonly string[]): DaemonArgs | string {
 const USAGE = 'usage: provisiond [--config FILE] [--demo]';
 
 /**
- * The settings the demo runs with: the shipped file, with state under ./state, and the
- * display page on PROVISIOND_DEMO_PORT when set (0 picks a free port).
+ * The demo's base settings: the shipped file, with state under `dir`/state, and the display
+ * page on PROVISIOND_DEMO_PORT when set (0 picks a free port). daemon/demo adds its server,
+ * broker and trust anchors.
  */
 export function demoSettings(cwd: string, env: NodeJS.ProcessEnv): Settings {
   const shipped = loadSettings(path.join(packageRoot(), 'config', 'provisiond.json'));
@@ -50,9 +52,10 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
     bootLog.error(`${args}; ${USAGE}`);
     return EX_USAGE;
   }
+  if (args.demo) return runDemo({ baseSettings: (dir) => demoSettings(dir, env), signals });
   let settings: Settings;
   try {
-    settings = args.demo ? demoSettings(process.cwd(), env) : loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
+    settings = loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);
   } catch (err) {
     // loadSettings and parseSettings report every failure as a SettingsError.
     const invalid = err as SettingsError;
@@ -61,19 +64,16 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
     return EX_CONFIG;
   }
   const app = new App({ settings });
-  let onTerm = (): void => undefined;
-  let onInt = (): void => undefined;
-  const signalled = new Promise<string>((resolve) => {
-    onTerm = () => resolve('SIGTERM');
-    onInt = () => resolve('SIGINT');
-  });
+  let onSignal!: (name: string) => void;
+  const signalled = new Promise<string>((resolve) => (onSignal = resolve));
   let stopping: Promise<void> | undefined;
   void signalled.then((name) => {
     app.logger.notice(`received ${name}, stopping`);
     stopping = app.stop();
   });
-  signals.on('SIGTERM', onTerm);
-  signals.on('SIGINT', onInt);
+  // Node passes the signal's name to its listeners.
+  signals.on('SIGTERM', onSignal);
+  signals.on('SIGINT', onSignal);
   // A daemon runs until it is told to stop, even while no socket or timer is pending.
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let code = 0;
@@ -88,7 +88,7 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
     code = 1;
   }
   clearInterval(keepAlive);
-  signals.off('SIGTERM', onTerm);
-  signals.off('SIGINT', onInt);
+  signals.off('SIGTERM', onSignal);
+  signals.off('SIGINT', onSignal);
   return code;
 }

@@ -29,8 +29,8 @@ export const DEMO_MAC = '00:0e:08:de:30:01';
 export interface DemoOptions {
   /** The daemon's base settings for a state directory (the shipped file, display port). */
   readonly baseSettings: (dir: string) => Settings;
-  /** Console output for the person watching; default: standard output. */
-  readonly say?: (line: string) => void;
+  /** Console output for the person watching (standard output under `provisiond --demo`). */
+  readonly say: (line: string) => void;
   /** Where the throw-away directory is made; default: the system temp directory. */
   readonly tmpRoot?: string;
   readonly logger?: Logger;
@@ -63,20 +63,20 @@ export class Demo {
   }
 
   static async start(options: DemoOptions): Promise<Demo> {
-    const say = options.say ?? ((line: string) => void process.stdout.write(line + '\n'));
     const stops: Stop[] = [];
     // A short temp path keeps the Unix socket under the 108-byte sun_path limit.
     const dir = await fsp.mkdtemp(path.join(options.tmpRoot ?? tmpdir(), 'provisiond-demo-'));
     stops.push(() => fsp.rm(dir, { recursive: true, force: true }));
     try {
-      return await Demo.assemble(options, say, dir, stops);
+      return await Demo.assemble(options, dir, stops);
     } catch (err) {
       await runStops(stops);
       throw err;
     }
   }
 
-  private static async assemble(options: DemoOptions, say: (line: string) => void, dir: string, stops: Stop[]): Promise<Demo> {
+  private static async assemble(options: DemoOptions, dir: string, stops: Stop[]): Promise<Demo> {
+    const { say } = options;
     const pki = makeTestPki();
     const anchorsDir = path.join(dir, 'anchors');
     const backupDir = path.join(dir, 'backup');

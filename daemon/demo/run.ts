@@ -5,21 +5,20 @@
 import { isProvisiondError } from '../errors/index.js';
 import { Demo, type DemoOptions } from './demo.js';
 
-export interface RunDemoOptions extends DemoOptions {
+export interface RunDemoOptions extends Omit<DemoOptions, 'say'> {
   readonly signals: NodeJS.EventEmitter;
+  /** Default: standard output, written directly (the Logger would redact the token). */
+  readonly say?: (line: string) => void;
 }
 
 export async function runDemo(options: RunDemoOptions): Promise<number> {
   const say = options.say ?? ((line: string) => void process.stdout.write(line + '\n'));
   const { signals } = options;
-  let onSignal = (_name: string): void => undefined;
-  const signalled = new Promise<string>((resolve) => (onSignal = resolve));
-  const onTerm = (): void => onSignal('SIGTERM');
-  const onInt = (): void => onSignal('SIGINT');
-  signals.on('SIGTERM', onTerm);
-  signals.on('SIGINT', onInt);
-  // Runs until told to stop, even while nothing else is pending.
-  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let resolveSignal!: (name: string) => void;
+  const signalled = new Promise<string>((resolve) => (resolveSignal = resolve));
+  const handlers = (['SIGTERM', 'SIGINT'] as const).map((name) => [name, () => resolveSignal(name)] as const);
+  for (const [name, handler] of handlers) signals.on(name, handler);
+  // No keep-alive timer: the listening server, broker and display page hold the event loop.
   let code = 0;
   try {
     // A signal during start-up is acted on once the start finished.
@@ -32,8 +31,6 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     say(`demo     could not start: ${isProvisiondError(err) ? `${err.message} (${err.code})` : String(err)}`);
     code = 1;
   }
-  clearInterval(keepAlive);
-  signals.off('SIGTERM', onTerm);
-  signals.off('SIGINT', onInt);
+  for (const [name, handler] of handlers) signals.off(name, handler);
   return code;
 }

@@ -85,6 +85,7 @@ t.test('the demo server: Digest MD5 and SHA-256, wrong password refused, ETag, b
   const ca = readFileSync(path.join(demo.dir, 'anchors', 'demo-root.pem'), 'utf8');
   const { user, password } = demo.account;
   let nc = 0;
+  let lastAuthorization = '';
   /** Asks once without credentials, then answers the challenge of `algorithm`. */
   const call = async (method: string, target: string, options: { algorithm?: 'MD5' | 'SHA-256'; password?: string; headers?: Record<string, string>; body?: Buffer | string } = {}) => {
     const first = await request(demo.serverOrigin + target, ca, { method, body: options.body });
@@ -93,7 +94,7 @@ t.test('the demo server: Digest MD5 and SHA-256, wrong password refused, ETag, b
     const challenges = parseChallenges(values);
     t.equal(strongestDigest(challenges)?.realm, DEMO_REALM);
     const challenge = challenges.map(readDigestChallenge).find((c) => c?.hash === (options.algorithm ?? 'SHA-256'))!;
-    const authorization = digestAuthorization({ challenge, username: user, password: options.password ?? password, method, uri: target, cnonce: `c${++nc}`, nc: 1 });
+    const authorization = (lastAuthorization = digestAuthorization({ challenge, username: user, password: options.password ?? password, method, uri: target, cnonce: `c${++nc}`, nc: 1 }));
     return request(demo.serverOrigin + target, ca, { method, headers: { authorization, ...options.headers }, body: options.body });
   };
 
@@ -106,6 +107,12 @@ t.test('the demo server: Digest MD5 and SHA-256, wrong password refused, ETag, b
   t.equal(sha.headers.etag, md5.headers.etag, 'a stable ETag');
   t.equal((await call('GET', '/cisco/000e08de3001.xml', { password: 'not-it' })).status, 401, 'a wrong password gets 401 again');
   t.ok(said.some((l) => /→ 401 user=demo \(wrong credentials\)$/.test(l)));
+  const replayed = await call('GET', '/cisco/000e08de3001.xml');
+  t.equal(replayed.status, 200);
+  const again = await request(demo.serverOrigin + '/cisco/000e08de3001.xml', ca, { headers: { authorization: lastAuthorization } });
+  t.equal(again.status, 401, 'a replayed answer (same nonce count) is refused');
+  t.match(String(again.headers['www-authenticate']), /stale=true/, 'as stale, so a client retries without a new password');
+  t.ok(said.some((l) => /→ 401 user=demo \(stale nonce, asked again\)$/.test(l)));
   t.equal((await call('GET', '/cisco/000e08de3001.xml', { headers: { 'if-none-match': `W/"x", ${md5.headers.etag}` } })).status, 304, 'If-None-Match → 304');
   t.equal((await call('GET', '/cisco/000e08de3001.xml', { headers: { 'if-none-match': '*' } })).status, 304);
   const script = await call('GET', '/avaya/46xxsettings.txt?x=1');

@@ -48,6 +48,9 @@ t.test('a wrong password, user, method, URI or realm is refused, not stale', asy
   t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/response="[0-9a-f]+"/, 'response="00"')), refused, 'a response of the wrong length');
   t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/cnonce="c0ffee", /, '')), refused, 'no cnonce');
   t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/, algorithm=SHA-256/, '')), refused, 'no algorithm means MD5, which this response is not');
+  t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/response="[0-9a-f]+"/, '')), refused, 'no response');
+  t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/nonce="[^"]+"/, '')), { ok: false, stale: true, user: 'demo' }, 'no nonce: stale, ask again');
+  t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c).replace(/nc=\w+/, '')), refused, 'no nonce count');
   t.same(g.verify('GET', '/cisco/000e08de3001.xml', answer(c)), { ok: true, user: 'demo' }, 'the right answer still works after all that');
 });
 
