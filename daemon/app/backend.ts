@@ -3,7 +3,7 @@
  * real features, so the three front doors behave the same. Snapshots are built from named
  * fields only (STYLE.md §12): nothing secret can be in them.
  */
-import type { JsonValue } from '../bus/index.js';
+import type { DaemonBus, JsonValue } from '../bus/index.js';
 import type { DeviceFacts } from '../device/index.js';
 import type { CommandArgs, DaemonCommandName, DaemonSoftkey, DisplayBackend, DisplayState } from '../display/index.js';
 import type { EmResult, ExtensionMobility } from '../em/index.js';
@@ -13,6 +13,7 @@ import type { ResyncEngine, ResyncOutcome } from '../resync/index.js';
 import type { TrustStore } from '../tls/index.js';
 
 export interface BackendParts {
+  readonly bus: DaemonBus;
   readonly device: DeviceFacts;
   readonly params: ParamStore;
   readonly resync: ResyncEngine;
@@ -29,6 +30,7 @@ export class DaemonBackend implements DisplayBackend {
     this.parts = parts;
     parts.resync.onChange(() => this.changed());
     parts.params.onChange(() => this.changed());
+    parts.bus.on('mqtt.connection', () => this.changed());
   }
 
   /** Tells listeners (feed, MQTT state) that the snapshot may have changed. */

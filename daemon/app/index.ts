@@ -5,7 +5,7 @@
  * the state is loaded and the sockets listen (SPEC §9).
  */
 import { promises as fsp } from 'node:fs';
-import { TypedBus, type DaemonBus, type DaemonEvents } from '../bus/index.js';
+import { TypedBus, type DaemonBus, type DaemonEvents, type JsonValue } from '../bus/index.js';
 import { Controller, type Feature } from '../controller/index.js';
 import { readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
 import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
@@ -58,6 +58,8 @@ export class App {
   backend!: DaemonBackend;
   mqtt: MqttReporter | undefined;
   display: DisplayServers | undefined;
+  /** The retained MQTT `state`: "starting" until the features it describes exist. */
+  private stateDocument: JsonValue = { starting: true };
 
   constructor(options: AppOptions) {
     this.settings = options.settings;
@@ -111,10 +113,10 @@ export class App {
           stateDir: this.settings.stateDir,
           bus: this.bus,
           log: this.logger,
-          snapshot: () => this.backend?.mqttState() ?? {},
+          snapshot: () => this.stateDocument,
           handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
           onDropped: (count) => this.events.noteDropped(count),
-          onConnectionChange: () => this.backend?.changed(),
+          onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
         });
         await reporter.start();
         this.mqtt = reporter;
@@ -216,8 +218,13 @@ export class App {
           device: this.device,
         });
         this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
-        this.backend = new DaemonBackend({ device: this.device, params: this.params, resync: this.resync, em: this.em, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
-        this.backend.onChange(() => this.mqtt?.publishState());
+        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
+        const publish = (): void => {
+          this.stateDocument = this.backend.mqttState();
+          this.mqtt?.publishState();
+        };
+        this.backend.onChange(publish);
+        publish();
         this.resync.start();
       },
       stop: async () => {

@@ -55,4 +55,6 @@ export interface DaemonEvents {
   recorded: [RecordedEvent];
   /** Applied parameters changed (names only; values are read from the store). */
   'params.changed': [readonly string[]];
+  /** The MQTT reporter connected (true) or lost the broker (false). */
+  'mqtt.connection': [boolean];
 }

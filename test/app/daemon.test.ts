@@ -100,6 +100,16 @@ t.test('first 401 → Profile Account prompt → answered with provisionctl → 
   t.match(resync.stdout, /resync unchanged/);
   t.equal((await apache.accessLog()).length - before, 1, 'conditional GET with a pre-emptive Digest answer');
 
+  // The dashboard asks for a resync over MQTT and gets the outcome on the result topic.
+  await dashboard.client.publishAsync('prov/000e08123456/cmd/resync', JSON.stringify({ transaction: 'tx-1', wait: true }), { qos: 1 });
+  await dashboard.waitFor((m) => m.some((x) => x.topic === 'prov/000e08123456/cmd/resync/result'));
+  const reply = JSON.parse(dashboard.messages.find((x) => x.topic === 'prov/000e08123456/cmd/resync/result')!.text);
+  t.same(reply, { transaction: 'tx-1', status: 'ok' });
+  await dashboard.waitFor((m) => m.some((x) => x.topic === 'prov/000e08123456/state' && JSON.parse(x.text).resync?.last));
+  const state = JSON.parse(dashboard.messages.filter((x) => x.topic === 'prov/000e08123456/state').at(-1)!.text);
+  t.equal(state.em.state, '');
+  t.equal(state.trust.anchors, 1);
+
   // The dashboard saw the story in seq order, and the retained status.
   await dashboard.waitFor((m) => m.some((x) => x.topic.endsWith('/events/resync.unchanged')));
   const events = dashboard.messages.filter((m) => m.topic.includes('/events/')).map((m) => JSON.parse(m.text));
@@ -130,4 +140,39 @@ t.test('first 401 → Profile Account prompt → answered with provisionctl → 
   for (const secret of secretsUsed) {
     t.notOk(everything.some((text) => text.includes(secret)), `${secret.slice(0, 3)}… appears nowhere`);
   }
+});
+
+t.test('with the broker down the outbox overflows; when it is back the dashboard is told how many were dropped', async (t) => {
+  const broker = await startMosquitto({ users: { phone: MQTT_PASSWORD, dash: 'dash-pass' } });
+  t.teardown(() => broker.close());
+  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'mqtt.pw'), MQTT_PASSWORD);
+  const settings = parseSettings({
+    stateDir: path.join(dir, 'state'),
+    runtimeDir: path.join(dir, 'run'),
+    device: { mac: MAC },
+    trust: { anchorsDir: path.join(dir, 'none') },
+    mqtt: { url: broker.url, username: 'phone', passwordFile: path.join(dir, 'mqtt.pw'), topicPrefix: 'prov', outboxMax: 10 },
+    display: { socket: false, http: false },
+    parameters: { Resync_On_Reset: 'No' },
+  });
+  const app = new App({ settings, logger: new Logger({ redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } }), notifier: new Notifier({}) });
+  t.ok(await app.start());
+  t.teardown(() => app.stop());
+  await until(() => app.mqtt!.connected);
+  await broker.stop();
+  await until(() => !app.mqtt!.connected);
+  for (let i = 0; i < 8; i++) await app.backend.command('resync', { wait: true });
+  const dashboard = await (async () => {
+    await broker.start();
+    return subscribe(broker.url, 'prov/+/events/#', { username: 'dash', password: 'dash-pass' });
+  })();
+  t.teardown(() => dashboard.close());
+  // The loss is told with the next event created once the broker is reachable again.
+  await until(() => app.mqtt!.connected);
+  await app.backend.command('resync', { wait: true });
+  await dashboard.waitFor((m) => m.some((x) => x.topic.endsWith('/events/events.dropped')));
+  const dropped = JSON.parse(dashboard.messages.find((x) => x.topic.endsWith('/events/events.dropped'))!.text);
+  t.ok(dropped.count > 0, `${dropped.count} events reported dropped`);
 });
