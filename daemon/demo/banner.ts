@@ -18,7 +18,7 @@ export interface BannerFacts {
 }
 
 export function banner(f: BannerFacts): string {
-  const ctl = `${f.provisionctl} --socket ${f.socketPath}`;
+  const ctl = `provisionctl --socket ${f.socketPath}`;
   const lines = [
     '',
     '=== provisiond demo ===========================================================',
@@ -32,8 +32,9 @@ export function banner(f: BannerFacts): string {
     'The resync then applies the Cisco profile and the Avaya 46xxsettings script.',
     '',
     'Try, in another terminal:',
+    `    alias provisionctl='${f.provisionctl}'`,
     `    ${ctl} status`,
-    `    ${ctl} resync --wait          (unchanged: the server answers 304)`,
+    `    ${ctl} resync --wait     (once answered: unchanged, the server says 304)`,
     `    ${ctl} params Station_Name`,
     `    ${ctl} events --follow`,
     `    mosquitto_sub -h 127.0.0.1 -p ${f.mqttPort} -t '${f.topicPrefix}/#' -v`,

@@ -8,8 +8,8 @@
 export function ciscoProfile(origin: string): string {
   const values: readonly (readonly [string, string])[] = [
     ['Station_Name', 'Demo Reception'],
-    // An hour, so the periodic timer is visible in `provisionctl status` without firing.
-    ['Resync_Periodic', '3600'],
+    // Two hours (the default is one), so the change shows in `provisionctl status`.
+    ['Resync_Periodic', '7200'],
     // Rule B runs after rule A in the same resync (SPEC §4): the Avaya script.
     ['Profile_Rule_B', `${origin}/avaya/46xxsettings.txt`],
     ['Display_Name_1_', 'Reception'],

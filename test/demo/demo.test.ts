@@ -38,7 +38,8 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.match(demo.pageUrl, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{32,}$/, 'the page URL carries the token');
   t.ok(printed.includes(demo.pageUrl), 'and is printed whole (not redacted)');
   t.ok(printed.includes(`user      ${account.user}`) && printed.includes(`password  ${account.password}`), 'the account to type is printed');
-  t.match(printed, /--socket \S+display\.sock resync --wait/);
+  t.match(printed, /^    alias provisionctl='node \S+\/dist\/daemon\/cli\/main\.js'$/m);
+  t.match(printed, /^    provisionctl --socket \S+\/display\.sock resync --wait/m);
   t.match(printed, /mosquitto_sub -h 127\.0\.0\.1 -p \d+ -t 'provisiond\/#'/);
   t.notMatch(printed, /is taken/);
 
@@ -49,7 +50,7 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   app.prompts.answer(prompt()!.id, account.user, account.password);
   await until(() => app.params.get('Station_Name') === 'Demo Reception' && app.params.get('NVPHONEXT') === '2001');
   t.equal(app.params.get('Profile_Rule_B'), `${demo.serverOrigin}/avaya/46xxsettings.txt`, 'rule B came from the Cisco profile');
-  t.equal(app.params.get('Resync_Periodic'), '3600');
+  t.equal(app.params.get('Resync_Periodic'), '7200');
   t.equal(app.params.get('BRURI'), `${demo.serverOrigin}/backup/`, 'the script took its IF $GROUP jump');
   t.equal(app.params.get('SCREENSAVERON'), undefined, 'and skipped the 9608 block');
   t.ok(said.some((l) => /^server +GET \/avaya\/46xxsettings\.txt → 200 user=demo$/.test(l)), 'the server logged the user');
