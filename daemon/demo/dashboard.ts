@@ -9,8 +9,13 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-/** Fields every event has, left out of the line (the topic already names the device). */
-const ENVELOPE = new Set(['v', 'seq', 'ts', 'device', 'type']);
+/**
+ * Left out of the line: the envelope every event has, and `message` (the `Log_Resync_*` text,
+ * which the daemon's own log line above already shows).
+ */
+const LEFT_OUT = new Set(['v', 'seq', 'ts', 'device', 'type', 'message']);
+/** A longer value is cut, so each event stays about one line. */
+const MAX_VALUE = 72;
 
 /** One console line for an event payload; a payload that is not an event is shown as text. */
 export function formatEvent(payload: string): string {
@@ -21,9 +26,13 @@ export function formatEvent(payload: string): string {
     return `event    ${payload}`;
   }
   const fields = Object.entries(event)
-    .filter(([key]) => !ENVELOPE.has(key))
-    .map(([key, value]) => `${key}=${typeof value === 'string' && /^\S+$/.test(value) ? value : JSON.stringify(value)}`);
+    .filter(([key]) => !LEFT_OUT.has(key))
+    .map(([key, value]) => `${key}=${cut(typeof value === 'string' && /^\S+$/.test(value) ? value : JSON.stringify(value))}`);
   return [`event    #${String(event.seq)} ${String(event.type)}`, ...fields].join(' ');
+}
+
+function cut(text: string): string {
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
 
 export async function startDashboard(url: string, topicPrefix: string, say: (line: string) => void): Promise<Dashboard> {
