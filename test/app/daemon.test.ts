@@ -83,6 +83,11 @@ t.test('first 401 → Profile Account prompt → answered with provisionctl → 
   t.equal(json.prompt?.kind, 'profile-account');
   t.equal(json.device.id, '000e08123456');
 
+  const history = await spawnCli(['--socket', socket, '--json', 'events']);
+  t.equal(history.code, 0, history.stderr);
+  const recent = history.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  t.ok(recent.some((e) => e.type === 'auth.prompt'), 'provisionctl events shows the prompt event');
+
   const answer = await spawnCli(['--socket', socket, 'answer', '--user', ACCOUNT_USER, '--password-stdin'], { input: ACCOUNT_PASSWORD + '\n' });
   t.equal(answer.code, 0, answer.stderr);
   await until(() => app.params.get('Station_Name') === 'Reception');
