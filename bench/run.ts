@@ -12,6 +12,7 @@ const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   fetch: () => import('./fetch.js'),
   events: () => import('./events.js'),
   feed: () => import('./feed.js'),
+  resync: () => import('./resync.js'),
 };
 
 function format(value: number): string {
