@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import { TypedBus, type DaemonBus, type DaemonEvents, type JsonValue } from '../bus/index.js';
 import { Controller, type Feature } from '../controller/index.js';
-import { readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
+import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
 import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
 import { ExtensionMobility } from '../em/index.js';
 import { EventLog } from '../events/index.js';
@@ -205,11 +205,13 @@ export class App {
       essential: true,
       start: async () => {
         const { profileBytes } = this.settings.limits;
+        const avaya = avayaScriptVariables(this.device);
         this.resync = new ResyncEngine({
           params: this.params,
           vault: this.vault,
           source: profileSource((request) => this.fetcher.fetch(request), async (url) => (await tftpGet(url, { maxBytes: profileBytes })).body),
-          parser: profileParser({ profileBytes }),
+          // A parameter (e.g. GROUP set by the administrator) wins over the phone's own value.
+          parser: profileParser({ profileBytes }, (name) => this.params.get(name) ?? avaya[name]),
           rules: rulesLanguage,
           schedule: scheduleMath,
           prompts: this.prompts,

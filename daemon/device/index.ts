@@ -93,3 +93,20 @@ export function deviceMacros(device: DeviceFacts): Record<string, string> {
     CCERT: 'Not Installed',
   };
 }
+
+/**
+ * What an Avaya settings script may test with `IF $NAME SEQ …` (DOMAIN §3.1, 96x1 H.323 6.x):
+ * MODEL4 is the first four characters of the model (`9611G` → `9611`), MACADDR lower case
+ * without colons. GROUP defaults to 0, as on the phones; a `GROUP` parameter overrides it.
+ */
+export function avayaScriptVariables(device: DeviceFacts): Record<string, string> {
+  return {
+    GROUP: '0',
+    MACADDR: deviceMacros(device).MA!,
+    MODEL: device.model,
+    MODEL4: device.model.slice(0, 4),
+    SERIALNO: device.serial,
+    SIG_IN_USE: 'H323',
+    VPNACTIVE: '0',
+  };
+}

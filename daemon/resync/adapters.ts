@@ -59,11 +59,16 @@ export function profileSource(http: HttpFetch, tftp?: TftpGet): ProfileSource {
 }
 
 /** Profile formats (`daemon/profiles`): `limits.profileBytes` caps every profile after its layers. */
-export function profileParser(limits: { readonly profileBytes?: number } = {}): ProfileParser {
+/**
+ * `variables` answers a settings script's `IF $NAME` (GROUP, MODEL, MODEL4, MACADDR,
+ * SIG_IN_USE…, DOMAIN §3.1); without it such lines are ignored, as for an unknown name.
+ */
+export function profileParser(limits: { readonly profileBytes?: number } = {}, variables?: (name: string) => string | undefined): ProfileParser {
   return {
     async parse(body, options) {
       const parsed = await parseProfile(body, {
         limits,
+        ...(variables !== undefined && { params: variables }),
         ...(options.key !== undefined && { key: options.key }),
         ...(options.alias !== undefined && { alias: options.alias }),
         // A script's `GET` of a missing file is `null` to the script language (DOMAIN §3.1).

@@ -134,3 +134,15 @@ t.test('a successful login shows the mobile user, and logout goes back to host',
   t.equal(app.params.get('Station_Name'), 'Host');
   t.same(seen, ['/alice-mobile.xml', '/host.xml']);
 });
+
+t.test('an Avaya settings script sees parameters first, then the phone\'s own variables', async (t) => {
+  const { createServer } = await import('node:http');
+  const script = ['IF $GROUP SEQ 5 GOTO GROUP5', 'SET WHERE other', 'GOTO END', '# GROUP5', 'IF $MODEL4 SEQ SPA9 GOTO MODEL', 'SET WHERE group5', 'GOTO END', '# MODEL', 'SET WHERE group5-spa9', '# END', ''].join('\n');
+  const server = createServer((_req, res) => res.end(script));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const { app } = await daemon(t, { GROUP: '5', Profile_Rule: `http://127.0.0.1:${port}/46xxsettings.txt` });
+  t.same(await app.backend.command('resync', { wait: true }), { outcome: 'succeeded', changed: ['WHERE'] });
+  t.equal(app.params.get('WHERE'), 'group5-spa9', 'GROUP from the parameters, MODEL4 from the device (SPA942)');
+});

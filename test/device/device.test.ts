@@ -1,5 +1,5 @@
 import t from 'tap';
-import { deviceMacros, normaliseMac, probeHardware, readDeviceFacts } from '../../daemon/device/index.js';
+import { avayaScriptVariables, deviceMacros, normaliseMac, probeHardware, readDeviceFacts } from '../../daemon/device/index.js';
 
 t.test('settings override every value the hardware reports', async (t) => {
   const facts = await readDeviceFacts(
@@ -82,4 +82,9 @@ t.test('device macros accept any MAC spelling and keep an unparseable one as giv
   const base = { id: 'x', serial: '', model: 'M', productSeries: '', swVersion: '1', hwVersion: '', ip: '' };
   t.equal(deviceMacros({ ...base, mac: '00-0E-08-AA-BB-CC' }).MAC, '00:0e:08:aa:bb:cc');
   t.equal(deviceMacros({ ...base, mac: 'NOT-A-MAC' }).MA, 'not-a-mac');
+});
+
+t.test('an Avaya settings script sees the phone as GROUP, MODEL, MODEL4, MACADDR, SIG_IN_USE (DOMAIN §3.1)', async (t) => {
+  const device = { id: 'x', mac: '00:1B:4F:AA:BB:CC', serial: 'AV123', model: '9611G', productSeries: '9611', swVersion: '6.8', hwVersion: '', ip: '' };
+  t.same(avayaScriptVariables(device), { GROUP: '0', MACADDR: '001b4faabbcc', MODEL: '9611G', MODEL4: '9611', SERIALNO: 'AV123', SIG_IN_USE: 'H323', VPNACTIVE: '0' });
 });

@@ -71,3 +71,12 @@ t.test('profiles: --key, --alias and ua-only elements (SPEC §3)', async (t) => 
   });
   t.same(aliased.updates, [{ name: 'Display_Name_1_', value: 'x' }]);
 });
+
+t.test('profiles: a settings script tests the phone\'s variables when the daemon passes them (DOMAIN §3.1)', async (t) => {
+  const script = Buffer.from('IF $MODEL4 SEQ 9611 GOTO NINE\nSET OTHER 1\nGOTO END\n# NINE\nSET NINE 1\n# END\n');
+  const vars: Record<string, string> = { MODEL4: '9611' };
+  const seen = await profileParser({}, (name) => vars[name]).parse(script, { fetchRelated: async () => Buffer.alloc(0) });
+  t.same(seen.updates, [{ name: 'NINE', value: '1' }]);
+  const blind = await profileParser().parse(script, { fetchRelated: async () => Buffer.alloc(0) });
+  t.same(blind.updates, [{ name: 'OTHER', value: '1' }], 'an unknown name: the IF line is ignored');
+});
