@@ -43,8 +43,9 @@ function readWithoutEcho(terminal: Terminal, prompt: string): Promise<string> {
   const { stdin, stderr } = terminal;
   // A TTY stream always has setRawMode (node:tty ReadStream).
   const raw = (on: boolean): unknown => (stdin as unknown as { setRawMode(raw: boolean): unknown }).setRawMode(on);
-  stderr.write(prompt);
+  // Echo goes off before the prompt shows: a quick typist must not see the password either.
   raw(true);
+  stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (error?: PasswordError): void => {
