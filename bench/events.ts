@@ -5,9 +5,7 @@
  * bare mqtt.js client publishing the same payloads at QoS 1 straight to the broker, with no
  * event log and no outbox: the difference is what durability and ordering cost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -15,44 +13,17 @@ import { TypedBus, type DaemonEvents } from '../daemon/bus/index.js';
 import { EventLog } from '../daemon/events/index.js';
 import { Logger, Redactor } from '../daemon/log/index.js';
 import { MqttReporter } from '../daemon/mqtt/index.js';
+import { startMosquitto } from '../test/fixtures/mqtt/mosquitto.js';
 import type { BenchModule, BenchRow } from './types.js';
 
 const LATENCY_SAMPLES = 300;
 const RATE_EVENTS = 5000;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-/** A throw-away anonymous Mosquitto on loopback (the test fixture adds users and ACLs). */
-async function startBroker(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const config = path.join(dir, 'mosquitto.conf');
-  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
-    // Mosquitto queues at most 1000 QoS 1 messages per subscriber by default and drops the rest;
-    // a burst of RATE_EVENTS must all arrive to be timed.
-    'max_queued_messages 0', ...(process.getuid?.() === 0 ? ['user root'] : [])].join('\n') + '\n');
-  const child = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: 'ignore' });
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = netConnect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return { url: `mqtt://127.0.0.1:${port}`, child };
-    if (child.exitCode !== null) throw new Error('mosquitto (Debian package mosquitto) could not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const USER = 'bench';
+const PASSWORD = 'bench-mqtt-password';
 
 async function client(url: string): Promise<MqttClient> {
-  const mqtt = connect(url, { reconnectPeriod: 0 });
+  const mqtt = connect(url, { reconnectPeriod: 0, username: USER, password: PASSWORD });
   await new Promise((resolve) => mqtt.once('connect', resolve));
   return mqtt;
 }
@@ -109,11 +80,15 @@ const bench: BenchModule = {
   title: 'events to an MQTT subscriber (Mosquitto, loopback)',
   async run(): Promise<BenchRow[]> {
     const dir = await mkdtemp(path.join(tmpdir(), 'provisiond-bench-events-'));
-    const broker = await startBroker(dir);
+    // Mosquitto queues at most 1000 QoS 1 messages per subscriber by default and drops the
+    // rest; a burst of RATE_EVENTS must all arrive to be timed.
+    const broker = await startMosquitto({ users: { [USER]: PASSWORD }, extraConfig: 'max_queued_messages 0' });
+    const passwordFile = path.join(dir, 'mqtt.pw');
+    await writeFile(passwordFile, PASSWORD);
     const bus = new TypedBus<DaemonEvents>();
     const log = new Logger({ level: 'error', redactor: new Redactor(), sink: { out: () => undefined, err: (line) => process.stderr.write(line + '\n') } });
     const reporter = new MqttReporter({
-      settings: { url: broker.url, topicPrefix: 'bench', commands: false, outboxMax: 10_000 },
+      settings: { url: broker.url, topicPrefix: 'bench', username: USER, passwordFile, commands: false, outboxMax: 10_000 },
       device: 'phone1',
       stateDir: dir,
       bus,
@@ -143,7 +118,7 @@ const bench: BenchModule = {
       await reporter.stop();
       await subscriber.endAsync(true);
       await bare.endAsync(true);
-      broker.child.kill('SIGTERM');
+      await broker.close();
       await rm(dir, { recursive: true, force: true });
     }
   },

@@ -4,7 +4,8 @@
  * credentials in the URL as easily as in `--uid/--pwd` (DOMAIN.md), and provisioning servers
  * commonly take tokens in the query string.
  */
-const SECRET_QUERY_NAME = /pwd|pass|token|secret|key|auth|sig|cred|session|sid$/i;
+import { SECRET_QUERY_NAME } from '../log/index.js';
+
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const MASK = '***';
 

@@ -4,6 +4,7 @@
  * form of a URL that may appear in events, logs and errors (SPEC §8: userinfo and query
  * secrets removed).
  */
+import { SECRET_QUERY_NAME } from '../log/index.js';
 
 /** `scheme://host:port` with the port always written, so `https://a` and `https://a:443` agree. */
 export function originOf(url: URL): string {
@@ -16,8 +17,6 @@ export function requestTarget(url: URL): string {
   return url.pathname + url.search;
 }
 
-const SECRET_PARAM = /pass|pwd|secret|token|key|auth|sig|cred/i;
-
 /** The URL without userinfo, with secret-looking query values masked. */
 export function displayUrl(url: URL): string {
   const copy = new URL(url.href);
@@ -25,7 +24,7 @@ export function displayUrl(url: URL): string {
   copy.password = '';
   copy.hash = '';
   for (const name of [...new Set(copy.searchParams.keys())]) {
-    if (SECRET_PARAM.test(name)) copy.searchParams.set(name, '***');
+    if (SECRET_QUERY_NAME.test(name)) copy.searchParams.set(name, '***');
   }
   return copy.href;
 }

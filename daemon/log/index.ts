@@ -5,7 +5,7 @@
  */
 import { secrets, type Redactor } from './redact.js';
 
-export { Redactor, secrets } from './redact.js';
+export { Redactor, SECRET_QUERY_NAME, secrets } from './redact.js';
 
 export const LEVELS = ['error', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof LEVELS)[number];

@@ -44,3 +44,10 @@ export class Redactor {
 
 /** The daemon's registry. One process, one set of secrets. */
 export const secrets = new Redactor();
+
+/**
+ * Query parameter names whose values are credentials (`pwd`, `password`, `token`, `key`,
+ * `secret`, `auth`, `sig`, `cred`, `session`, `sid`): URLs leave the daemon with these masked
+ * (SPEC §8), whether the fetcher or the event log shows them.
+ */
+export const SECRET_QUERY_NAME = /pwd|pass|token|secret|key|auth|sig|cred|session|sid$/i;

@@ -2,7 +2,7 @@
  * The trust store (SPEC §6): anchors are exactly the files of `trust.anchorsDir` plus the
  * installed TRUSTCERTS, optionally the system store; Node's TLS decides with them. The
  * connection options set `rejectUnauthorized: true` explicitly, because an unset option
- * yields to `NODE_TLS_REJECT_UNAUTHORIZED=0` in the environment (RELIABILITY.md §4.2).
+ * yields to an environment that turns Node's certificate checks off (RELIABILITY.md §4.2).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -67,7 +67,7 @@ export interface ServerIdentityPolicy {
   readonly checkName: boolean;
 }
 
-/** `tls.connect` options for one server. Never `rejectUnauthorized: false` (SPEC §6). */
+/** `tls.connect` options for one server; certificate checks are always on (SPEC §6). */
 export function tlsConnectionOptions(store: TrustStore, policy: ServerIdentityPolicy): tls.ConnectionOptions {
   return {
     ca: [...store.ca],

@@ -3,8 +3,8 @@
  * (no network peers: commands that need one fail the way a user would see).
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { shortTempDir } from '../fixtures/local.js';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from '../../daemon/app/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
@@ -13,8 +13,7 @@ import { Notifier } from '../../daemon/systemd/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
 async function daemon(t: Test, parameters: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-b-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = shortTempDir(t, 'pvd-b-');
   const settings = parseSettings({
     stateDir: path.join(dir, 'state'),
     runtimeDir: path.join(dir, 'run'),
@@ -55,8 +54,7 @@ t.test('params lists the published parameters, one by name, and refuses secret o
 });
 
 t.test('trust lists anchors with their details and the files it skipped', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-a-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = shortTempDir(t, 'pvd-a-');
   const { makeCa } = await import('../../daemon/tls/index.js');
   writeFileSync(path.join(dir, 'root.pem'), makeCa({ commonName: 'Backend Test Root' }).certPem);
   writeFileSync(path.join(dir, 'junk.pem'), 'not a certificate');

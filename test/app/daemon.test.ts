@@ -5,8 +5,8 @@
  * in the run is anywhere the daemon wrote or said (issue 5).
  */
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { shortTempDir } from '../fixtures/local.js';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from '../../daemon/app/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
@@ -40,8 +40,7 @@ t.test('first 401 → Profile Account prompt → answered with provisionctl → 
   t.teardown(() => broker.close());
 
   // Unix socket paths are limited to 108 bytes: keep the run directory short.
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = shortTempDir(t);
   const anchors = path.join(dir, 'anchors');
   mkdirSync(anchors);
   writeFileSync(path.join(anchors, 'root.pem'), pki.root.certPem);
@@ -150,8 +149,7 @@ t.test('first 401 → Profile Account prompt → answered with provisionctl → 
 t.test('with the broker down the outbox overflows; when it is back the dashboard is told how many were dropped', async (t) => {
   const broker = await startMosquitto({ users: { phone: MQTT_PASSWORD, dash: 'dash-pass' } });
   t.teardown(() => broker.close());
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = shortTempDir(t);
   writeFileSync(path.join(dir, 'mqtt.pw'), MQTT_PASSWORD);
   const settings = parseSettings({
     stateDir: path.join(dir, 'state'),

@@ -2,10 +2,10 @@
  * The assembled daemon's own edges: a damaged vault, a refused vault key, secret parameters
  * kept in the vault across restarts, the system trust store, a stop during start-up.
  */
-import t, { type Test } from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import t from 'tap';
+import { shortTempDir } from '../fixtures/local.js';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from '../../daemon/app/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
@@ -31,14 +31,8 @@ function app(dir: string, lines: string[], extra: Record<string, unknown> = {}, 
   return new App({ settings: settingsFor(dir, extra), logger: new Logger({ level: 'debug', redactor: new Redactor(), sink: { out: sink, err: sink } }), notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:00:00:01' }) });
 }
 
-function tempDir(t: Test): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-l-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 t.test('a damaged vault is moved aside, reported as vault.corrupted, and the daemon runs on', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   mkdirSync(path.join(dir, 'state'), { recursive: true });
   writeFileSync(path.join(dir, 'state', 'vault.key'), randomBytes(32), { mode: 0o600 });
   writeFileSync(path.join(dir, 'state', 'vault.enc'), 'this is not a vault', { mode: 0o600 });
@@ -54,7 +48,7 @@ t.test('a damaged vault is moved aside, reported as vault.corrupted, and the dae
 });
 
 t.test('a refused vault key leaves the daemon running on an in-memory vault, and says so', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   mkdirSync(path.join(dir, 'state'), { recursive: true });
   writeFileSync(path.join(dir, 'state', 'vault.key'), randomBytes(32));
   chmodSync(path.join(dir, 'state', 'vault.key'), 0o644);
@@ -69,7 +63,7 @@ t.test('a refused vault key leaves the daemon running on an in-memory vault, and
 });
 
 t.test('secret parameters live in the vault and come back after a restart; clearing removes them', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   const first = app(dir, []);
   t.ok(await first.start());
   await first.params.setLocal([{ name: 'GPP_SB', value: 'vaulted-secret' }]);
@@ -84,7 +78,7 @@ t.test('secret parameters live in the vault and come back after a restart; clear
 });
 
 t.test('with trust.useSystemStore the OS roots are trusted too, without the no-anchor warning', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   const lines: string[] = [];
   const daemon = app(dir, lines, { trust: { anchorsDir: path.join(dir, 'none'), useSystemStore: true } });
   t.ok(await daemon.start());
@@ -94,7 +88,7 @@ t.test('with trust.useSystemStore the OS roots are trusted too, without the no-a
 });
 
 t.test('a stop requested while features start ends start-up early and unwinds', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   let daemon: App | undefined;
   let stopping: Promise<void> | undefined;
   daemon = app(dir, [], {}, (line) => {
@@ -107,7 +101,7 @@ t.test('a stop requested while features start ends start-up early and unwinds', 
 t.test('in-process: a start-up failure that is not typed (the state directory cannot be made) returns 1', async (t) => {
   const { runDaemon } = await import('../../daemon/app/run.js');
   const { EventEmitter } = await import('node:events');
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   writeFileSync(path.join(dir, 'file'), '');
   const config = path.join(dir, 'c.json');
   writeFileSync(config, JSON.stringify({ stateDir: path.join(dir, 'file', 'state'), runtimeDir: path.join(dir, 'run'), display: { socket: false, http: false } }));
@@ -123,7 +117,7 @@ t.test('in-process: a start-up failure that is not typed (the state directory ca
 });
 
 t.test('a display socket path that is taken by another file fails that feature only, and leaves nothing running', async (t) => {
-  const dir = tempDir(t);
+  const dir = shortTempDir(t);
   const taken = path.join(dir, 'taken');
   writeFileSync(taken, 'a regular file');
   const lines: string[] = [];

@@ -1,8 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EX_CONFIG, EX_USAGE, parseArgs, runDaemon } from '../../daemon/app/run.js';
 import { App } from '../../daemon/app/index.js';

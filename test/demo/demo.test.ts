@@ -4,8 +4,8 @@
  * dashboard telling it — and the demo server's own behaviour (Digest, ETag, backups).
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { shortTempDir } from '../fixtures/local.js';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Demo, DEMO_REALM, MAX_BACKUP_BYTES } from '../../daemon/demo/index.js';
 import { digestAuthorization, parseChallenges, strongestDigest, readDigestChallenge } from '../../daemon/http/index.js';
@@ -18,8 +18,7 @@ const quiet = new Logger({ redactor: new Redactor(), sink: { out: () => undefine
 
 t.test('npm start story: 401 → prompt → printed account typed → profile and script applied, told by the dashboard', async (t) => {
   // Unix socket paths are limited to 108 bytes: tap's fixture paths are too long.
-  const root = mkdtempSync(path.join(tmpdir(), 'pvd-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const root = shortTempDir(t);
   const said: string[] = [];
   const demo = await Demo.start({
     // No display listener in the base: the demo still serves the page, on a free port.
@@ -71,8 +70,7 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
 });
 
 t.test('the demo server: Digest MD5 and SHA-256, wrong password refused, ETag, backups', async (t) => {
-  const root = mkdtempSync(path.join(tmpdir(), 'pvd-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const root = shortTempDir(t);
   const said: string[] = [];
   // Provisioning off: this test talks to the server alone.
   const demo = await Demo.start({

@@ -1,9 +1,9 @@
 /** `provisiond --demo` as runDaemon calls it: runs until a signal, stops everything, exit codes. */
 import t, { type Test } from 'tap';
+import { shortTempDir } from '../fixtures/local.js';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { formatEvent, runDemo } from '../../daemon/demo/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
@@ -15,8 +15,7 @@ const quiet = new Logger({ redactor: new Redactor(), sink: { out: () => undefine
 
 function shortDir(t: Test): string {
   // Unix socket paths are limited to 108 bytes: tap's fixture paths are too long.
-  const dir = mkdtempSync(path.join(tmpdir(), 'pvd-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = shortTempDir(t);
   return dir;
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { TypedBus, type DaemonEvents } from '../../daemon/bus/index.js';
 import { Logger } from '../../daemon/log/index.js';
 import { MqttReporter, OUTBOX_FILE, type MqttSettings } from '../../daemon/mqtt/index.js';
-import { freePort } from '../fixtures/mqtt/mosquitto.js';
+import { freePort } from '../fixtures/local.js';
 import { until } from '../fixtures/mqtt/subscriber.js';
 
 const settings = (url: string): MqttSettings => ({ url, topicPrefix: 'provisiond', commands: false, outboxMax: 100 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../fixtures/local.js';
 import { randomBytes } from 'node:crypto';
 import { tftpGet } from '../../daemon/tftp/index.js';
 import { decode, OP } from '../../daemon/tftp/packets.js';
@@ -36,9 +37,6 @@ t.test('bad URLs and unresolvable hosts are typed errors', async (t) => {
   await t.rejects(tftpGet('tftp://no-such-host.invalid/x'), { code: 'network_error' });
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 const data = (block: number, payload: Buffer) => Buffer.concat([Buffer.from([0, 3, block >> 8, block & 255]), payload]);
 const oack = (fields: string[]) => Buffer.concat([Buffer.from([0, 6]), Buffer.from(fields.map((f) => `${f}\0`).join(''), 'latin1')]);
