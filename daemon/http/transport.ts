@@ -10,7 +10,7 @@ import * as https from 'node:https';
 import type * as tls from 'node:tls';
 import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import { certificateInfoFromDer, tlsReason, type CertificateInfo } from '../tls/index.js';
+import { peerCertificateInfo, tlsReason, type CertificateInfo } from '../tls/index.js';
 import { FetchError } from './errors.js';
 import { displayUrl, originOf, requestTarget } from './url.js';
 
@@ -139,9 +139,9 @@ export class Transport {
         if (socket instanceof TLSSocket) {
           // 'secure' fires before Node verifies the peer, so the certificate can be reported
           // even when it is then rejected (SPEC §8 tls.rejected carries subject and issuer).
+          // Nothing here may throw: an exception in a socket listener is an uncaught one.
           socket.prependOnceListener('secure', () => {
-            const raw = socket.getPeerCertificate().raw;
-            if (raw) peer = certificateInfoFromDer(raw);
+            peer = peerCertificateInfo(socket.getPeerCertificate().raw);
           });
         }
         if (!socket.connecting) {

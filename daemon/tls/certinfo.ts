@@ -1,9 +1,11 @@
 /**
- * Reading certificates for reports (SPEC §6: node-forge reads and reports): PEM or DER in,
- * subject, issuer, validity and SHA-256 fingerprint out. Trust decisions are never made here.
+ * Reading certificates for reports (SPEC §6): PEM or DER in, subject, issuer, validity and
+ * SHA-256 fingerprint out, through Node's `crypto.X509Certificate` (OpenSSL), which reads
+ * every key type a server may present — RSA, ECDSA (P-256, P-384) and Ed25519. node-forge
+ * reads RSA keys only, so it is kept for making the RSA test and demo PKI (pki.ts) and never
+ * reads a certificate that came from outside. Trust decisions are never made here.
  */
-import { createHash } from 'node:crypto';
-import forge from 'node-forge';
+import { X509Certificate } from 'node:crypto';
 import { ProvisiondError } from '../errors/index.js';
 
 export interface CertificateInfo {
@@ -23,16 +25,15 @@ export function certificatesFromBytes(data: Uint8Array, name: string): string[] 
   if (text.includes('-----BEGIN ')) {
     const blocks = text.match(PEM_BLOCK) ?? [];
     if (blocks.length === 0) throw notACertificate(name);
-    blocks.forEach((block) => parse(() => forge.pki.certificateFromPem(block), name));
+    blocks.forEach((block) => read(block, name));
     return blocks;
   }
-  const cert = parse(() => forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(text))), name);
-  return [forge.pki.certificateToPem(cert)];
+  return [read(Buffer.from(data), name).toString()];
 }
 
-function parse<T>(read: () => T, name: string): T {
+function read(input: string | Buffer, name: string): X509Certificate {
   try {
-    return read();
+    return new X509Certificate(input);
   } catch (err) {
     throw notACertificate(name, err);
   }
@@ -42,24 +43,40 @@ function notACertificate(name: string, cause?: unknown): ProvisiondError {
   return new ProvisiondError('trust_certificate_invalid', `${name} is not a PEM or DER X.509 certificate`, { path: name }, { cause });
 }
 
-function distinguishedName(attributes: forge.pki.CertificateField[]): string {
-  return attributes.map((a) => `${a.shortName ?? a.type}=${String(a.value)}`).join(', ');
+/** OpenSSL prints one attribute per line (separators inside values escaped as `\,` and `\0A`). */
+function distinguishedName(multiline: string): string {
+  return multiline.split('\n').join(', ');
 }
 
-export function certificateInfo(pem: string): CertificateInfo {
-  const cert = forge.pki.certificateFromPem(pem);
-  const der = forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes();
-  const digest = createHash('sha256').update(Buffer.from(der, 'latin1')).digest('hex').toUpperCase();
+function info(cert: X509Certificate): CertificateInfo {
   return {
-    subject: distinguishedName(cert.subject.attributes),
-    issuer: distinguishedName(cert.issuer.attributes),
-    notBefore: cert.validity.notBefore.toISOString(),
-    notAfter: cert.validity.notAfter.toISOString(),
-    fingerprint256: digest.match(/../g)!.join(':'),
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    fingerprint256: cert.fingerprint256,
   };
+}
+
+/** Info for one PEM certificate; anything unreadable is a typed `trust_certificate_invalid`. */
+export function certificateInfo(pem: string): CertificateInfo {
+  return info(read(pem, 'certificate'));
 }
 
 /** Info for a DER certificate as Node hands it over (`getPeerCertificate().raw`). */
 export function certificateInfoFromDer(der: Uint8Array): CertificateInfo {
-  return certificateInfo(certificatesFromBytes(der, 'peer certificate')[0]!);
+  return info(read(Buffer.from(der), 'peer certificate'));
+}
+
+/**
+ * For socket listeners (the TLS `secure` event): the peer's info, or undefined for bytes
+ * that are not a certificate — an exception there would escape as an uncaught one.
+ */
+export function peerCertificateInfo(der: Uint8Array | undefined): CertificateInfo | undefined {
+  if (!der?.length) return undefined;
+  try {
+    return certificateInfoFromDer(der);
+  } catch {
+    return undefined;
+  }
 }

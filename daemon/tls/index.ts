@@ -1,4 +1,4 @@
-export { certificateInfo, certificateInfoFromDer, certificatesFromBytes, type CertificateInfo } from './certinfo.js';
+export { certificateInfo, certificateInfoFromDer, certificatesFromBytes, peerCertificateInfo, type CertificateInfo } from './certinfo.js';
 export { tlsReason, TLS_REASONS, type TlsReason } from './reasons.js';
 export { loadTrustStore, tlsConnectionOptions, type ServerIdentityPolicy, type TrustSource, type TrustStore, type TrustedCertificate } from './trust.js';
 export { makeCa, makeLeaf, makeTestPki, type CaOptions, type CertOptions, type Issued, type LeafOptions, type TestPki } from './pki.js';

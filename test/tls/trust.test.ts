@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { certificateInfo, certificateInfoFromDer, certificatesFromBytes, loadTrustStore, tlsConnectionOptions, tlsReason, TLS_REASONS } from '../../daemon/tls/index.js';
+import { certificateInfo, certificateInfoFromDer, peerCertificateInfo, certificatesFromBytes, loadTrustStore, tlsConnectionOptions, tlsReason, TLS_REASONS } from '../../daemon/tls/index.js';
 import { makeCa } from '../../daemon/tls/pki.js';
 
 const a = makeCa({ commonName: 'Anchor A' });
@@ -68,6 +68,10 @@ t.test('certificate info: subject, issuer, validity and the SHA-256 fingerprint 
   t.equal(info.issuer, info.subject);
   t.equal(info.notAfter, new Date(x.validTo).toISOString());
   t.same(certificateInfoFromDer(der(a.certPem)), info);
+  t.same(peerCertificateInfo(der(a.certPem)), info);
+  t.equal(peerCertificateInfo(Buffer.from('junk')), undefined, 'a socket listener never throws');
+  t.equal(peerCertificateInfo(undefined), undefined);
+  t.equal(peerCertificateInfo(Buffer.alloc(0)), undefined);
   t.throws(() => certificatesFromBytes(Buffer.from([0x30, 0x03, 1, 2, 3]), 'x.der'), { code: 'trust_certificate_invalid' });
 });
 
