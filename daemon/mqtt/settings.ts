@@ -4,7 +4,10 @@
  * the settings JSON or a command line) and registered with the redactor before anything
  * could log it. Certificates are passed to `tls.connect` as they are: a `caFile` replaces the
  * system trust store (Node's `ca` option, ECOSYSTEM.md §1.9), which is what a provisioning
- * broker with its own root wants.
+ * broker with its own root wants. Broker TLS follows the provisioning rules (SPEC §6):
+ * `rejectUnauthorized: true`, set explicitly — an unset option yields to
+ * `NODE_TLS_REJECT_UNAUTHORIZED=0` (RELIABILITY.md §4.2), and mqtt.js hands it to the
+ * WebSocket of a `wss://` URL only when it is set.
  */
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
@@ -87,6 +90,7 @@ export function clientOptions(settings: MqttSettings, files: LoadedFiles, parame
     ...(files.ca ? { ca: files.ca } : {}),
     ...(files.cert ? { cert: files.cert } : {}),
     ...(files.key ? { key: files.key } : {}),
+    rejectUnauthorized: true,
     // Commands that arrive hours late are worse than lost ones (ECOSYSTEM.md §1.5); events
     // are queued by our own outbox, not by a broker session.
     clean: true,
