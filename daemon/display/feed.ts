@@ -43,12 +43,15 @@ export interface DisplayFeedOptions {
   /** `limits.wsPayloadBytes`: larger frames close the connection with 1009. */
   readonly maxPayload: number;
   readonly heartbeatMs?: number;
+  /** How long a TCP client has to send `auth` (short: it holds one of few waiting slots). */
   readonly authTimeoutMs?: number;
+  /** TCP clients still authenticating, at most; more are turned away with 1013 (SPEC §8). */
+  readonly maxUnauthenticated?: number;
   /** A client whose unsent data passes this is cut off rather than buffered without end. */
   readonly maxBufferedBytes?: number;
   /** How long `stop` waits for a client's close handshake. */
   readonly closeTimeoutMs?: number;
-  /** More connections than this are turned away with 1013 (try again later). */
+  /** Authenticated clients (Unix socket included) beyond this are turned away with 1013. */
   readonly maxClients?: number;
   readonly timers?: FeedTimers;
   readonly logger?: Logger;
@@ -64,6 +67,9 @@ interface Client {
 }
 
 const DEFAULT_EVENTS = 20;
+/** A script or the page sends `auth` at once; a slot held longer is a stranger's. */
+const DEFAULT_AUTH_TIMEOUT_MS = 3000;
+const DEFAULT_MAX_UNAUTHENTICATED = 16;
 const MAX_EVENTS = 1000;
 
 const feedTimers: FeedTimers = {
@@ -133,8 +139,10 @@ export class DisplayFeed {
   }
 
   private accept(ws: WebSocket, transport: Transport): void {
-    // Not started, stopping, or full: a bounded number of peers, none after shutdown began.
-    if (!this.accepting || this.clients.size >= (this.options.maxClients ?? 256)) {
+    // Clients still authenticating have their own small limit, so however many strangers
+    // connect on TCP, the Unix socket and authenticated clients keep their room (SPEC §8).
+    const full = transport === 'tcp' ? this.count(false) >= (this.options.maxUnauthenticated ?? DEFAULT_MAX_UNAUTHENTICATED) : this.authenticatedFull();
+    if (!this.accepting || full) {
       ws.close(CLOSE_TRY_AGAIN_LATER, this.accepting ? 'too many clients' : 'daemon stopping');
       return;
     }
@@ -151,7 +159,17 @@ export class DisplayFeed {
       this.clients.delete(client);
     });
     if (transport === 'unix') this.welcome(client);
-    else client.authTimer = this.timers.setTimeout(() => ws.close(CLOSE_AUTH_TIMEOUT, 'authentication timeout'), this.options.authTimeoutMs ?? 10_000);
+    else client.authTimer = this.timers.setTimeout(() => ws.close(CLOSE_AUTH_TIMEOUT, 'authentication timeout'), this.options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS);
+  }
+
+  private count(authenticated: boolean): number {
+    let count = 0;
+    for (const client of this.clients) if (client.authenticated === authenticated) count++;
+    return count;
+  }
+
+  private authenticatedFull(): boolean {
+    return this.count(true) >= (this.options.maxClients ?? 256);
   }
 
   private welcome(client: Client): void {
@@ -165,8 +183,9 @@ export class DisplayFeed {
     if (!client.authenticated) {
       this.timers.clearTimeout(client.authTimer);
       // Nothing is answered before authentication: a wrong first message just closes.
-      if (parsed?.ok && parsed.message.type === 'auth' && tokenMatches(this.options.token, parsed.message.token)) this.welcome(client);
-      else client.ws.close(CLOSE_UNAUTHORIZED, 'authentication required');
+      if (!parsed?.ok || parsed.message.type !== 'auth' || !tokenMatches(this.options.token, parsed.message.token)) client.ws.close(CLOSE_UNAUTHORIZED, 'authentication required');
+      else if (this.authenticatedFull()) client.ws.close(CLOSE_TRY_AGAIN_LATER, 'too many clients');
+      else this.welcome(client);
       return;
     }
     if (!parsed) return this.reply(client, null, new ProvisiondError('invalid_message', 'binary frames are not accepted'));

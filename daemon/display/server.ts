@@ -22,7 +22,17 @@ export interface DisplayServersOptions {
   readonly http?: { readonly host: string; readonly port: number };
   /** Extra browser origins allowed on the TCP feed (e.g. a reverse proxy's). */
   readonly allowedOrigins?: readonly string[];
+  /** TCP connections at most, upgraded ones included; the Unix socket is not counted. */
+  readonly maxTcpConnections?: number;
 }
+
+/**
+ * A TCP peer that connects and says nothing holds a file descriptor until Node's header
+ * deadline: keep that deadline short and the number of such peers bounded, so strangers
+ * cannot exhaust the daemon's descriptors (SPEC §8; the Unix socket is a separate server).
+ */
+const TCP_HEADERS_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_TCP_CONNECTIONS = 320;
 
 export interface DisplayServers {
   /** `http://host:port` of the page, when the TCP listener runs. */
@@ -39,7 +49,10 @@ export async function startDisplayServers(options: DisplayServersOptions): Promi
     let port: number | undefined;
     if (options.socketPath !== undefined) servers.push(await listenUnix(options.feed, options.socketPath));
     if (options.http) {
-      const server = createServer((request, response) => servePage(request, response));
+      const server = createServer({ headersTimeout: TCP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * TCP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (request, response) =>
+        servePage(request, response),
+      );
+      server.maxConnections = options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS;
       server.on('upgrade', (request, socket, head) => upgradeTcp(options, request, socket, head));
       await listen(server, (s) => s.listen(options.http?.port, options.http?.host));
       servers.push(server);

@@ -286,6 +286,13 @@ export class MqttReporter {
   }
 
   private async onCommand(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    // A retained command is the broker replaying an old request on every (re)subscribe, not
+    // someone asking now: acting on it would run a restore after each broker blip (SPEC §8).
+    // Live deliveries carry retain 0 (MQTT 3.1.1 §3.3.1.3; MQTT 5 unless Retain As Published).
+    if (packet.retain) {
+      this.log.warning('ignoring a retained MQTT command', { topic });
+      return;
+    }
     const { responseTopic, correlationData } = packet.properties ?? {};
     const reply = await respond(
       { topic, payload, responseTopic, correlationData },

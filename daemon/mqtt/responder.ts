@@ -1,7 +1,8 @@
 /**
  * Answers one `cmd/<name>` request (SPEC §8): parses it, runs the injected handler, and says
  * where the reply goes — the MQTT 5 Response Topic with its Correlation Data when the requester
- * gave one, `cmd/<name>/result` otherwise (ECOSYSTEM.md §1.7). No I/O: the reporter publishes.
+ * gave one that is safe to publish to, `cmd/<name>/result` otherwise (ECOSYSTEM.md §1.7). No
+ * I/O: the reporter publishes.
  */
 import type { JsonValue } from '../bus/index.js';
 import { commandReply, parseCommand, type CommandName, type Transaction } from './commands.js';
@@ -47,8 +48,20 @@ export async function respond(
     }
   }
   return {
-    topic: isPublishableTopic(request.responseTopic) ? request.responseTopic : topics.result(name),
+    topic: responseTopicAllowed(request.responseTopic, topics) ? request.responseTopic : topics.result(name),
     payload: commandReply(parsed.transaction, outcome, redact),
     correlationData: request.correlationData,
   };
+}
+
+/**
+ * A requester's Response Topic is used only when it is a plain topic name outside every
+ * device's `cmd/` tree (SPEC §8): a reply published to `<prefix>/<other>/cmd/restore` would be
+ * another phone's command, sent with this phone's broker rights.
+ */
+export function responseTopicAllowed(topic: string | undefined, topics: Topics): topic is string {
+  if (!isPublishableTopic(topic)) return false;
+  const prefix = topics.base.slice(0, topics.base.lastIndexOf('/') + 1);
+  if (!topic.startsWith(prefix)) return true;
+  return topic.slice(prefix.length).split('/')[1] !== 'cmd';
 }

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { stat } from 'node:fs/promises';
+import { connect as netConnect, type Socket } from 'node:net';
+import { spawnCli } from '../fixtures/display/cli.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { CLOSE_AUTH_TIMEOUT, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, PROTOCOL } from '../../daemon/display/index.js';
 import { FeedClient, TOKEN, harnessFor, startHarness, tcpClient, unixClient, type Message } from '../fixtures/display/harness.js';
@@ -305,4 +307,48 @@ t.test('connections beyond maxClients, and any after stop began, are turned away
   const late = new FeedClient(h.unixUrl);
   t.match(await late.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'daemon stopping' });
   t.same(late.received, []);
+});
+
+t.test('300 silent TCP clients neither lock out the Unix socket CLI nor an authenticated client (SPEC §8)', async (t) => {
+  const h = await harnessFor(t, { authTimeoutMs: 60_000 });
+  const authenticated = await tcpClient(h);
+  const raw: Socket[] = [];
+  const silent: FeedClient[] = [];
+  t.teardown(() => {
+    for (const socket of raw) socket.destroy();
+    for (const client of silent) client.ws.terminate();
+  });
+  // 300 complete the WebSocket handshake and never send `auth`; 50 more never even send HTTP.
+  for (let i = 0; i < 300; i++) {
+    if (i < 50) {
+      const socket = netConnect(h.servers.port as number, '127.0.0.1');
+      socket.on('error', () => undefined);
+      raw.push(socket);
+    }
+    const client = new FeedClient(h.tcpUrl);
+    client.ws.on('error', () => undefined);
+    silent.push(client);
+  }
+  const outcomes = await Promise.all(silent.map((client) => Promise.race([client.closed.then((c) => c.code), client.opened.then(() => 'open')])));
+  t.ok(outcomes.includes('open'), 'some got in and wait to authenticate');
+  const cli = await spawnCli(['--socket', h.socketPath, '--json', 'status']);
+  t.equal(cli.code, 0, cli.stderr);
+  t.match(JSON.parse(cli.stdout), { device: { id: 'SEP001122334455' } });
+  t.equal((await authenticated.request({ type: 'command', id: 'still', name: 'status' })).ok, true, 'the authenticated TCP client is still served');
+  const late = await unixClient(h);
+  t.equal((await late.request({ type: 'command', id: 1, name: 'status' })).ok, true);
+  t.ok(h.feed.clientCount <= 16 + 2, `the waiting room holds at most 16 (${h.feed.clientCount} clients in all)`);
+  late.close();
+  authenticated.close();
+});
+
+t.test('a TCP client that authenticates when the authenticated room is full is turned away with 1013', async (t) => {
+  const h = await harnessFor(t, { maxClients: 1 });
+  const first = await unixClient(h);
+  const second = new FeedClient(h.tcpUrl);
+  await second.opened;
+  second.send({ type: 'auth', token: TOKEN });
+  t.match(await second.closed, { code: CLOSE_TRY_AGAIN_LATER, reason: 'too many clients' });
+  t.same(second.received, []);
+  first.close();
 });

@@ -114,3 +114,69 @@ t.test('an event the broker refuses (MQTT 5 PUBACK 0x87) is dropped with a warni
   t.match(phone.logLines.join('\n'), /the broker refused an event seq=1 reason="Publish error: Not authorized"/);
   t.match(phone.logLines.join('\n'), /the broker refused an event seq=2 reason="Publish error: Not authorized"/);
 });
+
+t.test('a retained command is never acted on; a live one on the same topic is (SPEC §8)', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const dashboard = await dashboardClient(broker.url);
+  t.teardown(() => dashboard.endAsync(true));
+  // Left on the broker before the phone connects: delivered to it with retain set on subscribe.
+  await dashboard.publishAsync('prov/phone1/cmd/restore', JSON.stringify({ transaction: 'stale' }), { qos: 1, retain: true });
+  const calls: string[] = [];
+  const results = await subscribe(broker.url, ['prov/phone1/cmd/+/result', 'prov/phone1/status'], { username: DASH_USER, password: DASH_PASSWORD });
+  t.teardown(() => results.close());
+  const phone = await startHarness({
+    stateDir: t.testdir(),
+    url: broker.url,
+    settings: { commands: true },
+    handleCommand: async (name, args) => {
+      calls.push(`${name}:${JSON.stringify(args)}`);
+    },
+  });
+  t.teardown(() => phone.stop());
+  await online(results);
+  await until(() => phone.logLines.some((line) => line.includes('ignoring a retained MQTT command')));
+  await results.client.publishAsync('prov/phone1/cmd/restore', JSON.stringify({ transaction: 'live', n: 1 }), { qos: 1 });
+  await results.waitFor((messages) => messages.length === 1);
+  t.same(JSON.parse(results.messages[0]?.text ?? '{}'), { transaction: 'live', status: 'ok' }, 'only the live command is answered');
+  t.same(calls, ['restore:{"n":1}']);
+  t.match(phone.logLines.join('\n'), /ignoring a retained MQTT command topic=prov\/phone1\/cmd\/restore/);
+});
+
+t.test('an MQTT 5 response topic with a wildcard or under <prefix>/+/cmd/ is not used (SPEC §8)', async (t) => {
+  const broker = await startMosquitto({ users, acl: TEST_ACL });
+  t.teardown(() => broker.close());
+  const calls: string[] = [];
+  const phone = await startHarness({
+    stateDir: t.testdir(),
+    url: broker.url,
+    settings: { commands: true, protocolVersion: 5 },
+    handleCommand: async (name) => {
+      calls.push(name);
+    },
+  });
+  t.teardown(() => phone.stop());
+  const watch = await subscribe(broker.url, ['prov/#'], { username: DASH_USER, password: DASH_PASSWORD, protocolVersion: 5 });
+  t.teardown(() => watch.close());
+  await watch.waitFor((messages) => messages.some((m) => m.topic === 'prov/phone1/status' && m.text === 'online'));
+  watch.messages.length = 0;
+  const send = (transaction: string, responseTopic: string) =>
+    watch.client.publishAsync('prov/phone1/cmd/resync', JSON.stringify({ transaction }), { qos: 1, properties: { responseTopic, correlationData: Buffer.from(transaction) } });
+  await send('other-device', 'prov/phone2/cmd/restore');
+  await send('own-cmd', 'prov/phone1/cmd/resync');
+  await send('wildcard', 'prov/+/replies');
+  await send('fine', 'prov/dashboard/replies');
+  const replies = () => watch.messages.filter((m) => m.topic !== 'prov/phone1/cmd/resync' && m.topic !== 'prov/phone1/state');
+  await watch.waitFor(() => replies().length === 4);
+  t.same(
+    replies().map((m) => [m.topic, JSON.parse(m.text).transaction]),
+    [
+      ['prov/phone1/cmd/resync/result', 'other-device'],
+      ['prov/phone1/cmd/resync/result', 'own-cmd'],
+      ['prov/phone1/cmd/resync/result', 'wildcard'],
+      ['prov/dashboard/replies', 'fine'],
+    ],
+  );
+  t.notOk(watch.messages.some((m) => m.topic === 'prov/phone2/cmd/restore'), 'nothing was published into another device\'s cmd/ tree');
+  t.same(calls, ['resync', 'resync', 'resync', 'resync'], 'the reply loop did not feed itself a command');
+});

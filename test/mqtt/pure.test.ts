@@ -1,5 +1,5 @@
 import t from 'tap';
-import { commandReply, COMMANDS, isPublishableTopic, MAX_COMMAND_BYTES, parseCommand, reconnectDelay, topicsFor } from '../../daemon/mqtt/index.js';
+import { commandReply, COMMANDS, isPublishableTopic, responseTopicAllowed, MAX_COMMAND_BYTES, parseCommand, reconnectDelay, topicsFor } from '../../daemon/mqtt/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -28,6 +28,12 @@ t.test('a prefix or device id that would break topic filters is refused', async 
 t.test('a response topic is used only when it can be published to', async (t) => {
   t.ok(isPublishableTopic('dash/replies/1'));
   for (const topic of ['', 'a/+', 'a/#', 7, undefined]) t.notOk(isPublishableTopic(topic));
+});
+
+t.test('a response topic never lies in a device\'s cmd/ tree under our prefix (SPEC §8)', async (t) => {
+  const topics = topicsFor('site/prov', 'phone1');
+  for (const topic of ['dash/replies', 'site/prov/dashboard/replies', 'site/prov/phone2/events/x', 'site/provx/phone2/cmd/restore', 'other/phone2/cmd/restore']) t.ok(responseTopicAllowed(topic, topics), topic);
+  for (const topic of [undefined, 'site/prov/phone2/cmd/restore', 'site/prov/phone1/cmd/resync', 'site/prov/x/cmd/', 'site/prov/+/r']) t.notOk(responseTopicAllowed(topic, topics), String(topic));
 });
 
 t.test('reconnect delays grow, stay under the cap, and are jittered into the upper half', async (t) => {
