@@ -2,7 +2,10 @@
  * TFTP read client for `tftp://` profile rules (SPEC §4: the default scheme). Lock-step
  * transfer (RFC 1350 §2) from the server's transfer ID, `blksize` and `tsize` negotiated
  * (RFC 2347–2349), every unanswered packet retransmitted after `timeoutMs` at most
- * `retries` times, a size cap checked against `tsize` first and against the bytes received.
+ * `retries` times, a size cap checked against `tsize` first and against the bytes received,
+ * and one total deadline for the whole transfer (SPEC §4: 120 s by default, as for HTTP):
+ * the retry count starts again with every block, so without it a server that drips 8-byte
+ * blocks just inside `timeoutMs` would hold the single resync slot for days.
  */
 import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -15,6 +18,10 @@ export interface TftpOptions {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly maxBytes?: number;
+  /** The whole transfer, from the first request to the last block. */
+  readonly totalMs?: number;
+  /** Abandons the transfer with `aborted` (daemon shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 export interface TftpResult {
@@ -25,7 +32,7 @@ export interface TftpResult {
   readonly tsize: number | undefined;
 }
 
-const DEFAULTS = { blksize: 1428, timeoutMs: 1000, retries: 5, maxBytes: 4 * 1024 * 1024 };
+const DEFAULTS = { blksize: 1428, timeoutMs: 1000, retries: 5, maxBytes: 4 * 1024 * 1024, totalMs: 120_000 };
 
 /** Reads `tftp://host[:port]/path`. */
 export async function tftpGet(url: string, options: TftpOptions = {}): Promise<TftpResult> {
@@ -36,10 +43,11 @@ export async function tftpGet(url: string, options: TftpOptions = {}): Promise<T
   const { address } = await lookup(parsed.hostname.replace(/^\[|\]$/g, ''), { family: 4 }).catch((err: Error) => {
     throw new ProvisiondError('network_error', `cannot resolve ${parsed.hostname}`, { path: shown }, { cause: err });
   });
+  if (options.signal?.aborted) throw new ProvisiondError('aborted', `fetching ${shown} was abandoned`, { path: shown });
   return transfer(address, Number(parsed.port || 69), decodeURIComponent(parsed.pathname.slice(1)), { ...DEFAULTS, ...options }, shown);
 }
 
-function transfer(host: string, port: number, file: string, o: Required<TftpOptions>, shown: string): Promise<TftpResult> {
+function transfer(host: string, port: number, file: string, o: typeof DEFAULTS & TftpOptions, shown: string): Promise<TftpResult> {
   const socket = dgram.createSocket('udp4');
   return new Promise<TftpResult>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -52,9 +60,13 @@ function transfer(host: string, port: number, file: string, o: Required<TftpOpti
     let lastPort = port;
     let tries = 0;
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
 
     const done = (err: Error | undefined, result?: TftpResult, tell?: Buffer): void => {
+      settled = true;
       clearTimeout(timer);
+      clearTimeout(deadline);
+      o.signal?.removeEventListener('abort', abort);
       if (tell) socket.send(tell, serverPort!, host, () => socket.close());
       else socket.close();
       if (err) reject(err);
@@ -77,6 +89,10 @@ function transfer(host: string, port: number, file: string, o: Required<TftpOpti
         else transmit();
       }, o.timeoutMs);
     };
+
+    const deadline = setTimeout(() => fail('timeout', `total timeout after ${o.totalMs} ms fetching ${shown}`), o.totalMs);
+    const abort = (): void => fail('aborted', `fetching ${shown} was abandoned`);
+    o.signal?.addEventListener('abort', abort, { once: true });
 
     socket.on('error', (err) => done(new ProvisiondError('network_error', `cannot fetch ${shown}: ${err.message}`, { path: shown }, { cause: err })));
     socket.on('message', (message, remote) => {
@@ -114,6 +130,8 @@ function transfer(host: string, port: number, file: string, o: Required<TftpOpti
       }
       return undefined;
     });
-    socket.bind(0, () => transmit());
+    socket.bind(0, () => {
+      if (!settled) transmit();
+    });
   });
 }

@@ -119,3 +119,48 @@ t.test('block numbers roll over after 65535', async (t) => {
   const result = await tftpGet(`tftp://127.0.0.1:${fake.port}/f`, { blksize: 8, maxBytes: 10_000_000 });
   t.equal(result.body.length, blocks * 8);
 });
+
+/** A server that drips 8-byte blocks, each well inside the per-packet timeout, forever. */
+async function startDrip(t: { teardown(fn: () => unknown): void }) {
+  const timers = new Set<NodeJS.Timeout>();
+  let blocks = 0;
+  const fake = await startFakeTftp((packet, reply) => {
+    const p = decode(packet);
+    const later = (fn: () => void) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fn();
+      }, 5);
+      timers.add(timer);
+    };
+    if (packet.readUInt16BE(0) === OP.RRQ) later(() => reply(oack(['blksize', '8'])));
+    else if (p?.op === OP.ACK) {
+      later(() => {
+        blocks++;
+        reply(data((p.block + 1) % 65536, Buffer.alloc(8)));
+      });
+    }
+  });
+  t.teardown(async () => {
+    for (const timer of timers) clearTimeout(timer);
+    await fake.stop();
+  });
+  return { port: fake.port, blocks: () => blocks };
+}
+
+t.test('a server that drips 8-byte blocks meets the total deadline (the retry count resets per block)', async (t) => {
+  const drip = await startDrip(t);
+  const err = await tftpGet(`tftp://127.0.0.1:${drip.port}/f`, { blksize: 8, timeoutMs: 5000, retries: 5, totalMs: 200 }).catch((e: Error) => e);
+  t.match(err, { code: 'timeout', message: /total timeout after 200 ms/ });
+  t.ok(drip.blocks() > 1, 'the server was still sending when the deadline ended the transfer');
+});
+
+t.test('a transfer is abandoned on its signal', async (t) => {
+  const drip = await startDrip(t);
+  const controller = new AbortController();
+  const pending = tftpGet(`tftp://127.0.0.1:${drip.port}/f`, { blksize: 8, signal: controller.signal });
+  await until(() => drip.blocks() > 2);
+  controller.abort();
+  await t.rejects(pending, { code: 'aborted' });
+  await t.rejects(tftpGet(`tftp://127.0.0.1:${drip.port}/f`, { signal: controller.signal }), { code: 'aborted' });
+});
