@@ -7,8 +7,11 @@
  * - `GET` fetches another script through the callback; when it arrives it is interpreted and
  *   the current file does not continue; when it is missing the current file goes on.
  * GET chains are bounded in depth and refuse to fetch a file twice (a cycle); every script
- * run is bounded in steps, so a `GOTO` loop ends in an error instead of a hang.
+ * run is bounded in statements and in work — each statement costs one plus the characters of
+ * its line, which it reads again each time — so a `GOTO` loop over a megabyte line ends in an
+ * error after about `maxWork` character reads instead of blocking the event loop for hours.
  */
+import { isSecretParam } from '../params/registry.js';
 import type { ProfileUpdate } from './types.js';
 import { DEFAULT_PROFILE_BYTES, UpdateList, profileError } from './types.js';
 
@@ -17,18 +20,31 @@ export interface ScriptOptions {
   readonly fetch?: (name: string) => Promise<Uint8Array | null>;
   /** Current parameter values for `IF $NAME` (GROUP, MODEL4, MACADDR, SIG_IN_USE, …). */
   readonly params?: (name: string) => string | undefined;
+  /**
+   * Secret parameters (default: the registry's `GPP_SA`…`SD`, EM passwords). A `GET` name that
+   * would expand one is not fetched (SPEC §4: it would put the secret in a URL); the script
+   * goes on as after a `GET` of a missing file, and `refused` hears of it.
+   */
+  readonly secret?: (name: string) => boolean;
+  readonly refused?: (message: string) => void;
   /** The script's own file name, so a `GET` back to it is seen as a cycle. */
   readonly name?: string;
   readonly maxGetDepth?: number;
   /** Total bytes of all fetched scripts together. */
   readonly maxBytes?: number;
   readonly maxSteps?: number;
+  /** Work budget of one run: statements executed plus the characters of their lines. */
+  readonly maxWork?: number;
+  /** Receives the work counted, so tests can check it is bounded by the input (not the clock). */
+  readonly meter?: { work: number };
   /** Turns fetched bytes into text (UTF-8 check, BOM); defaults to lenient UTF-8. */
   readonly decode?: (bytes: Uint8Array, name: string) => string;
 }
 
 export const DEFAULT_MAX_GET_DEPTH = 8;
 export const DEFAULT_MAX_STEPS = 1_000_000;
+/** Eight times the largest profile (DEFAULT_PROFILE_BYTES): room for loops over short lines. */
+export const DEFAULT_MAX_WORK = 8 * DEFAULT_PROFILE_BYTES;
 
 interface ScriptFile {
   readonly name: string;
@@ -61,6 +77,7 @@ class ScriptRun {
   private readonly options: ScriptOptions;
   private readonly updates = new UpdateList();
   private steps = 0;
+  private work = 0;
 
   constructor(options: ScriptOptions) {
     this.options = options;
@@ -73,9 +90,14 @@ class ScriptRun {
   /** Runs `file` from line `start` until its end or a GET. */
   private run(file: ScriptFile, start: number): Outcome {
     const maxSteps = this.options.maxSteps ?? DEFAULT_MAX_STEPS;
+    const maxWork = this.options.maxWork ?? DEFAULT_MAX_WORK;
     for (let index = start; index < file.lines.length; index++) {
       if (++this.steps > maxSteps) throw profileError('profile_script_loop', `the settings script runs more than ${maxSteps} statements (a GOTO loop?) in ${file.name}`, index + 1);
-      const line = (file.lines[index] as string).trim();
+      const raw = file.lines[index] as string;
+      this.work += 1 + raw.length;
+      if (this.options.meter) this.options.meter.work = this.work;
+      if (this.work > maxWork) throw profileError('profile_script_loop', `the settings script does more than ${maxWork} units of work (a GOTO loop over long lines?) in ${file.name}`, index + 1);
+      const line = raw.trim();
       if (line === '' || line.startsWith('#')) continue;
       const [keyword = '', ...words] = line.split(/\s+/);
       const rest = line.slice(keyword.length).trim();
@@ -125,6 +147,11 @@ class ScriptRun {
       const outcome = this.run(file, start);
       if (outcome === undefined) return this.updates.list();
       const name = this.expandName(outcome.get);
+      if (name === undefined) {
+        options.refused?.(`GET ${outcome.get} in ${file.name} line ${outcome.resume} names a secret parameter; not fetched`);
+        start = outcome.resume;
+        continue;
+      }
       const maxDepth = options.maxGetDepth ?? DEFAULT_MAX_GET_DEPTH;
       if (seen.includes(name)) throw profileError('profile_get_cycle', `GET cycle: ${[...seen, name].join(' → ')}`, outcome.resume);
       if (seen.length > maxDepth) throw profileError('profile_get_depth', `GET nested deeper than ${maxDepth} files`, outcome.resume);
@@ -142,9 +169,19 @@ class ScriptRun {
     }
   }
 
-  /** `$MACADDR`, `$MODEL4`, `$SERIALNO` in GET file names (DOMAIN.md §3.1, J100 paths). */
-  private expandName(name: string): string {
-    return name.replace(/\$([A-Z][A-Z0-9_]*)/g, (whole, param: string) => this.value(param) ?? whole);
+  /**
+   * `$MACADDR`, `$MODEL4`, `$SERIALNO` in GET file names (DOMAIN.md §3.1, J100 paths);
+   * undefined when a secret parameter would be expanded.
+   */
+  private expandName(name: string): string | undefined {
+    const secret = this.options.secret ?? isSecretParam;
+    let refused = false;
+    const expanded = name.replace(/\$([A-Z][A-Z0-9_]*)/g, (whole, param: string) => {
+      const value = this.value(param);
+      if (value !== undefined && secret(param)) refused = true;
+      return value ?? whole;
+    });
+    return refused ? undefined : expanded;
   }
 }
 

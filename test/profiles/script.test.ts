@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSettingsScript } from '../../daemon/profiles/index.js';
+import { DEFAULT_MAX_WORK, parseSettingsScript } from '../../daemon/profiles/index.js';
 import type { ProfileUpdate } from '../../daemon/profiles/index.js';
 
 const files = (map: Record<string, string>) => async (name: string): Promise<Uint8Array | null> => (name in map ? Buffer.from(map[name] as string) : null);
@@ -75,6 +75,7 @@ t.test('a GET cycle, deep GET chains and GOTO loops are refused', async (t) => {
   await t.rejects(parseSettingsScript('GET f0.txt', { fetch: files(chain), maxGetDepth: 2 }), { code: 'profile_get_depth', message: /deeper than 2/ });
   await t.rejects(parseSettingsScript('# top\nSET A 1\nGOTO top'), { code: 'profile_script_loop', where: { line: 3 } });
   await t.rejects(parseSettingsScript('# top\nGOTO top', { maxSteps: 10 }), { code: 'profile_script_loop', message: /more than 10 statements/ });
+  await t.rejects(parseSettingsScript('# top\nSET A 1234567890\nGOTO top', { maxWork: 100 }), { code: 'profile_script_loop', message: /more than 100 units of work/, where: { line: 2 } });
   await t.rejects(parseSettingsScript('GET big.txt', { fetch: files({ 'big.txt': 'x'.repeat(100) }), maxBytes: 50 }), { code: 'profile_too_large' });
 });
 
@@ -91,4 +92,33 @@ t.test('fetched bytes go through the decode callback', async (t) => {
   const updates = await parseSettingsScript('GET b.txt', { fetch: files({ 'b.txt': 'SET A 1' }), decode: (bytes, name) => { decoded.push(name); return Buffer.from(bytes).toString('utf8'); } });
   t.same(values(updates), { A: '1' });
   t.same(decoded, ['b.txt']);
+});
+
+t.test('a GOTO loop over a megabyte line ends after bounded work, not a million re-splits of it', async (t) => {
+  const long = 'x'.repeat(1024 * 1024);
+  const meter = { work: 0 };
+  await t.rejects(parseSettingsScript(`# top\nSET A ${long}\nGOTO top`, { meter }), { code: 'profile_script_loop', message: /units of work/ });
+  t.ok(meter.work <= DEFAULT_MAX_WORK + long.length + 100, `work ${meter.work} stays within the budget`);
+  // A plain long script is far inside the budget: its work is about its size.
+  const plain = { work: 0 };
+  await parseSettingsScript(`SET A ${long}\nSET B 2`, { meter: plain });
+  t.ok(plain.work <= long.length + 20);
+});
+
+t.test('a GET name that would expand a secret parameter is not fetched; the script goes on (SPEC §4)', async (t) => {
+  const asked: string[] = [];
+  const refused: string[] = [];
+  const fetch = async (name: string) => {
+    asked.push(name);
+    return Buffer.from('SET INCLUDED yes');
+  };
+  const params = (n: string) => ({ GPP_SA: 'key-phrase', MACADDR: '001122334455' })[n];
+  const result = values(await parseSettingsScript('GET x-$GPP_SA.txt\nIF $GPP_SA SEQ key-phrase GOTO ok\nSET NOT reached\n# ok\nSET AFTER yes', { fetch, params, refused: (m) => refused.push(m) }));
+  t.same(result, { AFTER: 'yes' }, 'a condition still sees the secret (SPEC §4)');
+  t.same(asked, []);
+  t.match(refused, [/GET x-\$GPP_SA\.txt .* line 1 names a secret parameter/]);
+  t.notMatch(refused.join(), /key-phrase/);
+  t.same(values(await parseSettingsScript('GET $MACADDR.txt', { fetch, params })), { INCLUDED: 'yes' });
+  t.same(asked, ['001122334455.txt']);
+  t.same(values(await parseSettingsScript('SET X 1\nGET $X.txt', { fetch, secret: (n) => n === 'X' })), { X: '1' }, 'a caller may name its own secrets');
 });
