@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { isProvisiondError } from '../errors/index.js';
 import { packageRoot } from '../fsutil/index.js';
 import { Logger } from '../log/index.js';
-import { runDemo } from '../demo/index.js';
 import { DEFAULT_CONFIG_FILE, SettingsError, loadSettings, parseSettings, type Settings } from '../settings/index.js';
 import { App } from './index.js';
 
@@ -45,14 +44,24 @@ export function demoSettings(cwd: string, env: NodeJS.ProcessEnv): Settings {
   return parseSettings({ ...shipped, stateDir, runtimeDir: path.join(stateDir, 'run'), display: { socket: true, http } }, 'demo settings');
 }
 
-export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process): Promise<number> {
+/**
+ * Runs `--demo` (`daemon/demo` `runDemo`). The demo builds on `App`, so it is passed in from
+ * above (main.ts) instead of imported here.
+ */
+export type DemoRunner = (options: { readonly baseSettings: (dir: string) => Settings; readonly signals: NodeJS.EventEmitter }) => Promise<number>;
+
+export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process, runDemo?: DemoRunner): Promise<number> {
   const bootLog = new Logger();
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     bootLog.error(`${args}; ${USAGE}`);
     return EX_USAGE;
   }
-  if (args.demo) return runDemo({ baseSettings: (dir) => demoSettings(dir, env), signals });
+  if (args.demo) {
+    if (runDemo !== undefined) return runDemo({ baseSettings: (dir) => demoSettings(dir, env), signals });
+    bootLog.error(`--demo is not available here; ${USAGE}`);
+    return EX_USAGE;
+  }
   let settings: Settings;
   try {
     settings = loadSettings(args.config ?? env.PROVISIOND_CONFIG ?? DEFAULT_CONFIG_FILE);

@@ -8,10 +8,8 @@
  */
 import { ProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { ResyncOutcome, ResyncRequest } from '../resync/engine.js';
-import type { EmitEvent, ParamStore, ParamUpdate, PromptBroker, VaultPort, VaultSecret } from '../resync/ports.js';
 import { yes } from '../resync/settings.js';
-import { EM_MOBILE } from './vars.js';
+import { EM_MOBILE, type EmitEvent, type ParamStore, type ParamUpdate, type PromptBroker, type ResyncOutcome, type ResyncRequest, type VaultPort, type VaultSecret } from '../resync/index.js';
 
 export type EmState = '' | 'host' | 'mobile';
 

@@ -5,7 +5,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { DaemonBus, EventInput } from '../bus/index.js';
-import { emVars } from '../em/vars.js';
+import { emVars } from './em-vars.js';
 import { toProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EX_CONFIG, EX_USAGE, parseArgs, runDaemon } from '../../daemon/app/run.js';
 import { App } from '../../daemon/app/index.js';
+import { runDemo } from '../../daemon/demo/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
 import { Logger, Redactor } from '../../daemon/log/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
@@ -99,7 +100,7 @@ t.test('--demo runs the demo (daemon/demo) with the shipped settings until SIGIN
   }) as typeof process.stdout.write;
   let code: number;
   try {
-    code = await runDaemon(['--demo'], { PROVISIOND_DEMO_PORT: '0' }, signals);
+    code = await runDaemon(['--demo'], { PROVISIOND_DEMO_PORT: '0' }, signals, runDemo);
   } finally {
     process.stdout.write = write;
   }
@@ -139,6 +140,7 @@ t.test('in-process: the default settings path is used without --config, and a fa
     });
   };
   t.equal(await quiet(() => runDaemon(['--bogus'], {}, new EventEmitter())), EX_USAGE);
+  t.equal(await quiet(() => runDaemon(['--demo'], {}, new EventEmitter())), EX_USAGE, 'without a demo runner (main.ts passes daemon/demo)');
   t.equal(await quiet(() => runDaemon([], {}, new EventEmitter())), EX_CONFIG, '/etc/provisiond/provisiond.json does not exist here');
   const dir = t.testdir({ state: { 'parameters.state.json': {} } });
   const config = path.join(dir, 'c.json');

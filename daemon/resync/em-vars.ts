@@ -1,9 +1,10 @@
 /**
  * The Extension Mobility macros (DOMAIN §2.1): `$PDOM`, `$EMS`, `$PUID`, `$PPWD`, `$MUID`,
- * `$MPWD`. The passwords live only in the vault (SPEC §6); a value a profile delivered as a
- * parameter is the fallback for the phone's own password.
+ * `$MPWD`: the resync expands them, Extension Mobility (`daemon/em`) sets them. The passwords
+ * live only in the vault (SPEC §6); a value a profile delivered as a parameter is the fallback
+ * for the phone's own password.
  */
-import type { VaultPort } from '../resync/ports.js';
+import type { VaultPort } from './ports.js';
 
 export const EM_PHONE = { purpose: 'em-phone' } as const;
 export const EM_MOBILE = { purpose: 'em-mobile' } as const;
