@@ -3,6 +3,7 @@
  * §1.9, §2, §3.2) and validation. Every other parameter a profile delivers is kept verbatim.
  */
 import { ProvisiondError } from '../errors/index.js';
+import { credentialArguments } from '../rules/display.js';
 
 export type ParamKind =
   | { readonly type: 'text' }
@@ -94,24 +95,38 @@ export function isSecretParam(name: string): boolean {
   return OWNED_PARAMS.get(name)?.secret === true;
 }
 
+/**
+ * Rule parameters are read with the rule parser's own tokens (SPEC §4: whatever it accepts as
+ * an option argument is masked). A value it refuses cannot be taken apart safely, so when it
+ * mentions `--uid`/`--pwd`/`--key` at all it is masked and registered whole.
+ */
+const CREDENTIAL_OPTION = /--(?:uid|pwd|key)/;
+
 /** Whether a rule-like value carries literal credentials or a key (SPEC §3). */
 export function hasLiteralSecrets(name: string, value: string): boolean {
-  return OWNED_PARAMS.get(name)?.rule === true && /--(uid|pwd|key)\b/.test(value);
+  if (OWNED_PARAMS.get(name)?.rule !== true) return false;
+  const found = credentialArguments(value);
+  return found === undefined ? CREDENTIAL_OPTION.test(value) : found.length > 0;
 }
 
 /** The value as shown in parameters.json: `--uid/--pwd/--key` arguments masked as `***`. */
 export function maskRule(value: string): string {
-  return value.replace(/(--(?:uid|pwd|key))(\s+)("[^"]*"|[^\s\]]+)/g, '$1$2***');
+  const found = credentialArguments(value);
+  if (found === undefined) return CREDENTIAL_OPTION.test(value) ? '***' : value;
+  let out = '';
+  let at = 0;
+  for (const argument of found) {
+    out += value.slice(at, argument.start) + '***';
+    at = argument.end;
+  }
+  return out + value.slice(at);
 }
 
 /** The literal `--pwd`/`--key` arguments of a rule, for the redaction registry (macros skipped). */
 export function ruleSecrets(value: string): string[] {
-  const found: string[] = [];
-  for (const match of value.matchAll(/--(?:pwd|key)\s+("[^"]*"|[^\s\]]+)/g)) {
-    const arg = match[1]!.replace(/^"(.*)"$/, '$1');
-    if (arg !== '' && !arg.startsWith('$')) found.push(arg);
-  }
-  return found;
+  const found = credentialArguments(value);
+  if (found === undefined) return CREDENTIAL_OPTION.test(value) ? [value] : [];
+  return found.filter((a) => a.option !== 'uid' && a.text !== '' && !a.text.startsWith('$')).map((a) => a.text);
 }
 
 const YES = new Set(['yes', 'true', '1', 'on']);

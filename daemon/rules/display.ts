@@ -3,6 +3,7 @@
  * user ids stay visible because they are what an administrator debugs.
  */
 import type { RulePlan } from './evaluate.js';
+import { parseRule } from './parse.js';
 
 export const MASK = '***';
 
@@ -12,6 +13,40 @@ export function isSecretName(name: string): boolean {
 }
 
 const SECRET_ARGUMENT = /(--(?:pwd|key)(?:\s+|(?=")))("[^"]*"?|[^\s\]]+)/g;
+
+export interface CredentialArgument {
+  readonly option: 'uid' | 'pwd' | 'key';
+  /** As the parser read it (quotes removed, macros not expanded). */
+  readonly text: string;
+  /** 0-based span in the rule text, quotes included. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The `--uid`/`--pwd`/`--key` arguments exactly as the rule parser reads them (so whatever it
+ * accepts — `--pwd"x"`, `--pwd x]`, tabs — is found: SPEC §4); undefined when the text is
+ * not a rule. One grammar: masking and redaction never re-read a rule with their own regexes.
+ */
+export function credentialArguments(rule: string): CredentialArgument[] | undefined {
+  let parsed;
+  try {
+    parsed = parseRule(rule);
+  } catch {
+    return undefined;
+  }
+  const found: CredentialArgument[] = [];
+  for (const alternative of parsed.alternatives) {
+    for (const option of ['uid', 'pwd', 'key'] as const) {
+      const argument = alternative.options[option];
+      if (argument === undefined) continue;
+      const start = argument.column - 1;
+      const quoted = rule.charAt(start) === '"';
+      found.push({ option, text: argument.text, start, end: start + argument.text.length + (quoted ? 2 : 0) });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
 
 export interface MaskedRule {
   readonly text: string;

@@ -32,11 +32,26 @@ t.test('secret parameters and rules with literal credentials are recognised', as
   t.ok(hasLiteralSecrets('Profile_Rule_D', '[--key $SA]/p.cfg'));
   t.notOk(hasLiteralSecrets('Profile_Rule', 'https://s/$MA.xml'));
   t.notOk(hasLiteralSecrets('GPP_A', '--pwd x'));
+  t.ok(hasLiteralSecrets('Profile_Rule', '[--pwd"S3cret"]https://s/p.xml'), 'no space after the option: the rule parser accepts it');
+  t.ok(hasLiteralSecrets('Profile_Rule', '[--pwd x --alias zz]https://s/p.xml'), 'a rule the parser refuses still counts');
+  t.notOk(hasLiteralSecrets('Profile_Rule', '( $A eq "--pwd" )? https://s/p.xml'), 'an option name inside a quoted operand is no option');
+});
+
+t.test('masking follows the rule parser\'s tokens: whatever it accepts is masked (SPEC §4)', async (t) => {
+  t.equal(maskRule('[--uid bob --pwd"S3cret"]https://s/p.xml'), '[--uid *** --pwd***]https://s/p.xml');
+  t.equal(maskRule('[--pwd\tS3cret]https://s/p.xml'), '[--pwd\t***]https://s/p.xml');
+  t.equal(maskRule('[ --key"k"--uid u]/p.cfg'), '[ --key***--uid ***]/p.cfg');
+  t.equal(maskRule('[--pwd x --alias zz]https://s/p.xml'), '***', 'unparsable: masked whole');
+  t.equal(maskRule('not ( a rule'), 'not ( a rule', 'unparsable without credentials: as it is');
+  const { ruleSecrets } = await import('../../daemon/params/index.js');
+  t.same(ruleSecrets('[--uid bob --pwd"S3cret"]https://s/p.xml'), ['S3cret']);
+  t.same(ruleSecrets('[--pwd x --alias zz]https://s/p.xml'), ['[--pwd x --alias zz]https://s/p.xml']);
+  t.same(ruleSecrets('not ( a rule'), []);
 });
 
 t.test('masking hides --uid, --pwd and --key arguments only', async (t) => {
   t.equal(maskRule('[--uid bob --pwd s3cret]https://s/p.xml'), '[--uid *** --pwd ***]https://s/p.xml');
-  t.equal(maskRule('[--key "a b c" --alias x]/p.cfg'), '[--key *** --alias x]/p.cfg');
+  t.equal(maskRule('[--key "a b c" --alias a]/p.cfg'), '[--key *** --alias a]/p.cfg');
   t.equal(maskRule('( $EMS eq "mobile" )? [--uid $MUID$PDOM --pwd $MPWD]http://s/m.xml | [--uid u --pwd p]http://s/h.xml'),
     '( $EMS eq "mobile" )? [--uid *** --pwd ***]http://s/m.xml | [--uid *** --pwd ***]http://s/h.xml');
 });
@@ -69,5 +84,5 @@ t.test('values of owned parameters are validated and normalised', async (t) => {
 
 t.test('the literal passwords and keys of a rule are extracted for redaction, macros are not', async (t) => {
   const { ruleSecrets } = await import('../../daemon/params/index.js');
-  t.same(ruleSecrets('[--uid bob --pwd s3cret --key "k e y"]https://s/p | [--pwd $MPWD --key ""]/x'), ['s3cret', 'k e y']);
+  t.same(ruleSecrets('( $A eq 1 )? [--uid bob --pwd s3cret --key "k e y"]https://s/p | [--pwd $MPWD --key ""]/x'), ['s3cret', 'k e y']);
 });

@@ -133,9 +133,11 @@ t.test('secret parameters never reach the disk and come back from the secret kee
   await store.applyProvisioned([
     { name: 'GPP_SA', value: 'gpp-secret-value' },
     { name: 'Profile_Rule', value: '[--uid admin --pwd rule-secret-pw]https://p.example/x.xml' },
+    { name: 'Profile_Rule_B', value: '[--uid admin --pwd"nospace-secret"]https://p.example/b.xml' },
     { name: 'EM_Phone_Password', value: 'em-phone-secret' },
   ]);
-  for (const needle of ['gpp-secret-value', 'rule-secret-pw', 'em-phone-secret']) {
+  t.equal(published(dir).Profile_Rule_B, '[--uid *** --pwd***]https://p.example/b.xml');
+  for (const needle of ['gpp-secret-value', 'rule-secret-pw', 'nospace-secret', 'em-phone-secret']) {
     t.same(grepDir(dir, needle), [], `${needle} is not in ${dir}`);
     t.ok(secrets.has(needle), 'registered for redaction');
   }
