@@ -6,7 +6,7 @@
  * logged in, `Logout` only in state `mobile`; `Setup` opens the Profile Account prompt
  * (Cisco MPP). While a prompt is open the screen is the prompt and its own softkeys.
  */
-import type { PromptField, PromptView } from '../prompts/index.js';
+import type { PromptFacts, PromptField, PromptView } from '../prompts/index.js';
 import type { DisplayState } from './state.js';
 
 export interface Screen {
@@ -22,7 +22,7 @@ export interface Screen {
 }
 
 /** Context keys shown under a prompt, with their labels, in this order. */
-const CONTEXT_LINES: readonly (readonly [string, string])[] = [
+const CONTEXT_LINES: readonly (readonly [keyof PromptFacts, string])[] = [
   ['server', 'Server'],
   ['realm', 'Realm'],
 ];

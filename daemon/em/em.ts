@@ -126,7 +126,7 @@ export class ExtensionMobility {
    * corrected) as an answer; `Abort` (cancel, or the prompt timing out) restores.
    */
   private offerRetry(user: string): void {
-    const prompt = this.options.prompts.open({ kind: 'em-login-failed', context: { user } });
+    const prompt = this.options.prompts.open({ kind: 'em-login-failed', context: { username: user } });
     void prompt.result.then(async (result) => {
       if (result.outcome === 'answered') await this.login(result.username, result.password);
       else await this.abort();

@@ -14,19 +14,20 @@ import { randomUUID } from 'node:crypto';
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
 import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
-import { lookOf, type PromptField, type PromptKind } from './kinds.js';
+import { lookOf, type PromptContext, type PromptContexts, type PromptField, type PromptKind } from './kinds.js';
 
-/** Non-secret facts shown with a prompt (realm, server, user id to prefill). */
-export interface PromptContext {
-  readonly [key: string]: string | undefined;
-}
+/** A prompt to open: its kind, and the facts that kind shows (`PromptContexts`). */
+export type PromptRequest = {
+  readonly [K in PromptKind]: {
+    readonly kind: K;
+    readonly fields?: readonly PromptField[];
+    readonly softkeys?: readonly [string, string];
+    readonly context?: PromptContexts[K];
+  };
+}[PromptKind];
 
-export interface PromptRequest {
-  readonly kind: PromptKind;
-  readonly fields?: readonly PromptField[];
-  readonly softkeys?: readonly [string, string];
-  readonly context?: PromptContext;
-}
+/** The facts of a prompt as clients get them: the set ones only. */
+export type PromptFacts = { readonly [K in keyof PromptContext]?: string };
 
 /** A prompt as every client sees it. Never carries a typed value. */
 export interface PromptView {
@@ -36,7 +37,7 @@ export interface PromptView {
   readonly lines: readonly string[];
   readonly fields: readonly PromptField[];
   readonly softkeys: readonly [string, string];
-  readonly context: { readonly [key: string]: string };
+  readonly context: PromptFacts;
   readonly expiresAt: string;
 }
 
@@ -190,7 +191,7 @@ export class PromptBroker {
   }
 }
 
-function definedOnly(context: PromptContext): { [key: string]: string } {
+function definedOnly(context: PromptContext): PromptFacts {
   const out: { [key: string]: string } = {};
   for (const [key, value] of Object.entries(context)) if (value !== undefined) out[key] = value;
   return out;

@@ -8,6 +8,28 @@
 export const PROMPT_KINDS = ['profile-account', 'http-auth', 'http-auth-failure', 'em-login', 'em-login-failed'] as const;
 export type PromptKind = (typeof PROMPT_KINDS)[number];
 
+/** Every non-secret fact a prompt may show (never a password, SPEC §6). */
+export interface PromptContext {
+  /** Where the credentials go (backup/restore, DOMAIN.md §3.4). */
+  readonly server?: string | undefined;
+  readonly realm?: string | undefined;
+  /** The user id to pre-fill. */
+  readonly username?: string | undefined;
+}
+
+/**
+ * The facts each kind shows: the feature that opens a prompt and the screen that renders it
+ * share these, so a misspelt key fails to compile instead of silently showing nothing.
+ */
+export interface PromptContexts {
+  readonly 'profile-account': Record<never, never>;
+  readonly 'http-auth': Pick<PromptContext, 'server' | 'realm'>;
+  readonly 'http-auth-failure': Pick<PromptContext, 'server' | 'realm'>;
+  readonly 'em-login': Record<never, never>;
+  /** The user id of the failed attempt, offered again with `Retry` (DOMAIN.md §2). */
+  readonly 'em-login-failed': { readonly username: string };
+}
+
 export interface PromptField {
   /** `username` or `password`: the two values an answer carries. */
   readonly name: 'username' | 'password';

@@ -5,6 +5,7 @@
  * Keeping them here lets the engine be built and tested before its neighbours land.
  */
 import type { EventInput } from '../bus/index.js';
+import type { PromptRequest, PromptResult } from '../prompts/index.js';
 
 /** The parameter store (lead, `daemon/params`). */
 export interface ParamStore {
@@ -149,19 +150,8 @@ export interface ProfileParser {
   parse(body: Buffer, options: ProfileParseOptions): Promise<ParsedProfile>;
 }
 
-/** The prompt broker (issue 6B, `daemon/prompts`). */
-export type PromptKind = 'profile-account' | 'http-auth' | 'http-auth-failure' | 'em-login' | 'em-login-failed';
-
-export type PromptResult =
-  | { readonly outcome: 'answered'; readonly username: string; readonly password: string }
-  | { readonly outcome: 'cancelled' | 'timeout' };
-
-/** The broker takes title, fields and softkeys from the kind (`daemon/prompts` `lookOf`). */
-export interface PromptRequest {
-  readonly kind: PromptKind;
-  /** Non-secret facts shown with the prompt (user id to prefill). */
-  readonly context?: { readonly [key: string]: string | undefined };
-}
+/** The prompt broker (`daemon/prompts`): the engine and EM open prompts by kind. */
+export type { PromptKind, PromptRequest, PromptResult } from '../prompts/index.js';
 
 export interface PromptBroker {
   open(request: PromptRequest): { readonly id: string; readonly result: Promise<PromptResult> };

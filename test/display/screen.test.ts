@@ -57,7 +57,7 @@ t.test('Extension Mobility softkeys follow EM_Enable and the login state', async
 });
 
 t.test('an open prompt takes the screen with its fields and softkeys', async (t) => {
-  const s = computeScreen(state({ em: { enabled: true, state: '' } }), [prompt({ context: { realm: 'Avaya', other: 'ignored' } })]);
+  const s = computeScreen(state({ em: { enabled: true, state: '' } }), [prompt({ context: { realm: 'Avaya' } })]);
   t.same(s, {
     title: 'Profile account setup',
     lines: ['Enter the provisioning account', 'Realm: Avaya'],

@@ -4,6 +4,7 @@
  * Digest. The access log shows the expected user each time.
  */
 import t from 'tap';
+import { computeScreen } from '../../daemon/display/index.js';
 import { startApache, type Apache } from '../fixtures/http/apache.js';
 import { flatProfile, realEngine } from '../fixtures/resync/real.js';
 
@@ -68,7 +69,11 @@ t.test('Login failed, then Retry with the right password logs in', async (t) => 
   t.match(failed, { ok: false, outcome: { error: { code: 'auth_rejected' } } });
   t.match(await lastUser(), /^401 alice@example\.com /);
   const [prompt] = real.prompts.list();
-  t.match(prompt, { kind: 'em-login-failed', title: 'Login failed', softkeys: ['Retry', 'Abort'], context: { user: 'alice' } });
+  t.match(prompt, { kind: 'em-login-failed', title: 'Login failed', softkeys: ['Retry', 'Abort'], context: { username: 'alice' } });
+  const idle = { device: { id: 'phone-1' }, resync: { running: false, last: null, next: null }, em: { enabled: true, state: real.em.state() }, mqtt: { connected: false } } as const;
+  const screen = computeScreen(idle, real.prompts.list());
+  t.equal(screen.title, 'Login failed');
+  t.same(screen.prompt?.fields.map((field) => field.value), ['alice', undefined], 'the screen pre-fills the user id of the failed attempt, never the password');
   const loggedIn = event(real, 'em.login');
   real.prompts.answer(prompt?.id as string, 'alice', 'alice-pw');
   await loggedIn;

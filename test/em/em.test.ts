@@ -70,7 +70,7 @@ t.test('a failed login offers Retry; Retry with corrected credentials logs in', 
   s.results.push('failed');
   const result = await s.em.login('alice', 'wrong');
   t.match(result, { ok: false, outcome: { error: { code: 'auth_rejected' } } });
-  t.same(s.prompts.opened, [{ kind: 'em-login-failed', context: { user: 'alice' } }]);
+  t.same(s.prompts.opened, [{ kind: 'em-login-failed', context: { username: 'alice' } }]);
   s.prompts.answer(s.prompts.current('em-login-failed') as string, 'alice', 'right');
   await settle();
   t.equal(s.em.state(), 'mobile');
