@@ -3,7 +3,61 @@
  * `provisiond [--config FILE] [--demo]` (SPEC §1–2, §9). Exit codes: 0 after a clean stop,
  * 64 for a usage error, 78 (EX_CONFIG) for invalid settings, 1 when start-up failed.
  */
-import { runDaemon } from './app/run.js';
-import { runDemo } from './demo/index.js';
+import { runDaemon, type DemoRunner } from './app/run.js';
 
-process.exitCode = await runDaemon(process.argv.slice(2), process.env, process, runDemo);
+const HELP = `NAME
+  provisiond - the phone's provisioning daemon
+
+SYNOPSIS
+  provisiond [--config FILE]
+  provisiond --demo
+  provisiond --help
+
+DESCRIPTION
+  Keeps the phone's configuration in step with its provisioning servers (profile rules,
+  XML flat profiles, Avaya 46xxsettings scripts), keeps credentials in an encrypted vault,
+  and reports events over MQTT and the local socket that provisionctl(1) talks to. It runs
+  under systemd (provisiond.service, Type=notify) and logs to stderr with <N> priorities.
+
+OPTIONS
+  --config FILE  the settings file (JSON, never written by the daemon)
+  --demo         the whole product on one machine, with its own servers (a source checkout
+                 only: the installed package leaves the demo out)
+  --help         this text
+
+ENVIRONMENT
+  PROVISIOND_CONFIG      the settings file when --config is not given
+  CREDENTIALS_DIRECTORY  set by systemd LoadCredential=; vault.key in it is the vault key
+
+FILES
+  /etc/provisiond/provisiond.json          settings (default)
+  /etc/provisiond/certs/avaya/             trust anchors (the Avaya Product Root CA)
+  /etc/credstore/provisiond.vault.key      the vault key, passed by the unit
+  /var/lib/provisiond/                     state: parameters, vault, outbox
+  /run/provisiond/display.sock             the local socket (group phonetech)
+
+EXIT STATUS
+  0 clean stop (SIGTERM, SIGINT), 1 start-up failed, 64 usage error, 78 invalid settings
+
+SEE ALSO
+  provisionctl --help, /usr/share/doc/provisiond/README.md`;
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(HELP + '\n');
+} else {
+  process.exitCode = await runDaemon(argv, process.env, process, argv.includes('--demo') ? await loadDemo() : undefined);
+}
+
+/**
+ * The demo and its broker (aedes, a dev dependency) are imported only for --demo: the installed
+ * package leaves both out (packaging/build.sh), and runDaemon says so when no runner comes.
+ */
+async function loadDemo(): Promise<DemoRunner | undefined> {
+  try {
+    return (await import('./demo/index.js')).runDemo;
+  } catch (err) {
+    process.stderr.write(`<3>the demo is not installed here (${(err as Error).message})\n`);
+    return undefined;
+  }
+}
