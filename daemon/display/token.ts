@@ -3,10 +3,10 @@
  * random bytes. TCP clients of the feed must present it as their first message. It is a
  * secret: registered with the redactor as soon as it is read.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
-import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { writeFileDurable } from '../fsutil/index.js';
 import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
 
 export const TOKEN_FILE = 'display.token';
@@ -15,18 +15,45 @@ const MIN_TOKEN_LENGTH = 32;
 
 export async function loadDisplayToken(stateDir: string, redactor: Redactor = defaultRedactor): Promise<string> {
   const file = path.join(stateDir, TOKEN_FILE);
-  const existing = (await readFileIfExists(file))?.toString('utf8').trim();
+  const existing = await readOwnToken(file);
   let token: string;
-  if (existing !== undefined && existing.length >= MIN_TOKEN_LENGTH) {
+  if (existing !== undefined) {
     token = existing;
-    // Someone may have loosened it; a token readable by others is no token.
-    await fsp.chmod(file, 0o600);
   } else {
+    // A link or a non-file in its place is no token of ours: remove the link itself (never
+    // what it names) and write a fresh token.
+    if ((await fsp.lstat(file).catch(() => undefined))?.isSymbolicLink()) await fsp.unlink(file);
     token = randomBytes(32).toString('base64url');
     await writeFileDurable(file, token + '\n', { mode: 0o600 });
   }
   redactor.add(token);
   return token;
+}
+
+/**
+ * The token in `file` through a handle opened with O_NOFOLLOW (a planted link is never read
+ * nor chmod-ed: the mode change goes to the file we opened); undefined when there is none.
+ */
+async function readOwnToken(file: string): Promise<string | undefined> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw err;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return undefined;
+    const text = (await handle.readFile()).toString('utf8').trim();
+    if (text.length < MIN_TOKEN_LENGTH) return undefined;
+    // Someone may have loosened it; a token readable by others is no token.
+    if ((stat.mode & 0o077) !== 0) await handle.chmod(0o600);
+    return text;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Compares in constant time (hashing first makes the lengths equal). */

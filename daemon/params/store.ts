@@ -5,7 +5,7 @@
  * only then does the applied set change. Secret values live in a SecretKeeper (the vault);
  * the files in stateDir never hold them.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ProvisiondError } from '../errors/index.js';
 import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
@@ -206,9 +206,14 @@ export class ParamStore {
     }
     const file = path.join(this.stateDir, STATE_FILE);
     // Keep the last good copy: if this write is torn or lost, start-up falls back to it.
-    await fsp.copyFile(file, file + '.prev').catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    // Never through a link: the state file is read with O_NOFOLLOW, and a link planted at
+    // `.prev` is removed (the link, not what it names) before the copy is written beside it.
+    const current = await readOwnFile(file);
+    if (current !== undefined) {
+      const prev = file + '.prev';
+      if ((await fsp.lstat(prev).catch(() => undefined))?.isSymbolicLink()) await fsp.unlink(prev);
+      await writeFileDurable(prev, current, { mode: 0o640 });
+    }
     await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640 });
   }
 
@@ -255,3 +260,19 @@ function parseState(data: Buffer): StateFile | undefined {
   }
 }
 
+
+/** The file's bytes, or undefined when it is missing, a link or not a regular file. */
+async function readOwnFile(file: string): Promise<Buffer | undefined> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw err;
+  }
+  try {
+    return (await handle.stat()).isFile() ? await handle.readFile() : undefined;
+  } finally {
+    await handle.close();
+  }
+}

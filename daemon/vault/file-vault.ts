@@ -9,6 +9,11 @@
  * (`vault_key_*`) is thrown, because a key that others can read must not be used.
  *
  * A file that cannot be moved aside is never overwritten: writes are refused until it can be.
+ *
+ * Only what the file holds (or a link or non-file in its place) makes it "corrupt". An error
+ * of the moment — EACCES, EIO, EMFILE, ENFILE… — says nothing about its contents: opening
+ * then fails with `vault_unavailable` and the file is left where it is (systemd restarts the
+ * daemon; moving a good vault aside would lose every credential over a passing fault).
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -113,7 +118,7 @@ async function load(file: string, keys: VaultKeys): Promise<Loaded> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { records: [] };
     if (code === 'ELOOP') return { reason: 'symlink', detail: 'it is a symbolic link' };
-    return { reason: 'unreadable', detail: `it cannot be read (${code})` };
+    throw new ProvisiondError('vault_unavailable', `cannot read the vault ${file} now (${code}); it is left as it is`, { path: file }, { cause: err });
   }
   const decoded = decodeVault(bytes, keys);
   return decoded.ok ? { records: decoded.records } : decoded;

@@ -37,3 +37,21 @@ t.test('tokenMatches compares whole tokens', async (t) => {
   t.notOk(tokenMatches('abc', 'abcd'));
   t.notOk(tokenMatches('abc', ''));
 });
+
+t.test('a link planted at display.token is neither read nor chmod-ed: it is replaced by a fresh token', async (t) => {
+  const { lstat, mkdir, symlink } = await import('node:fs/promises');
+  const dir = t.testdir({ elsewhere: 'e'.repeat(40) + '\n' });
+  const target = path.join(dir, 'elsewhere');
+  await chmod(target, 0o644);
+  const file = path.join(dir, TOKEN_FILE);
+  await symlink(target, file);
+  const token = await loadDisplayToken(dir, new Redactor());
+  t.not(token, 'e'.repeat(40), 'the linked file was not taken as the token');
+  t.equal((await stat(target)).mode & 0o777, 0o644, 'the linked file kept its mode');
+  t.equal(await readFile(target, 'utf8'), 'e'.repeat(40) + '\n');
+  t.ok((await lstat(file)).isFile(), 'the link was replaced by a regular file');
+  const other = t.testdir();
+  await mkdir(path.join(other, TOKEN_FILE));
+  await t.rejects(loadDisplayToken(other, new Redactor()), 'a directory in its place is not replaced');
+  await t.rejects(loadDisplayToken(`${dir}\0`, new Redactor()), { code: 'ERR_INVALID_ARG_VALUE' }, 'other errors are not taken for a missing token');
+});

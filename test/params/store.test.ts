@@ -189,3 +189,31 @@ t.test('a local secret that is cleared leaves the keeper; a state path that cann
   await t.rejects(bad.setLocal([{ name: 'A', value: '1' }]));
   t.equal(bad.get('A'), undefined);
 });
+
+t.test('the previous-copy step never writes through a link planted at .prev, nor copies a linked state file', async (t) => {
+  const { lstatSync, mkdirSync, symlinkSync } = await import('node:fs');
+  const dir = t.testdir({ victim: 'do not overwrite\n' });
+  const victim = path.join(dir, 'victim');
+  const file = path.join(dir, STATE_FILE);
+  symlinkSync(victim, file + '.prev');
+  const store = new ParamStore({ stateDir: dir, logger: quietLogger() });
+  await store.load();
+  await store.setLocal([{ name: 'Resync_Periodic', value: '111' }]);
+  await store.setLocal([{ name: 'Resync_Periodic', value: '222' }]);
+  t.equal(readFileSync(victim, 'utf8'), 'do not overwrite\n', 'the linked file is untouched');
+  t.ok(lstatSync(file + '.prev').isFile(), '.prev is a regular file of ours now');
+  t.match(readFileSync(file + '.prev', 'utf8'), /"111"/);
+  // A state file that is itself a link (or not a file) is not copied to .prev.
+  const linked = t.testdir({ secretish: '{"version":1,"layers":{"provisioned":{},"local":{"X":"from elsewhere"}}}\n', [`${STATE_FILE}.prev`]: 'old' });
+  symlinkSync(path.join(linked, 'secretish'), path.join(linked, STATE_FILE));
+  const other = new ParamStore({ stateDir: linked, logger: quietLogger() });
+  await other.setLocal([{ name: 'Resync_Periodic', value: '333' }]).catch(() => undefined);
+  t.equal(readFileSync(path.join(linked, `${STATE_FILE}.prev`), 'utf8'), 'old');
+  const dirState = t.testdir();
+  mkdirSync(path.join(dirState, STATE_FILE));
+  const third = new ParamStore({ stateDir: dirState, logger: quietLogger() });
+  await third.setLocal([{ name: 'Resync_Periodic', value: '444' }]).catch(() => undefined);
+  t.notOk(readdirSync(dirState).includes(`${STATE_FILE}.prev`));
+  const broken = new ParamStore({ stateDir: `${dir}\0`, logger: quietLogger() });
+  await t.rejects(broken.setLocal([{ name: 'Resync_Periodic', value: '555' }]), { code: 'ERR_INVALID_ARG_VALUE' });
+});

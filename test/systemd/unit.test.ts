@@ -9,7 +9,7 @@ const UNIT = path.join(ROOT, 'systemd', 'provisiond.service');
 
 t.test('the unit is Type=notify with a watchdog, its directories, the vault key credential, and never MemoryDenyWriteExecute', async (t) => {
   const unit = readFileSync(UNIT, 'utf8');
-  for (const line of ['Type=notify', 'NotifyAccess=all', 'StateDirectory=provisiond', 'RuntimeDirectory=provisiond', 'ConfigurationDirectory=provisiond', 'LoadCredential=vault.key:provisiond.vault.key', 'RestartPreventExitStatus=78', 'User=provisiond']) {
+  for (const line of ['Type=notify', 'NotifyAccess=all', 'StateDirectory=provisiond', 'RuntimeDirectory=provisiond', 'ConfigurationDirectory=provisiond', 'LoadCredential=vault.key:provisiond.vault.key', 'RestartPreventExitStatus=78', 'User=provisiond', 'LimitCORE=0']) {
     t.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), line);
   }
   t.match(unit, /^WatchdogSec=\d+s$/m);

@@ -217,14 +217,20 @@ t.test('a damaged vault that disappeared by itself no longer blocks writes', asy
   t.equal((await vault.list()).length, 2);
 });
 
-t.test('an unreadable vault file is moved aside and reported', async (t) => {
+t.test('a vault that cannot be read for the moment (EACCES, EIO, EMFILE) is a typed error and is left alone', async (t) => {
   const seed = await seeded(t);
   const { faulty, openFileVault: open } = await mocked(t);
-  faulty.inject((call, file) => (call === 'open' && file.endsWith('vault.enc') ? 'EACCES' : undefined));
   const reports: VaultCorruption[] = [];
-  await open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor: new Redactor(), onCorrupt: (info) => reports.push(info) });
-  t.match(reports, [{ reason: 'unreadable', detail: 'it cannot be read (EACCES)' }]);
-  t.same(await fsp.readFile(reports[0]!.movedTo!), seed.bytes);
+  for (const code of ['EACCES', 'EIO', 'EMFILE']) {
+    faulty.inject((call, file) => (call === 'open' && file.endsWith('vault.enc') ? code : undefined));
+    await t.rejects(open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor: new Redactor(), onCorrupt: (info) => reports.push(info) }), { code: 'vault_unavailable', message: new RegExp(`now \\(${code}\\)`) });
+  }
+  t.same(reports, [], 'not reported as corrupt');
+  t.same(await fsp.readFile(seed.file), seed.bytes, 'not moved aside');
+  t.notOk((await fsp.readdir(seed.stateDir)).some((name) => name.includes('corrupt')));
+  faulty.inject(undefined);
+  const vault = await open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor: new Redactor() });
+  t.same(await secretsOf(vault), ['old-br-secret', 'old-reg-secret'], 'every credential is still there once the fault passes');
 });
 
 t.test('nothing the vault writes or reports contains a secret it holds', async (t) => {
