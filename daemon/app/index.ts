@@ -253,6 +253,7 @@ export class App {
           this.display = await startDisplayServers({
             feed,
             ...(display.socket !== false && { socketPath: display.socket }),
+            ...(display.socketGroup !== undefined && { socketGroup: display.socketGroup }),
             ...(display.http !== false && { http: display.http }),
           });
         } catch (err) {

@@ -97,12 +97,14 @@ export class Demo {
     const base = options.baseSettings(dir);
     const http = base.display.http === false ? { host: '127.0.0.1', port: 0 } : base.display.http;
     const port = (await portFree(http.host, http.port)) ? http.port : 0;
+    // The image's technicians' group (phonetech) is not on a demo machine; the socket stays the user's.
+    const { socketGroup: _imageGroup, ...display } = base.display;
     const settings: Settings = {
       ...base,
       device: { ...base.device, mac: DEMO_MAC, serial: 'DEMO0001', model: 'CP-8841-3PCC' },
       trust: { anchorsDir, useSystemStore: false },
       mqtt: { ...base.mqtt, url: broker.url, commands: true },
-      display: { ...base.display, http: { host: http.host, port } },
+      display: { ...display, http: { host: http.host, port } },
       parameters: { ...base.parameters, Profile_Rule: `${server.origin}/cisco/$MA.xml`, Resync_Random_Delay: '0' },
     };
     const dashboard = await startDashboard(broker.url, settings.mqtt.topicPrefix, say);

@@ -5,7 +5,9 @@
  * before `ws` sees them (ECOSYSTEM.md §2.4: no `verifyClient`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProvisiondError } from '../errors/index.js';
@@ -18,6 +20,12 @@ export interface DisplayServersOptions {
   readonly feed: DisplayFeed;
   /** `runtimeDir/display.sock` (`display.socket`); omitted = no Unix socket. */
   readonly socketPath?: string;
+  /**
+   * `display.socketGroup`: the group (name, or gid as digits) that gets the socket — the
+   * technicians'. The socket's directory, when the daemon owns it, is given to that group too
+   * (g+x), so its members can reach the socket while others cannot list or enter it.
+   */
+  readonly socketGroup?: string;
   /** `display.http`; omitted = no TCP listener. Port 0 picks a free port. */
   readonly http?: { readonly host: string; readonly port: number };
   /** Extra browser origins allowed on the TCP feed (e.g. a reverse proxy's). */
@@ -47,7 +55,11 @@ export async function startDisplayServers(options: DisplayServersOptions): Promi
   try {
     let url: string | undefined;
     let port: number | undefined;
-    if (options.socketPath !== undefined) servers.push(await listenUnix(options.feed, options.socketPath));
+    if (options.socketPath !== undefined) {
+      const gid = options.socketGroup === undefined ? undefined : await resolveGroup(options.socketGroup);
+      servers.push(await listenUnix(options.feed, options.socketPath));
+      if (gid !== undefined) await grantGroup(options.socketPath, gid);
+    }
     if (options.http) {
       const server = createServer({ headersTimeout: TCP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * TCP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (request, response) =>
         servePage(request, response),
@@ -81,6 +93,33 @@ async function listenUnix(feed: DisplayFeed, socketPath: string): Promise<Server
   await listen(server, (s) => s.listen(socketPath));
   await fsp.chmod(socketPath, 0o660);
   return server;
+}
+
+/** A group name or a gid (digits) as a gid; `getent` so NSS groups resolve as on the image. */
+export async function resolveGroup(group: string): Promise<number> {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = await new Promise<string | undefined>((resolve) => {
+    execFile('getent', ['group', group], { encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
+  if (line === undefined) throw new ProvisiondError('display_socket_failed', `display.socketGroup: no group named "${group}"`, { path: '$.display.socketGroup' });
+  // group(5): name:password:GID:members
+  return Number(line.split(':')[2]);
+}
+
+async function grantGroup(socketPath: string, gid: number): Promise<void> {
+  const dir = path.dirname(socketPath);
+  try {
+    await fsp.chown(socketPath, -1, gid);
+    const stat = await fsp.stat(dir);
+    // Only a directory of our own (the RuntimeDirectory= systemd made for us): never widen /tmp or /run.
+    if (stat.uid === process.geteuid!()) {
+      await fsp.chown(dir, -1, gid);
+      await fsp.chmod(dir, (stat.mode & 0o7777) | 0o010);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ProvisiondError('display_socket_failed', `cannot give ${socketPath} to group ${gid}: ${code} (is the daemon's user a member of it?)`, { path: socketPath });
+  }
 }
 
 function upgradeTcp(options: DisplayServersOptions, request: IncomingMessage, socket: Duplex, head: Buffer): void {

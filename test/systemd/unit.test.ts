@@ -16,6 +16,11 @@ t.test('the unit is Type=notify with a watchdog, its directories, the vault key 
   t.notMatch(unit, /^MemoryDenyWriteExecute=yes/m, 'V8 needs W+X pages');
   t.match(unit, /^ExecStart=\/usr\/bin\/node .*dist\/daemon\/main\.js/m, 'compiled JavaScript, not a TypeScript runner');
   t.match(readFileSync(path.join(ROOT, 'systemd', 'provisiond.sysusers'), 'utf8'), /^u provisiond /m);
+  // display.socketGroup: the daemon gives its socket to phonetech, so it must be a member of
+  // it, and a private user namespace would leave that group unmapped.
+  t.match(readFileSync(path.join(ROOT, 'systemd', 'provisiond.sysusers'), 'utf8'), /^m provisiond phonetech$/m);
+  t.match(unit, /^SupplementaryGroups=phonetech$/m);
+  t.notMatch(unit, /^PrivateUsers=(yes|true|1|on)/m);
 });
 
 t.test('systemd-analyze rates the unit\'s exposure 2.5 or lower', async (t) => {
