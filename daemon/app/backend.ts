@@ -3,6 +3,7 @@
  * real features, so the three front doors behave the same. Snapshots are built from named
  * fields only (STYLE.md §12): nothing secret can be in them.
  */
+import type { BackupRestore } from '../backup/index.js';
 import type { DaemonBus, JsonValue } from '../bus/index.js';
 import type { DeviceFacts } from '../device/index.js';
 import type { CommandArgs, DaemonCommandName, DaemonSoftkey, DisplayBackend, DisplayState } from '../display/index.js';
@@ -18,6 +19,7 @@ export interface BackendParts {
   readonly params: ParamStore;
   readonly resync: ResyncEngine;
   readonly em: ExtensionMobility;
+  readonly backup: BackupRestore;
   readonly trust: () => TrustStore;
   readonly mqttConnected: () => boolean;
 }
@@ -91,8 +93,39 @@ export class DaemonBackend implements DisplayBackend {
       case 'trust':
         return this.trustDetails();
       default:
-        // backup, restore and register arrive with the backup/restore capability (SPEC §7).
-        throw new ProvisiondError('not_supported', `${name} is not available in this version`);
+        return this.avaya(name, args);
+    }
+  }
+
+  /** Registration, local values, backup and restore (SPEC §7, §8; daemon/backup). */
+  private async avaya(name: 'register' | 'set' | 'unset' | 'backup' | 'restore', args: CommandArgs): Promise<JsonValue> {
+    const { backup } = this.parts;
+    switch (name) {
+      case 'register':
+        await backup.register(String(args.extension), String(args.password));
+        return { extension: String(args.extension) };
+      case 'set':
+        return { changed: await backup.set(Object.fromEntries(Object.entries(args).map(([key, value]) => [key, String(value)]))) };
+      case 'unset':
+        return { changed: await backup.unset(Object.keys(args)) };
+      case 'backup': {
+        const running = backup.backup('manual');
+        if (args.wait !== true) {
+          running.catch(() => undefined);
+          return { started: true };
+        }
+        const { url, status, bytes } = await running;
+        return { outcome: 'succeeded', url, status, bytes };
+      }
+      case 'restore': {
+        const running = backup.restore('manual');
+        if (args.wait !== true) {
+          running.catch(() => undefined);
+          return { started: true };
+        }
+        const { url, status, changed } = await running;
+        return { outcome: 'succeeded', url, status, changed };
+      }
     }
   }
 

@@ -5,6 +5,7 @@
  * the state is loaded and the sockets listen (SPEC §9).
  */
 import { promises as fsp } from 'node:fs';
+import { BackupRestore } from '../backup/index.js';
 import { TypedBus, type DaemonBus, type DaemonEvents, type JsonValue } from '../bus/index.js';
 import { Controller, type Feature } from '../controller/index.js';
 import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
@@ -55,6 +56,7 @@ export class App {
   fetcher!: Fetcher;
   resync!: ResyncEngine;
   em!: ExtensionMobility;
+  backup!: BackupRestore;
   backend!: DaemonBackend;
   mqtt: MqttReporter | undefined;
   display: DisplayServers | undefined;
@@ -220,7 +222,17 @@ export class App {
           device: this.device,
         });
         this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
-        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
+        this.backup = new BackupRestore({
+          params: this.params,
+          vault: this.vault,
+          fetch: (request) => this.fetcher.fetch(request),
+          prompts: this.prompts,
+          bus: this.bus,
+          logger: this.logger.child('backup'),
+          trustcertsInstalled: () => this.trust.hasTrustCerts,
+          maxBytes: profileBytes,
+        });
+        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, backup: this.backup, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();
           this.mqtt?.publishState();
@@ -228,8 +240,10 @@ export class App {
         this.backend.onChange(publish);
         publish();
         this.resync.start();
+        this.backup.start();
       },
       stop: async () => {
+        this.backup.stop();
         this.resync.stop();
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));

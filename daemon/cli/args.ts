@@ -17,6 +17,8 @@ export type Command =
   | { readonly name: 'softkey'; readonly key: string }
   | { readonly name: 'events'; readonly follow: boolean }
   | { readonly name: 'params'; readonly param: string | undefined }
+  | { readonly name: 'set'; readonly values: Readonly<Record<string, string>>; readonly secret: string | undefined }
+  | { readonly name: 'unset'; readonly names: readonly string[] }
   | { readonly name: 'rule-eval'; readonly rule: string; readonly params: Readonly<Record<string, string>> }
   | { readonly name: 'help' };
 
@@ -41,6 +43,8 @@ export const USAGE = `usage: provisionctl [--socket PATH] [--json] COMMAND
   softkey KEY                     press a softkey (Setup, Login, Logout, …)
   events [--follow]               recent events (--follow: keep printing)
   params [NAME]                   applied parameters
+  set NAME=VALUE… | set NAME --secret  local values (user data, settings; all or nothing)
+  unset NAME…                     remove local values
   trust                           trusted certificates
   rule eval RULE [--param N=V …]  evaluate a profile rule offline
 
@@ -57,6 +61,7 @@ const OPTIONS = {
   user: { type: 'string' },
   prompt: { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  secret: { type: 'boolean' },
   param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -79,6 +84,8 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   softkey: [],
   events: ['follow'],
   params: [],
+  set: ['secret', 'password-stdin'],
+  unset: [],
   rule: ['param'],
 };
 const GLOBAL: readonly (keyof typeof OPTIONS)[] = ['socket', 'json', 'help'];
@@ -130,9 +137,26 @@ function buildCommand(name: string, rest: readonly string[], values: Values): Co
       return arity(0) ?? { name, follow: values.follow === true };
     case 'params':
       return rest.length <= 1 ? { name, param: rest[0] } : 'params takes at most one NAME';
+    case 'set':
+      return setCommand(rest, values.secret === true);
+    case 'unset':
+      return rest.length > 0 ? { name, names: [...rest] } : 'unset needs at least one NAME';
     default:
       return ruleCommand(rest, values.param ?? []);
   }
+}
+
+/** `set NAME=VALUE…`, or `set NAME --secret` whose value is read like a password (SPEC §8). */
+function setCommand(rest: readonly string[], secret: boolean): Command | string {
+  if (secret) return rest.length === 1 && !rest[0]!.includes('=') ? { name: 'set', values: {}, secret: rest[0] } : 'set NAME --secret takes one NAME and reads its value like a password';
+  if (rest.length === 0) return 'set needs NAME=VALUE';
+  const values: Record<string, string> = {};
+  for (const pair of rest) {
+    const equals = pair.indexOf('=');
+    if (equals < 1) return `set ${JSON.stringify(pair)}: expected NAME=VALUE`;
+    values[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return { name: 'set', values, secret: undefined };
 }
 
 function ruleCommand(rest: readonly string[], pairs: readonly string[]): Command | string {

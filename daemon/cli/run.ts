@@ -103,6 +103,12 @@ class Session {
         return this.finish(await this.command('params', command.param === undefined ? {} : { name: command.param }), formatData);
       case 'trust':
         return this.finish(await this.command('trust'), formatData);
+      case 'set': {
+        const values = command.secret === undefined ? command.values : { [command.secret]: await this.password(`Value of ${command.secret}: `) };
+        return this.finish(await this.command('set', values), (data) => changedLine(data));
+      }
+      case 'unset':
+        return this.finish(await this.command('unset', Object.fromEntries(command.names.map((name) => [name, true]))), (data) => changedLine(data));
     }
   }
 
@@ -158,6 +164,11 @@ class Session {
     if (result.ok) return EXIT.done;
     return result.error?.code === 'daemon_unreachable' ? EXIT.unreachable : EXIT.failed;
   }
+}
+
+function changedLine(data: JsonValue | undefined): string {
+  const changed = (data as { changed: string[] }).changed;
+  return changed.length === 0 ? 'nothing changed' : `changed: ${changed.join(', ')}`;
 }
 
 function outcomeOf(data: JsonValue | undefined): string | undefined {

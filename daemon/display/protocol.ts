@@ -8,7 +8,7 @@ import type { JsonValue } from '../bus/index.js';
 export const PROTOCOL = 'provisiond.display';
 export const PROTOCOL_VERSION = 1;
 
-export const COMMAND_NAMES = ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'params', 'trust', 'events'] as const;
+export const COMMAND_NAMES = ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'set', 'unset', 'params', 'trust', 'events'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 /** Commands the feed answers itself (`status`, `events`); the rest go to the backend. */
 export type DaemonCommandName = Exclude<CommandName, 'status' | 'events'>;
@@ -52,6 +52,9 @@ const COMMAND_ARGS: Record<CommandName, Record<string, ArgSpec>> = {
   'profile-account': { user: { kind: 'string', required: true }, password: { kind: 'string', required: true } },
   register: { extension: { kind: 'string', required: true }, password: { kind: 'string', required: true } },
   params: { name: { kind: 'string' } },
+  // set/unset: every key is a parameter name (checked by the daemon); see FREE_ARGS.
+  set: {},
+  unset: {},
   trust: {},
   events: { limit: { kind: 'integer' } },
 };
@@ -118,7 +121,18 @@ function parseCommand(value: Record<string, unknown>, id: MessageId): Parsed {
   return { ok: true, message: { type: 'command', id, name: value.name, args: args as CommandArgs } };
 }
 
+/** `set {NAME: "value", …}` and `unset {NAME: true, …}` (SPEC §8): parameter names as keys. */
+const FREE_ARGS: Partial<Record<CommandName, 'string' | 'boolean'>> = { set: 'string', unset: 'boolean' };
+const MAX_FREE_ARGS = 256;
+
 function argsProblem(name: CommandName, args: Record<string, unknown>): string | undefined {
+  const free = FREE_ARGS[name];
+  if (free !== undefined) {
+    const entries = Object.entries(args);
+    if (entries.length === 0 || entries.length > MAX_FREE_ARGS) return `${name} takes 1 to ${MAX_FREE_ARGS} parameters`;
+    const bad = entries.find(([key, value]) => key.length > MAX_ID || typeof value !== free || (typeof value === 'string' && value.length > MAX_STRING));
+    return bad === undefined ? undefined : `${name}.${bad[0].slice(0, MAX_ID)} must be ${free === 'string' ? `a string of at most ${MAX_STRING} characters` : 'true'}`;
+  }
   const spec = COMMAND_ARGS[name];
   for (const key of Object.keys(args)) {
     if (!Object.hasOwn(spec, key)) return `${name} takes no argument ${JSON.stringify(key.slice(0, MAX_ID))}`;

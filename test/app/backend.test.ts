@@ -107,11 +107,29 @@ t.test('a login that the server refuses fails with the resync error; Login opens
   t.pass('Abort restored the previous state');
 });
 
-t.test('profile-account stores the account and resyncs; backup, restore and register are not in this version', async (t) => {
+t.test('profile-account stores the account and resyncs', async (t) => {
   const { app } = await daemon(t, {});
   t.same(await app.backend.command('profile-account', { user: 'acct', password: 'acct-pw' }), { stored: true });
   t.equal((await app.vault.get({ purpose: 'profile-account' }))?.username, 'acct');
-  for (const name of ['backup', 'restore', 'register'] as const) t.equal(await code(app.backend.command(name, {})), 'not_supported');
+});
+
+t.test('register, set, unset, backup and restore (Apache with mod_dav)', async (t) => {
+  const { startApache } = await import('../fixtures/http/apache.js');
+  const apache = await startApache({ areas: [{ path: '/br', dav: true }] });
+  t.teardown(() => apache.stop());
+  const { app, lines } = await daemon(t, { BRURI: `${apache.origin}/br` });
+  t.same(await app.backend.command('register', { extension: '4711', password: 'backend-reg-pw' }), { extension: '4711' });
+  t.equal(app.params.get('NVPHONEXT'), '4711');
+  t.same(await app.backend.command('set', { ABKNAME001: 'Desk', PERSONALRING: '2' }), { changed: ['ABKNAME001', 'PERSONALRING'] });
+  t.equal(await code(app.backend.command('set', { ABKNAME002: 'x', PERSONALRING: '0' })), 'param_invalid');
+  t.match(await app.backend.command('backup', { wait: true }), { outcome: 'succeeded', status: 201 });
+  t.same(await app.backend.command('unset', { ABKNAME001: true }), { changed: ['ABKNAME001'] });
+  t.match(await app.backend.command('restore', { wait: true }), { outcome: 'succeeded', changed: ['ABKNAME001'] });
+  t.equal(app.params.get('ABKNAME001'), 'Desk');
+  t.same(await app.backend.command('backup', {}), { started: true });
+  t.same(await app.backend.command('restore', {}), { started: true });
+  await app.backup.idle();
+  t.notMatch(lines.join('\n'), /backend-reg-pw/);
 });
 
 t.test('a successful login shows the mobile user, and logout goes back to host', async (t) => {

@@ -30,7 +30,12 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
     [['params', 'Profile_Rule'], '', 'Profile_Rule=https://prov.example/$MA.xml\nResync_Periodic=3600\n'],
     [['trust'], '', 'subject=CN=Avaya Product Root CA notAfter=2033-08-14\nplain\n'],
     [['backup'], '', 'backup started\n'],
+    [['set', 'ABKNAME001=Alice'], '', 'changed: ABKNAME001\n'],
+    [['set', 'GPP_SA', '--secret', '--password-stdin'], 'sa-secret\n', 'changed: ABKNAME001\n'],
+    [['unset', 'ABKNAME001'], '', 'nothing changed\n'],
   ];
+  h.backend.answers.set('set', { changed: ['ABKNAME001'] });
+  h.backend.answers.set('unset', { changed: [] });
   for (const [args, input, stdout] of runs) t.same(await cli(h, args, input), { code: 0, stdout, stderr: '' }, args.join(' '));
   t.same(h.backend.commands, [
     { name: 'restore', args: { wait: true } },
@@ -41,6 +46,9 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
     { name: 'params', args: { name: 'Profile_Rule' } },
     { name: 'trust', args: {} },
     { name: 'backup', args: { wait: false } },
+    { name: 'set', args: { ABKNAME001: 'Alice' } },
+    { name: 'set', args: { GPP_SA: 'sa-secret' } },
+    { name: 'unset', args: { ABKNAME001: true } },
   ]);
 });
 

@@ -41,6 +41,11 @@ t.test('every malformed message gets a stable code and the id when it could be r
     ['{"type":"command","id":1,"name":"events","args":{"limit":"5"}}', 'invalid_message', 1, /must be an integer/],
     ['{"type":"command","id":1,"name":"params","args":{"name":5}}', 'invalid_message', 1, /must be a string/],
     ['{"type":"command","id":1,"name":"resync","args":{"wait":1}}', 'invalid_message', 1, /must be a boolean/],
+    ['{"type":"command","id":1,"name":"set","args":{}}', 'invalid_message', 1, /set takes 1 to 256 parameters/],
+    ['{"type":"command","id":1,"name":"set","args":{"A":1}}', 'invalid_message', 1, /set\.A must be a string/],
+    [`{"type":"command","id":1,"name":"set","args":{"A":"${'x'.repeat(1025)}"}}`, 'invalid_message', 1, /set\.A must be a string/],
+    [`{"type":"command","id":1,"name":"set","args":{"${'N'.repeat(65)}":"x"}}`, 'invalid_message', 1, /must be a string/],
+    ['{"type":"command","id":1,"name":"unset","args":{"A":"x"}}', 'invalid_message', 1, /unset\.A must be true/],
   ];
   for (const [text, code, id, message] of cases) {
     const parsed = parseClientMessage(text);
@@ -50,7 +55,7 @@ t.test('every malformed message gets a stable code and the id when it could be r
 });
 
 t.test('the command list is the one of SPEC §8 plus events', async (t) => {
-  t.same([...COMMAND_NAMES], ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'params', 'trust', 'events']);
+  t.same([...COMMAND_NAMES], ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'set', 'unset', 'params', 'trust', 'events']);
   t.ok(isCommandName('trust'));
   t.notOk(isCommandName('reboot'));
   t.notOk(isCommandName(undefined));

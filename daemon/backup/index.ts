@@ -1,0 +1,333 @@
+/**
+ * Avaya backup and restore (SPEC §3, §5, §7; DOMAIN.md §3.3–3.4): registration (extension and
+ * registration password), local user data (`set` / `unset`), one PUT of
+ * `<NVPHONEXT>_96xxdata.txt` to `BRURI` on demand and after user-data changes (debounced),
+ * one GET to restore (on demand and after an EM login), the call-server credential and the
+ * stored realm credential with the *HTTP Authentication* prompts.
+ *
+ * A feature class: the constructor only assigns, `start()` subscribes, `stop()` removes every
+ * listener and the pending timer.
+ */
+import type { DaemonBus, EventInput } from '../bus/index.js';
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
+import { secrets, type Logger } from '../log/index.js';
+import { OWNED_PARAMS, canonicalName, isSecretParam, normaliseValue, type ParamStore, type ParamUpdate } from '../params/index.js';
+import { isUserDataName, parseBackupFile, serializeBackupFile } from '../profiles/index.js';
+import type { PromptBroker, PromptKind } from '../prompts/index.js';
+import { originOf, type Vault, type VaultOrigin } from '../vault/index.js';
+
+/** A few seconds: a burst of changes (a restore of many contacts, a script) is one PUT (SPEC §7). */
+export const DEFAULT_DEBOUNCE_MS = 3000;
+
+export type BackupTrigger = 'manual' | 'change';
+export type RestoreTrigger = 'manual' | 'em-login';
+
+export interface BackupOptions {
+  readonly params: ParamStore;
+  readonly vault: Vault;
+  readonly fetch: (request: FetchRequest) => Promise<FetchResult>;
+  readonly prompts: PromptBroker;
+  readonly bus: DaemonBus;
+  readonly logger: Logger;
+  /** Whether at least one TRUSTCERTS certificate is installed (DOMAIN.md §3.4). */
+  readonly trustcertsInstalled: () => boolean;
+  readonly debounceMs?: number;
+  readonly maxBytes?: number;
+}
+
+/** The one stored realm credential (DOMAIN.md §3.4: NV holds one realm + one pair). */
+interface RealmCredential {
+  readonly origin: VaultOrigin;
+  readonly realm: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export class BackupRestore {
+  private readonly options: BackupOptions;
+  private readonly debounceMs: number;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** A restore's own change triggers no backup (SPEC §8). */
+  private restoring = 0;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(options: BackupOptions) {
+    this.options = options;
+    this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+  }
+
+  start(): void {
+    const { params, bus } = this.options;
+    this.unsubscribe.push(
+      params.onChange((changed) => {
+        if (this.restoring === 0 && changed.some(isUserDataName)) this.schedule();
+      }),
+      bus.on('event', (event) => {
+        if (event.type === 'em.login' && this.configured()) void this.restore('em-login').catch(() => undefined);
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resolves once the backup or restore in flight (if any) has finished. */
+  idle(): Promise<void> {
+    return this.running.then(() => undefined, () => undefined);
+  }
+
+  /** As at an Avaya login screen: the extension in `NVPHONEXT`, the password in the vault. */
+  async register(extension: string, password: string): Promise<void> {
+    if (!/^[0-9]{1,32}$/.test(extension)) throw new ProvisiondError('register_invalid', 'the extension is 1 to 32 digits', { path: 'extension' });
+    if (password === '') throw new ProvisiondError('register_invalid', 'the registration password is empty', { path: 'password' });
+    secrets.add(password);
+    await this.options.vault.put({ purpose: 'registration', secret: password });
+    await this.options.params.setLocal([{ name: 'NVPHONEXT', value: extension }]);
+  }
+
+  /**
+   * Local values (SPEC §8 `set`): every value is validated first, then all are applied in one
+   * transaction or none. Unknown names are kept as given (SPEC §3).
+   */
+  async set(values: Readonly<Record<string, string>>): Promise<string[]> {
+    const updates: ParamUpdate[] = [];
+    for (const [raw, value] of Object.entries(values)) {
+      const name = checkName(raw);
+      if (isUserDataName(name) && !validUserValue(name, value)) {
+        throw new ProvisiondError('param_invalid', `${name}: the value is not valid user data`, { path: name });
+      }
+      normaliseValue(name, value);
+      if (isSecretParam(name)) secrets.add(value);
+      updates.push({ name, value });
+    }
+    return this.options.params.setLocal(updates);
+  }
+
+  /** Removes local values so the provisioned or factory value applies again. */
+  unset(names: readonly string[]): Promise<string[]> {
+    return this.options.params.clearLocal(names.map(checkName));
+  }
+
+  /** The backup/restore URI (DOMAIN.md §3.3), or undefined when BRURI or NVPHONEXT is unset. */
+  url(): string | undefined {
+    // Owned parameters always have a value (their default at least).
+    const base = this.options.params.get('BRURI')!;
+    const extension = this.options.params.get('NVPHONEXT')!;
+    if (base === '' || extension === '') return undefined;
+    return `${base}${base.endsWith('/') ? '' : '/'}${extension}_96xxdata.txt`;
+  }
+
+  configured(): boolean {
+    return this.url() !== undefined;
+  }
+
+  /** One PUT of the user data (DOMAIN.md §3.3: one attempt; the caller retries). */
+  backup(trigger: BackupTrigger = 'manual'): Promise<{ url: string; status: number; bytes: number }> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.serialise(async () => {
+      const url = this.requireUrl('backup');
+      const entries = Object.entries(this.options.params.snapshot())
+        .filter(([name]) => isUserDataName(name))
+        .sort(([a], [b]) => (a < b ? -1 : 1));
+      const body = serializeBackupFile(entries);
+      try {
+        const result = await this.exchange('backup', url, 'PUT', body);
+        this.emit({ type: 'backup.succeeded', url, bytes: body.length, trigger });
+        return { url, status: result.status, bytes: body.length };
+      } catch (error) {
+        throw this.failed('backup.failed', url, error);
+      }
+    });
+  }
+
+  /** One GET, applied as one local transaction; a body that is not a backup changes nothing. */
+  restore(trigger: RestoreTrigger = 'manual'): Promise<{ url: string; status: number; changed: string[] }> {
+    return this.serialise(async () => {
+      const url = this.requireUrl('restore');
+      try {
+        const result = await this.exchange('restore', url, 'GET');
+        const entries = readBackup(result);
+        this.restoring++;
+        let changed: string[];
+        try {
+          changed = await this.options.params.setLocal([...entries].map(([name, value]) => ({ name, value })));
+        } finally {
+          this.restoring--;
+        }
+        this.emit({ type: 'restore.succeeded', url, bytes: result.body.length, changed, trigger });
+        return { url, status: result.status, changed };
+      } catch (error) {
+        throw this.failed('restore.failed', url, error);
+      }
+    });
+  }
+
+  /** Whether a debounced backup is waiting. */
+  pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Runs the waiting debounced backup now (shutdown, tests); resolves when it has finished. */
+  async flush(): Promise<void> {
+    if (this.timer === undefined) return;
+    await this.backup('change').catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (!this.configured()) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.backup('change').catch((error: unknown) => this.options.logger.warning('automatic backup failed', { error: toProvisiondError(error).message }));
+    }, this.debounceMs);
+  }
+
+  private serialise<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.running.then(job, job);
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private requireUrl(operation: string): string {
+    const url = this.url();
+    if (url === undefined) throw new ProvisiondError(`${operation}_not_configured`, `${operation} needs BRURI and NVPHONEXT (register an extension)`);
+    return url;
+  }
+
+  private failed(type: 'backup.failed' | 'restore.failed', url: string, error: unknown): ProvisiondError {
+    const failure = toProvisiondError(error, `${type.split('.')[0]}_failed`);
+    const status = (error as { status?: number }).status;
+    this.emit({ type, url, code: failure.code, message: failure.message, reason: failure.code, ...(status !== undefined ? { status } : {}) });
+    return failure;
+  }
+
+  private emit(event: EventInput): void {
+    this.options.bus.emit('event', event);
+  }
+
+  /**
+   * One exchange with the backup server (SPEC §5): the call-server credential pre-emptively
+   * over https (always without TRUSTCERTS, else only with BRAUTH=1), the stored realm
+   * credential when origin and realm match, otherwise the HTTP Authentication prompt.
+   */
+  private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer): Promise<FetchResult> {
+    const origin = originOf(url);
+    const stored = await this.storedRealm();
+    let used: (RealmCredential & { source: 'stored' | 'prompt' }) | undefined;
+    const credentials = async (context: CredentialContext): Promise<Credentials | undefined> => {
+      if (context.attempt === 0) return used; // a pre-emptive Digest answer repeats what worked
+      const sameServer = stored !== undefined && sameOrigin(stored.origin, origin) && stored.realm === context.realm;
+      if (sameServer && !context.previousRejected && used === undefined) {
+        used = { ...stored, source: 'stored' };
+        return { username: stored.username, password: stored.password, source: 'stored' };
+      }
+      const kind: PromptKind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
+      const answer = await this.ask(kind, operation, url, context.realm);
+      used = { origin, realm: context.realm, username: answer.username, password: answer.password, source: 'prompt' };
+      return { username: answer.username, password: answer.password, source: 'prompt' };
+    };
+    const preemptiveBasic = await this.callServerCredential(url);
+    const result = await this.options.fetch({
+      url,
+      method,
+      ...(body !== undefined ? { body, headers: { 'content-type': 'text/plain; charset=utf-16le' } } : {}),
+      operation,
+      credentials,
+      conditional: false,
+      ...(this.options.maxBytes !== undefined ? { maxBytes: this.options.maxBytes } : {}),
+      ...(preemptiveBasic !== undefined ? { preemptiveBasic } : {}),
+    });
+    if (used?.source === 'prompt') await this.replaceStored(stored, used, operation, url);
+    return result;
+  }
+
+  /** `callserver-ip:registration-password` (DOMAIN.md §3.4); never over plain http (the fetcher sends it on https only). */
+  private async callServerCredential(url: string): Promise<Credentials | undefined> {
+    if (!url.startsWith('https:')) return undefined;
+    if (this.options.trustcertsInstalled() && this.options.params.get('BRAUTH') !== '1') return undefined;
+    // MCIPADD is owned (default empty); the first entry is the call server in use (SPEC §3).
+    const callServer = this.options.params.get('MCIPADD')!.split(',')[0]!.trim();
+    const password = (await this.options.vault.get({ purpose: 'registration' }))?.secret;
+    if (callServer === '' || password === undefined) return undefined;
+    return { username: callServer, password, source: 'callserver' };
+  }
+
+  private async storedRealm(): Promise<RealmCredential | undefined> {
+    const [record] = await this.options.vault.list({ purpose: 'backup-restore' });
+    if (record?.origin === undefined || record.realm === undefined) return undefined;
+    secrets.add(record.secret);
+    // Records of this purpose are written only by replaceStored, always with a username.
+    return { origin: record.origin, realm: record.realm, username: record.username!, password: record.secret };
+  }
+
+  /**
+   * Stored values are replaced only after a success with different ones (DOMAIN.md §3.4). A
+   * prompt opens only when the stored record did not match (origin, realm) or was refused, so
+   * prompted values that succeed always differ from what is stored.
+   */
+  private async replaceStored(stored: RealmCredential | undefined, used: RealmCredential, operation: string, url: string): Promise<void> {
+    const { vault } = this.options;
+    if (stored !== undefined) {
+      await vault.clear('backup-restore');
+      this.emit({ type: 'credentials.cleared', operation, url: originUrl(stored.origin), realm: stored.realm, reason: 'replaced' });
+    }
+    await vault.put({ purpose: 'backup-restore', origin: used.origin, realm: used.realm, username: used.username, secret: used.password });
+    this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
+  }
+
+  private async ask(kind: PromptKind, operation: string, url: string, realm: string): Promise<{ username: string; password: string }> {
+    const prompt = this.options.prompts.open({ kind, context: { realm, server: originUrl(originOf(url)), operation } });
+    const result = await prompt.result;
+    if (result.outcome === 'answered') {
+      secrets.add(result.password);
+      return result;
+    }
+    this.emit({ type: 'auth.failure', operation, url, realm, reason: result.outcome });
+    throw new ProvisiondError(`auth_${result.outcome}`, `the HTTP Authentication prompt for realm ${JSON.stringify(realm)} was ${result.outcome === 'timeout' ? 'not answered in time' : 'cancelled'}`);
+  }
+}
+
+function checkName(raw: string): string {
+  const name = canonicalName(raw.trim());
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || name.length > 128) throw new ProvisiondError('param_invalid', `${JSON.stringify(raw.slice(0, 64))} is not a parameter name`, { path: raw.slice(0, 64) });
+  return isUserDataName(name.toUpperCase()) && !OWNED_PARAMS.has(name) ? name.toUpperCase() : name;
+}
+
+/** The backup file's own rule for a value (daemon/profiles/backup.ts), applied one by one. */
+function validUserValue(name: string, value: string): boolean {
+  try {
+    return parseBackupFile(Buffer.from(`${name}=${value}`, 'utf8')).get(name) === value;
+  } catch {
+    return false;
+  }
+}
+
+/** A body that is not a backup file changes nothing and fails with a reason (SPEC §7). */
+function readBackup(result: FetchResult): Map<string, string> {
+  const { body } = result;
+  if (body.length === 0) throw new ProvisiondError('restore_not_backup', 'the server sent an empty file, not a backup');
+  // An HTML login or error page answered with 200 (whatever its Content-Type claims).
+  if (/^\s*</.test(body.subarray(0, 64).toString('latin1').replace(/\0/g, ''))) throw new ProvisiondError('restore_not_backup', 'the server sent an HTML page, not a backup');
+  // UTF-16 without a BOM would read as UTF-8 with NULs: a wrong encoding, not a backup.
+  if (body[0] !== 0xff && body.includes(0)) throw new ProvisiondError('restore_not_backup', 'the file is neither UTF-16LE with a BOM nor UTF-8');
+  try {
+    return parseBackupFile(body);
+  } catch (error) {
+    throw new ProvisiondError('restore_not_backup', toProvisiondError(error).message);
+  }
+}
+
+function sameOrigin(a: VaultOrigin, b: VaultOrigin): boolean {
+  return a.scheme === b.scheme && a.host === b.host && a.port === b.port;
+}
+
+function originUrl(origin: VaultOrigin): string {
+  const host = origin.host.includes(':') ? `[${origin.host}]` : origin.host;
+  return `${origin.scheme}://${host}:${origin.port}`;
+}
