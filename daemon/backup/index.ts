@@ -14,7 +14,7 @@ import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '
 import { secrets, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, isSecretParam, normaliseValue, type ParamStore, type ParamUpdate } from '../params/index.js';
 import { isUserDataName, parseBackupFile, serializeBackupFile } from '../profiles/index.js';
-import type { PromptBroker, PromptKind } from '../prompts/index.js';
+import type { PromptBroker } from '../prompts/index.js';
 import { originOf, type Vault, type VaultOrigin } from '../vault/index.js';
 
 /** A few seconds: a burst of changes (a restore of many contacts, a script) is one PUT (SPEC §7). */
@@ -227,7 +227,7 @@ export class BackupRestore {
         used = { ...stored, source: 'stored' };
         return { username: stored.username, password: stored.password, source: 'stored' };
       }
-      const kind: PromptKind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
+      const kind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
       const answer = await this.ask(kind, operation, url, context.realm);
       used = { origin, realm: context.realm, username: answer.username, password: answer.password, source: 'prompt' };
       return { username: answer.username, password: answer.password, source: 'prompt' };
@@ -281,8 +281,8 @@ export class BackupRestore {
     this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
   }
 
-  private async ask(kind: PromptKind, operation: string, url: string, realm: string): Promise<{ username: string; password: string }> {
-    const prompt = this.options.prompts.open({ kind, context: { realm, server: originUrl(originOf(url)), operation } });
+  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: string, url: string, realm: string): Promise<{ username: string; password: string }> {
+    const prompt = this.options.prompts.open({ kind, context: { realm, server: originUrl(originOf(url)) } });
     const result = await prompt.result;
     if (result.outcome === 'answered') {
       secrets.add(result.password);
