@@ -193,6 +193,11 @@ export class Fetcher {
     if (hop.url.protocol === 'https:' && next.protocol === 'http:') throw new FetchError('redirect_downgrade', `${shown} redirected from https to http`, shown, { status });
     const toGet = status === 303 || ((status === 301 || status === 302) && hop.method === 'POST');
     const sameOrigin = originOf(next) === originOf(hop.url) && originOf(next) === firstOrigin;
+    // 307/308 keep the method and body (RFC 9110 §15.4.8): a PUT of the user's backup or a
+    // POST body must not follow to a server the request was never meant for.
+    if (!toGet && hop.body !== undefined && hop.body.length > 0 && !sameOrigin) {
+      throw new FetchError('redirect_body_cross_origin', `${shown} redirected a ${hop.method} with a body to another origin (${originOf(next)}); not sent`, shown, { status });
+    }
     return { url: next, method: toGet ? 'GET' : hop.method, body: toGet ? undefined : hop.body, authAllowed: hop.authAllowed && sameOrigin };
   }
 

@@ -53,6 +53,8 @@ export interface ExchangeResult {
 /** Without a TLS policy an https origin is trusted by nothing (never Node's bundled roots: SPEC §6). */
 const TRUST_NOTHING: tls.ConnectionOptions = { ca: [], rejectUnauthorized: true, minVersion: 'TLSv1.2' };
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
 type Phase = 'connect' | 'handshake' | 'headers' | 'idle';
 
 export class Transport {
@@ -86,8 +88,9 @@ export class Transport {
     try {
       return await this.once(request);
     } catch (err) {
-      // A kept-alive socket the server closed meanwhile: resend once on a fresh one.
-      if (err instanceof FetchError && err.code === 'connection_reused_closed') return this.once(request);
+      // A kept-alive socket the server closed meanwhile: resend once on a fresh one — only an
+      // idempotent request (RFC 9110 §9.2.2): the server may have acted on a POST already.
+      if (err instanceof FetchError && err.code === 'connection_reused_closed' && IDEMPOTENT.has(request.method)) return this.once(request);
       throw err;
     }
   }
