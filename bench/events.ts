@@ -1,7 +1,7 @@
 /**
  * Event latency and sustained rate to an MQTT subscriber on a real Mosquitto (SPEC §12): from
- * `bus.emit('event')` through the event log, the durable outbox (fsync'ed before publishing)
- * and the reporter, to a dashboard subscribed to `<prefix>/+/events/#`. The competitor is a
+ * `bus.emit('event')` through the event log and its one journal (group commit: one fsync per
+ * batch, before publishing) and the reporter with its acknowledged-seq cursor, to a dashboard subscribed to `<prefix>/+/events/#`. The competitor is a
  * bare mqtt.js client publishing the same payloads at QoS 1 straight to the broker, with no
  * event log and no outbox: the difference is what durability and ordering cost.
  */
@@ -87,26 +87,27 @@ const bench: BenchModule = {
     await writeFile(passwordFile, PASSWORD);
     const bus = new TypedBus<DaemonEvents>();
     const log = new Logger({ level: 'error', redactor: new Redactor(), sink: { out: () => undefined, err: (line) => process.stderr.write(line + '\n') } });
+    const eventLog = new EventLog({ bus, stateDir: dir, device: 'phone1', log });
     const reporter = new MqttReporter({
       settings: { url: broker.url, topicPrefix: 'bench', username: USER, passwordFile, commands: false, outboxMax: 10_000 },
       device: 'phone1',
       stateDir: dir,
       bus,
+      events: eventLog,
       log,
       snapshot: () => null,
     });
-    const eventLog = new EventLog({ bus, stateDir: dir, device: 'phone1', log });
     const subscriber = await client(broker.url);
     const bare = await client(broker.url);
     try {
+      await eventLog.start();
       await reporter.start();
-      await eventLog.start({ seqFloor: reporter.lastSeq });
       await subscriber.subscribeAsync(['bench/+/events/#', 'bare/#'], { qos: 1 });
       while (!reporter.connected) await new Promise((resolve) => setTimeout(resolve, 10));
       const ours = await measure(subscriber, () => bus.emit('event', { type: 'resync.unchanged', url: 'https://prov.example/spa.cfg' }));
       const template = { v: 1, ts: new Date().toISOString(), device: 'phone1', type: 'resync.unchanged', url: 'https://prov.example/spa.cfg' };
       const theirs = await measure(subscriber, (seq) => bare.publish('bare/phone1/events/resync.unchanged', JSON.stringify({ ...template, seq }), { qos: 1 }));
-      const note = `${LATENCY_SAMPLES} sequential events; outbox fsync per batch`;
+      const note = `${LATENCY_SAMPLES} sequential events; one journal, one fsync per batch`;
       const baseline = 'bare mqtt.js QoS 1';
       return [
         { name: 'event latency p50, emit → MQTT subscriber', value: ours.p50, unit: 'ms', baseline: { name: baseline, value: theirs.p50 }, note },
@@ -114,8 +115,8 @@ const bench: BenchModule = {
         { name: 'sustained event rate to MQTT subscriber', value: ours.rate, unit: 'events/s', baseline: { name: baseline, value: theirs.rate }, note: `${RATE_EVENTS} events in one burst, all delivered in order` },
       ];
     } finally {
-      await eventLog.stop();
       await reporter.stop();
+      await eventLog.stop();
       await subscriber.endAsync(true);
       await bare.endAsync(true);
       await broker.close();

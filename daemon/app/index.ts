@@ -1,5 +1,6 @@
 /**
- * The daemon assembled (STYLE.md §1): settings → logger → device → MQTT outbox → event log →
+ * The daemon assembled (STYLE.md §1): settings → logger → device → event log (the one event
+ * journal) → MQTT reporter (its cursor in that journal) →
  * vault → parameters → prompts → trust and fetcher → resync and Extension Mobility → local
  * feed, each a Feature of one Controller, stopped in reverse order. READY is said last, once
  * the state is loaded and the sockets listen (SPEC §9).
@@ -99,10 +100,10 @@ export class App {
   }
 
   private features(): Feature[] {
-    return [this.mqttFeature(), this.eventsFeature(), this.vaultFeature(), this.paramsFeature(), this.promptsFeature(), this.networkFeature(), this.resyncFeature(), this.displayFeature()];
+    return [this.eventsFeature(), this.mqttFeature(), this.vaultFeature(), this.paramsFeature(), this.promptsFeature(), this.networkFeature(), this.resyncFeature(), this.displayFeature()];
   }
 
-  /** The MQTT reporter loads its outbox first, so the event log continues after its last seq. */
+  /** The MQTT reporter attaches to the event journal before any other feature records an event. */
   private mqttFeature(): Feature {
     return {
       name: 'mqtt',
@@ -114,10 +115,10 @@ export class App {
           device: this.device.id,
           stateDir: this.settings.stateDir,
           bus: this.bus,
+          events: this.events,
           log: this.logger,
           snapshot: () => this.stateDocument,
           handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
-          onDropped: (count) => this.events.noteDropped(count),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
         });
         await reporter.start();
@@ -133,7 +134,7 @@ export class App {
       essential: true,
       start: async () => {
         this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events') });
-        await this.events.start({ seqFloor: this.mqtt?.lastSeq ?? 0 });
+        await this.events.start();
       },
       stop: () => this.events.stop(),
     };

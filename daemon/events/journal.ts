@@ -1,9 +1,10 @@
 /**
- * An append-only JSON-lines file that survives power cuts (RELIABILITY.md §5.4): records are
- * appended and fdatasync'ed in batches (group commit: everything queued while a write is in
- * flight goes out in the next single write + sync), and the owner compacts it now and then by
- * rewriting the live records through `writeFileDurable`. Loading tolerates a torn last line
- * (the record being written when the power went) and skips any other unparseable line.
+ * An append-only JSON-lines file that survives power cuts (RELIABILITY.md §5.4). Group
+ * commit: every record appended during one turn of the event loop goes out in one write and
+ * one fdatasync, and whatever arrives while that is in flight goes in the next one. The owner
+ * compacts the file now and then by rewriting the live records through `writeFileDurable`.
+ * Loading tolerates a torn last line (the record being written when the power went: it is cut
+ * off, so the next append starts on a line of its own) and skips any other unparseable line.
  *
  * Loaders must be idempotent: a record can appear twice after a compaction that raced an
  * append (the rewrite already holds it and the append lands after it).
@@ -12,6 +13,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { readFileIfExists, removeStaleTemps, writeFileDurable } from '../fsutil/index.js';
 
 const ignore = (): undefined => undefined;
+const NEWLINE = 0x0a;
 
 export interface LoadedJournal {
   readonly records: unknown[];
@@ -32,21 +34,27 @@ export class Journal {
   private waiting: Waiter[] = [];
   private flushQueued = false;
   private tail: Promise<void> = Promise.resolve();
-  /** Lines appended since the last rewrite: the owner's measure of garbage. */
-  linesSinceRewrite = 0;
+  /** Lines in the file (loaded, appended since, or rewritten): the owner's measure of garbage. */
+  lineCount = 0;
 
   constructor(file: string, options: { mode?: number } = {}) {
     this.file = file;
     this.mode = options.mode ?? 0o600;
   }
 
-  /** Reads every record; call before the first append. */
+  /** Reads every record and cuts off a torn last line; call before the first append. */
   async load(): Promise<LoadedJournal> {
     await removeStaleTemps(this.file);
-    const text = (await readFileIfExists(this.file))?.toString('utf8') ?? '';
+    const data = await readFileIfExists(this.file);
     const records: unknown[] = [];
     let skipped = 0;
-    for (const line of text.split('\n')) {
+    if (data === undefined) return { records, skipped };
+    const complete = data.lastIndexOf(NEWLINE) + 1;
+    if (complete < data.length) {
+      skipped++;
+      await fsp.truncate(this.file, complete);
+    }
+    for (const line of data.subarray(0, complete).toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
         records.push(JSON.parse(line));
@@ -54,6 +62,7 @@ export class Journal {
         skipped++;
       }
     }
+    this.lineCount = records.length + skipped;
     return { records, skipped };
   }
 
@@ -64,7 +73,8 @@ export class Journal {
       this.waiting.push({ line, resolve, reject });
       if (this.flushQueued) return;
       this.flushQueued = true;
-      this.enqueue(() => this.flush());
+      // After the current turn of the event loop: everything it appends shares one fsync.
+      setImmediate(() => void this.enqueue(() => this.flush()).catch(ignore));
     });
   }
 
@@ -72,22 +82,20 @@ export class Journal {
   rewrite(records: () => readonly unknown[]): Promise<void> {
     return this.enqueue(async () => {
       await this.closeHandle();
-      const text = records()
-        .map((record) => JSON.stringify(record) + '\n')
-        .join('');
-      await writeFileDurable(this.file, text, { mode: this.mode });
-      this.linesSinceRewrite = 0;
+      const lines = records();
+      await writeFileDurable(this.file, lines.map((record) => JSON.stringify(record) + '\n').join(''), { mode: this.mode });
+      this.lineCount = lines.length;
     });
   }
 
   /** Resolves once every write queued so far has finished (succeeded or failed). */
   idle(): Promise<void> {
-    return this.enqueue(async () => undefined);
+    return new Promise((resolve) => setImmediate(resolve)).then(() => this.enqueue(async () => undefined));
   }
 
   /** Waits for queued writes, then closes the file. */
   close(): Promise<void> {
-    return this.enqueue(() => this.closeHandle());
+    return this.idle().then(() => this.enqueue(() => this.closeHandle()));
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -105,7 +113,7 @@ export class Journal {
       this.handle ??= await fsp.open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, this.mode);
       await this.handle.write(batch.map((waiter) => waiter.line).join(''));
       await this.handle.datasync();
-      this.linesSinceRewrite += batch.length;
+      this.lineCount += batch.length;
       for (const waiter of batch) waiter.resolve();
     } catch (error) {
       // Reopen on the next batch: the failed handle may be the cause (a replaced file, EIO).

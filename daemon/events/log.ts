@@ -1,14 +1,23 @@
 /**
  * The event log (SPEC §8): takes what features emit on the bus (`event`), stamps it with
- * `seq`, `ts` and `device`, keeps only allowlisted, redacted fields (`schema.ts`), remembers
- * the most recent ones for the display and `provisionctl events`, and emits `recorded`.
+ * `seq`, `ts` and `device`, keeps only allowlisted, redacted fields (`schema.ts`) and emits
+ * `recorded`. It owns the one event journal, `stateDir/events.jsonl`: `seq` is given out here
+ * and nowhere else, and survives restarts because it continues after the last journaled event.
  *
- * `seq` rises by one per event and survives restarts: the recent events are journaled in
- * `stateDir/events.jsonl`, and the next `seq` continues after the last one found there (or
- * after `seqFloor`, which the daemon sets from the MQTT outbox, whichever is higher).
+ * The journal holds the most recent events (for the display and `provisionctl events`) and,
+ * when a consumer is attached (the MQTT reporter), every event after the consumer's cursor
+ * that it has not yet taken: that part is the outbox. It is bounded by the consumer's `max`:
+ * beyond it the oldest untaken events are dropped, here, and the count is told by one
+ * `events.dropped` event created before the next event once the outbox has room again
+ * (announcing while it is still full would only drop more). The count, and how far the drops
+ * reached, are journaled as `{"dropped": n, "floor": seq}` lines, so a restart neither
+ * forgets nor resends them.
+ *
+ * One fsync per batch (`journal.ts`); the consumer hears of each batch once it is durable and
+ * publishes only durable events, so a crash can lose nothing that was ever sent.
  */
 import * as path from 'node:path';
-import type { DaemonBus, EventInput, RecordedEvent } from '../bus/index.js';
+import { EVENT_TYPES, type DaemonBus, type EventInput, type RecordedEvent } from '../bus/index.js';
 import { secrets, type Logger, type Redactor } from '../log/index.js';
 import { Journal } from './journal.js';
 import { buildEvent } from './schema.js';
@@ -23,8 +32,23 @@ export interface EventLogOptions {
   readonly log: Logger;
   readonly redactor?: Redactor;
   readonly now?: () => Date;
-  /** How many recent events are kept (in memory and on disk). */
+  /** How many recent events are kept (in memory and on disk) whether or not they were taken. */
   readonly ringSize?: number;
+}
+
+/** The one reader that takes events out of the journal (the MQTT reporter). */
+export interface JournalConsumer {
+  /** The seq through which it has taken every event (its durable cursor). */
+  readonly cursor: number;
+  /** At most this many untaken events are kept; beyond, the oldest are dropped and counted. */
+  readonly max: number;
+  /** Newly durable events may be ready (called once per group commit). */
+  readonly onDurable: () => void;
+}
+
+interface DropMark {
+  readonly dropped: number;
+  readonly floor: number;
 }
 
 export class EventLog {
@@ -35,9 +59,19 @@ export class EventLog {
   private readonly now: () => Date;
   private readonly ringSize: number;
   private readonly journal: Journal;
-  private ring: RecordedEvent[] = [];
+  /** Journaled events in seq order; those before `head` are no longer kept. */
+  private events: RecordedEvent[] = [];
+  private head = 0;
   private seq = 0;
-  private droppedUnreported = 0;
+  /** Every event up to this seq is on disk (or its write failed and it goes on from memory). */
+  private durableSeq = 0;
+  private consumer: JournalConsumer | undefined;
+  /** The consumer has taken (or lost to overflow) every event up to this seq. */
+  private floor = 0;
+  /** Dropped and not yet announced. */
+  private unreported = 0;
+  private loadedMark: DropMark = { dropped: 0, floor: 0 };
+  private notifyQueued = false;
   private journalFailing = false;
   private compacting = false;
   private unsubscribe: (() => void) | undefined;
@@ -48,18 +82,27 @@ export class EventLog {
     this.log = options.log;
     this.redactor = options.redactor ?? secrets;
     this.now = options.now ?? (() => new Date());
-    this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
+    this.ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
     this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE));
   }
 
   /** Loads the journal, continues `seq` and starts listening on the bus. */
-  async start(options: { seqFloor?: number } = {}): Promise<void> {
+  async start(): Promise<void> {
     const { records, skipped } = await this.journal.load();
     if (skipped > 0) this.log.warning('skipped unreadable lines in the event journal', { skipped });
-    const events = records.filter(isRecordedEvent).sort((a, b) => a.seq - b.seq);
-    this.ring = events.slice(-this.ringSize);
-    this.seq = Math.max(events.at(-1)?.seq ?? 0, options.seqFloor ?? 0);
-    await this.journal.rewrite(() => this.ring);
+    const bySeq = new Map<number, RecordedEvent>();
+    for (const record of records) {
+      if (isRecordedEvent(record)) {
+        if (!bySeq.has(record.seq)) bySeq.set(record.seq, record);
+        // An announcement journaled after a mark answers it.
+        if (record.type === 'events.dropped') this.loadedMark = { ...this.loadedMark, dropped: 0 };
+      } else if (isDropMark(record)) {
+        this.loadedMark = record;
+      }
+    }
+    this.events = sortedBySeq([...bySeq.values()]);
+    this.seq = this.events.at(-1)?.seq ?? 0;
+    this.durableSeq = this.seq;
     this.unsubscribe = this.bus.on('event', (input) => {
       this.record(input);
     });
@@ -73,13 +116,48 @@ export class EventLog {
   }
 
   /**
-   * Records one event and emits it as `recorded`. If the outbox lost events since the last
-   * one, an `events.dropped` event saying how many comes first (SPEC §8).
+   * Attaches the consumer: from now on events after its cursor are kept for it (at most
+   * `max`). `seq` continues after the cursor too, should the journal have lost its tail.
+   */
+  attach(consumer: JournalConsumer): void {
+    this.consumer = consumer;
+    this.seq = Math.max(this.seq, consumer.cursor);
+    this.durableSeq = Math.max(this.durableSeq, consumer.cursor);
+    this.floor = Math.max(consumer.cursor, this.loadedMark.floor);
+    this.unreported = this.loadedMark.dropped;
+    this.enforceBound();
+    this.trim();
+  }
+
+  /** The consumer stops listening; its events are still kept for its next start. */
+  detach(): void {
+    if (this.consumer) this.consumer = { ...this.consumer, onDurable: () => undefined };
+  }
+
+  /**
+   * Adds events from elsewhere (the outbox of an older version) that the journal lacks, and
+   * the drops it had not announced yet, and writes the journal durably. Call after `start` and before the first event is recorded.
+   */
+  async merge(imported: readonly RecordedEvent[], unannounced = 0): Promise<void> {
+    this.loadedMark = { ...this.loadedMark, dropped: this.loadedMark.dropped + unannounced };
+    const known = new Set(this.live().map((event) => event.seq));
+    const added = imported.filter((event) => !known.has(event.seq));
+    this.events = sortedBySeq([...this.live(), ...added]);
+    this.head = 0;
+    this.seq = Math.max(this.seq, this.events.at(-1)?.seq ?? 0);
+    this.durableSeq = this.seq;
+    await this.journal.rewrite(() => [this.loadedMark, ...this.live()]);
+  }
+
+  /**
+   * Records one event and emits it as `recorded`. Events dropped since the last announcement
+   * are announced first by an `events.dropped` event, once the outbox has room for it.
    */
   record(input: EventInput): RecordedEvent {
-    if (this.droppedUnreported > 0 && input.type !== 'events.dropped') {
-      const count = this.droppedUnreported;
-      this.droppedUnreported = 0;
+    if (this.unreported > 0 && input.type !== 'events.dropped' && this.hasRoomForAnnouncement()) {
+      const count = this.unreported;
+      this.unreported = 0;
+      this.log.warning('events were lost to MQTT outbox overflow', { count });
       this.append({ type: 'events.dropped', count });
     }
     return this.append(input);
@@ -90,40 +168,133 @@ export class EventLog {
     return this.journal.idle();
   }
 
-  /** The outbox reports lost events here; they are announced with the next event. */
-  noteDropped(count: number): void {
-    this.droppedUnreported += count;
-  }
-
   /** The most recent events, oldest first. */
   recent(limit = this.ringSize): readonly RecordedEvent[] {
-    return limit <= 0 ? [] : this.ring.slice(-limit);
+    return limit <= 0 ? [] : this.events.slice(Math.max(this.head, this.events.length - limit));
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** Events after the consumer's floor that are durable, oldest first. */
+  *pending(): Generator<RecordedEvent> {
+    if (!this.consumer) return;
+    for (let i = this.firstPending(); i < this.events.length; i++) {
+      const event = this.events[i]!;
+      if (event.seq > this.durableSeq) return;
+      yield event;
+    }
+  }
+
+  /** Events kept for the consumer and not yet taken (durable or not). */
+  get pendingCount(): number {
+    return this.consumer ? this.events.length - this.firstPending() : 0;
+  }
+
+  /** The seq through which the consumer is done: taken, or lost to overflow. */
+  get takenThrough(): number {
+    return this.floor;
+  }
+
+  /** The consumer has taken every event up to `seq`. */
+  acknowledge(seq: number): void {
+    if (seq <= this.floor) return;
+    this.floor = seq;
+    this.trim();
+  }
+
+  /** Only a consumer's overflow drops events, so there is one whenever this is asked. */
+  private hasRoomForAnnouncement(): boolean {
+    const pending = this.pendingCount;
+    // The announcement and the event both fit, or nothing is waiting at all.
+    return pending === 0 || pending + 2 <= (this.consumer as JournalConsumer).max;
+  }
+
   private append(input: EventInput): RecordedEvent {
     this.seq += 1;
     const event = buildEvent(input, { seq: this.seq, ts: this.now().toISOString(), device: this.device }, this.redactor);
-    this.ring.push(event);
-    if (this.ring.length > this.ringSize) this.ring.shift();
+    this.events.push(event);
     this.persist(event);
+    this.enforceBound();
+    this.trim();
     this.bus.emit('recorded', event);
     return event;
   }
 
-  private persist(event: RecordedEvent): void {
-    this.journal.append(event).then(this.journalWritten, this.journalFailed);
-    if (this.compacting || this.journal.linesSinceRewrite <= this.ringSize) return;
+  /** Drops the oldest untaken events above the consumer's `max`, and journals how many. */
+  private enforceBound(): void {
+    if (!this.consumer) return;
+    const excess = this.events.length - this.firstPending() - this.consumer.max;
+    if (excess <= 0) return;
+    if (this.unreported === 0) this.log.warning('MQTT outbox full: dropping the oldest events', { max: this.consumer.max });
+    this.floor = this.events[this.firstPending() + excess - 1]!.seq;
+    this.unreported += excess;
+    this.journal.append({ dropped: this.unreported, floor: this.floor } satisfies DropMark).catch(this.journalFailed);
+  }
+
+  /** Forgets events that are neither recent nor waiting for the consumer; compacts when worth it. */
+  private trim(): void {
+    const keepFrom = Math.min(this.consumer ? this.firstPending() : this.events.length, this.events.length - this.ringSize);
+    if (keepFrom > this.head) this.head = keepFrom;
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.head = 0;
+    }
+    this.compactIfWorthIt();
+  }
+
+  /** Rewrites the journal once its garbage outweighs what it keeps (amortised: at most one rewrite per `live` appends). */
+  private compactIfWorthIt(): void {
+    const live = this.events.length - this.head;
+    if (this.compacting || this.journal.lineCount - live < Math.max(this.ringSize, live)) return;
     this.compacting = true;
     void this.journal
-      .rewrite(() => this.ring)
+      .rewrite(() => this.lines())
       .then(this.journalWritten, this.journalFailed)
       .finally(() => {
         this.compacting = false;
       });
+  }
+
+  private persist(event: RecordedEvent): void {
+    this.journal.append(event).then(this.journalWritten, this.journalFailed).finally(() => {
+      // A failed write still releases the event, from memory: a full disk should not also silence the dashboard.
+      if (event.seq > this.durableSeq) this.durableSeq = event.seq;
+      this.notifyConsumer();
+    });
+  }
+
+  /** One call per group commit: the journal settles a batch's appends together. */
+  private notifyConsumer(): void {
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    queueMicrotask(() => {
+      this.notifyQueued = false;
+      this.compactIfWorthIt();
+      this.consumer?.onDurable();
+    });
+  }
+
+  private lines(): (RecordedEvent | DropMark)[] {
+    const events = this.live();
+    return this.consumer ? [{ dropped: this.unreported, floor: this.floor }, ...events] : events;
+  }
+
+  private live(): RecordedEvent[] {
+    return this.events.slice(this.head);
+  }
+
+  /** Index of the first event after the floor (binary search: `events` is in seq order). */
+  private firstPending(): number {
+    let low = this.head;
+    let high = this.events.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.events[mid]!.seq <= this.floor) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   private readonly journalWritten = (): void => {
@@ -137,7 +308,17 @@ export class EventLog {
   };
 }
 
-function isRecordedEvent(value: unknown): value is RecordedEvent {
+function sortedBySeq(events: RecordedEvent[]): RecordedEvent[] {
+  return events.sort((a, b) => a.seq - b.seq);
+}
+
+/** A damaged line must not turn into a publish to a topic built from garbage. */
+export function isRecordedEvent(value: unknown): value is RecordedEvent {
   const record = value as Partial<RecordedEvent> | null;
-  return typeof record === 'object' && record !== null && record.v === 1 && Number.isSafeInteger(record.seq) && typeof record.type === 'string';
+  return typeof record === 'object' && record !== null && record.v === 1 && Number.isSafeInteger(record.seq) && (EVENT_TYPES as readonly unknown[]).includes(record.type);
+}
+
+function isDropMark(value: unknown): value is DropMark {
+  const record = value as Partial<DropMark> | null;
+  return typeof record === 'object' && record !== null && Number.isSafeInteger(record.dropped) && Number.isSafeInteger(record.floor);
 }

@@ -1,172 +1,181 @@
 /**
- * The durable outbox (SPEC §8, ECOSYSTEM.md §1.6): every recorded event is written to
- * `stateDir/mqtt-outbox.jsonl` before it may be published and is removed when the broker
- * acknowledges it (PUBACK), so neither a broker outage nor a daemon restart loses one.
- * mqtt.js's own offline queue lives in memory only (RELIABILITY.md §6.1, MQTT.js #398), which
- * is why the reporter never relies on it.
+ * The MQTT side of the one event journal (SPEC §8, ECOSYSTEM.md §1.6): the events are kept by
+ * the event log (`daemon/events`), and this outbox only remembers how far the broker has
+ * acknowledged them, in `stateDir/mqtt-cursor.json` (`{"acked": seq}`). Events are offered
+ * once durable, in seq order; a PUBACK moves the cursor over every event acknowledged so far
+ * without a gap. The cursor is written atomically (`writeFileDurable`), at most once per
+ * `cursorDelayMs` however many acknowledgements arrive: a crash can only make it lag, so
+ * after one an event may be sent again with the same seq (at-least-once), never lost.
+ * mqtt.js's own offline queue lives in memory only (RELIABILITY.md §6.1, MQTT.js #398),
+ * which is why the reporter never relies on it.
  *
- * On disk: an append-only journal of `{"event": …}` and `{"ack": seq}` lines, compacted to the
- * pending events when the acknowledged lines outnumber them. Bounded: above `max` pending
- * events the oldest are dropped. How many is kept (on disk too, as `{"dropped": n}`) until the
- * reporter takes the count with `takeDropped()` once the broker is reachable again; the event
- * log then announces it with one `events.dropped` before the next event. Announcing sooner,
- * while the outbox is still full, would make every other queued event an `events.dropped`.
+ * An older version kept its own copy of every event in `mqtt-outbox.jsonl`, with `{"ack"}`
+ * lines. On first start with that file, its unacknowledged events are merged into the
+ * journal, the cursor is set just before the oldest of them, and the file is removed
+ * (in that order, so a crash in between repeats an idempotent import).
  */
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { EVENT_TYPES, type RecordedEvent } from '../bus/index.js';
-import { Journal } from '../events/index.js';
+import type { RecordedEvent } from '../bus/index.js';
+import { isRecordedEvent, Journal, type EventLog } from '../events/index.js';
+import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
 
-export const OUTBOX_FILE = 'mqtt-outbox.jsonl';
+export const CURSOR_FILE = 'mqtt-cursor.json';
+export const LEGACY_OUTBOX_FILE = 'mqtt-outbox.jsonl';
 export const DEFAULT_OUTBOX_MAX = 10000;
-/** Compaction waits for at least this many garbage lines, so small queues do not rewrite on every ack. */
-const MIN_GARBAGE_LINES = 256;
-
-interface Entry {
-  readonly event: RecordedEvent;
-  /** On disk (or the disk failed and we carry on from memory): may be published. */
-  ready: boolean;
-}
+const DEFAULT_CURSOR_DELAY_MS = 100;
 
 export interface OutboxOptions {
   readonly stateDir: string;
+  readonly events: EventLog;
   readonly max?: number;
-  /** The outbox started dropping events (called once per overflow spell, for the log). */
-  readonly onOverflow?: () => void;
-  /** The journal could not be written; the event stays queued in memory. */
+  /** Newly durable events may be published. */
+  readonly onReady?: () => void;
+  /** The cursor could not be written (it lags; nothing is lost). */
   readonly onWriteError?: (error: unknown) => void;
+  /** The longest the cursor waits before it is written (acknowledgements in between share the write). */
+  readonly cursorDelayMs?: number;
+}
+
+export interface OutboxLoad {
+  readonly pending: number;
+  /** Unreadable lines in an imported legacy outbox. */
+  readonly skipped: number;
+  /** Events imported from a legacy outbox. */
+  readonly imported: number;
 }
 
 export class Outbox {
-  private readonly journal: Journal;
+  private readonly events: EventLog;
+  private readonly file: string;
+  private readonly legacyFile: string;
   private readonly max: number;
-  private readonly onOverflow: () => void;
+  private readonly onReady: () => void;
   private readonly onWriteError: (error: unknown) => void;
-  /** Pending events by seq, in seq order (insertion order of a Map). */
-  private readonly entries = new Map<number, Entry>();
-  private highestSeq = 0;
-  /** Events dropped and not yet announced. */
-  private unreported = 0;
-  private compacting = false;
+  private readonly cursorDelayMs: number;
+  /** Acknowledged, but after an event that is not yet: the cursor cannot pass them. */
+  private readonly acked = new Set<number>();
+  private written = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(options: OutboxOptions) {
-    this.journal = new Journal(path.join(options.stateDir, OUTBOX_FILE));
+    this.events = options.events;
+    this.file = path.join(options.stateDir, CURSOR_FILE);
+    this.legacyFile = path.join(options.stateDir, LEGACY_OUTBOX_FILE);
     this.max = Math.max(1, options.max ?? DEFAULT_OUTBOX_MAX);
-    this.onOverflow = options.onOverflow ?? (() => undefined);
+    this.onReady = options.onReady ?? (() => undefined);
     this.onWriteError = options.onWriteError ?? (() => undefined);
+    this.cursorDelayMs = options.cursorDelayMs ?? DEFAULT_CURSOR_DELAY_MS;
   }
 
-  /** Reads what a previous run left, keeps the newest `max`, and compacts the file. */
-  async load(): Promise<{ pending: number; skipped: number }> {
-    const { records, skipped } = await this.journal.load();
-    const events = new Map<number, RecordedEvent>();
-    const acked = new Set<number>();
-    for (const record of records) {
-      const line = (record ?? {}) as { event?: RecordedEvent; ack?: unknown; dropped?: unknown };
-      if (typeof line.ack === 'number') acked.add(line.ack);
-      else if (typeof line.dropped === 'number') this.unreported = line.dropped;
-      else if (isEvent(line.event)) events.set(line.event.seq, line.event);
-    }
-    const pending = [...events.values()].filter((event) => !acked.has(event.seq)).sort((a, b) => a.seq - b.seq);
-    for (const event of pending) this.entries.set(event.seq, { event, ready: true });
-    this.highestSeq = Math.max(0, ...events.keys());
-    this.trim();
-    await this.journal.rewrite(() => this.lines());
-    return { pending: this.entries.size, skipped };
+  /** Reads the cursor (importing a legacy outbox first) and attaches to the event log. */
+  async load(): Promise<OutboxLoad> {
+    let cursor = await readCursor(this.file);
+    const legacy = await this.importLegacy(cursor);
+    cursor = legacy.cursor;
+    this.written = cursor;
+    this.events.attach({ cursor, max: this.max, onDurable: () => this.onReady() });
+    return { pending: this.events.pendingCount, skipped: legacy.skipped, imported: legacy.imported };
   }
 
-  /**
-   * Queues an event; resolves once it is durable (then it may be published). A write error is
-   * reported through `onWriteError` and the event is still released, from memory: a full disk
-   * should not also silence the dashboard.
-   */
-  async add(event: RecordedEvent): Promise<void> {
-    const entry: Entry = { event, ready: false };
-    this.entries.set(event.seq, entry);
-    this.highestSeq = Math.max(this.highestSeq, event.seq);
-    this.trim();
-    try {
-      await this.journal.append({ event });
-    } catch (error) {
-      this.onWriteError(error);
-    }
-    entry.ready = true;
-  }
-
-  /** The broker acknowledged `seq`: forget it. An unknown seq (already dropped) is ignored. */
-  ack(seq: number): void {
-    if (!this.entries.delete(seq)) return;
-    // Not awaited: losing an ack line to a crash only means one duplicate after restart.
-    this.journal.append({ ack: seq }).catch(this.onWriteError);
-    this.compactIfWorthIt();
-  }
-
-  /** Pending events ready to publish, oldest first, stopping at the first one not yet durable. */
+  /** Pending events that are durable and not yet acknowledged, oldest first. */
   *ready(): Generator<RecordedEvent> {
-    for (const entry of this.entries.values()) {
-      if (!entry.ready) return;
-      yield entry.event;
+    for (const event of this.events.pending()) {
+      if (!this.acked.has(event.seq)) yield event;
     }
+  }
+
+  /** The broker acknowledged `seq` (or refused it for good): the cursor moves over it when it can. */
+  ack(seq: number): void {
+    if (seq <= this.events.takenThrough) return;
+    this.acked.add(seq);
+    let through = this.events.takenThrough;
+    for (const event of this.events.pending()) {
+      if (!this.acked.delete(event.seq)) break;
+      through = event.seq;
+    }
+    this.events.acknowledge(through);
+    this.saveSoon();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.events.pendingCount - this.acked.size;
   }
 
-  /** The highest seq ever queued here (the event log continues after it). */
-  get lastSeq(): number {
-    return this.highestSeq;
-  }
-
+  /** Writes the cursor now and detaches from the event log. */
   async close(): Promise<void> {
-    if (this.journal.linesSinceRewrite > 0) await this.journal.rewrite(() => this.lines()).catch(this.onWriteError);
-    await this.journal.close();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.save();
+    this.events.detach();
   }
 
-  private trim(): void {
-    let dropped = 0;
-    for (const seq of this.entries.keys()) {
-      if (this.entries.size <= this.max) break;
-      this.entries.delete(seq);
-      // Marked as gone on disk too, so a restart does not bring it back and count it twice.
-      this.journal.append({ ack: seq }).catch(this.onWriteError);
-      dropped++;
+  private saveSoon(): void {
+    if (this.timer || this.events.takenThrough === this.written) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.save();
+    }, this.cursorDelayMs);
+    // A pending cursor write must not keep a stopping process alive; close() writes it.
+    this.timer.unref();
+  }
+
+  /** Writes the cursor after any write already under way (so the file never moves back). */
+  private save(): Promise<void> {
+    const job = this.writing.then(() => this.writeNow());
+    this.writing = job;
+    return job;
+  }
+
+  private async writeNow(): Promise<void> {
+    const cursor = this.events.takenThrough;
+    if (cursor === this.written) return;
+    try {
+      await writeFileDurable(this.file, JSON.stringify({ acked: cursor }) + '\n', { mode: 0o600 });
+      this.written = cursor;
+    } catch (error) {
+      this.onWriteError(error);
     }
-    if (dropped === 0) return;
-    if (this.unreported === 0) this.onOverflow();
-    this.unreported += dropped;
-    this.journal.append({ dropped: this.unreported }).catch(this.onWriteError);
-    this.compactIfWorthIt();
   }
 
-  /** How many events were dropped since the last call (0 if none); the count restarts at 0. */
-  takeDropped(): number {
-    const count = this.unreported;
-    if (count === 0) return 0;
-    this.unreported = 0;
-    this.journal.append({ dropped: 0 }).catch(this.onWriteError);
-    return count;
-  }
-
-  private compactIfWorthIt(): void {
-    const garbage = this.journal.linesSinceRewrite - this.entries.size;
-    if (this.compacting || garbage < Math.max(MIN_GARBAGE_LINES, this.entries.size)) return;
-    this.compacting = true;
-    this.journal
-      .rewrite(() => this.lines())
-      .catch(this.onWriteError)
-      .finally(() => {
-        this.compacting = false;
-      });
-  }
-
-  private lines(): ({ event: RecordedEvent } | { dropped: number })[] {
-    const events = [...this.entries.values()].map((entry) => ({ event: entry.event }));
-    return this.unreported > 0 ? [{ dropped: this.unreported }, ...events] : events;
+  private async importLegacy(cursor: number | undefined): Promise<{ cursor: number; skipped: number; imported: number }> {
+    const known = cursor ?? 0;
+    const { records, skipped } = await new Journal(this.legacyFile).load();
+    if (records.length === 0 && skipped === 0) return { cursor: known, skipped: 0, imported: 0 };
+    const events = new Map<number, RecordedEvent>();
+    const acked = new Set<number>();
+    let highest = 0;
+    let dropped = 0;
+    for (const record of records) {
+      const line = (record ?? {}) as { event?: unknown; ack?: unknown; dropped?: unknown };
+      if (typeof line.ack === 'number') acked.add(line.ack);
+      else if (typeof line.dropped === 'number') dropped = line.dropped;
+      else if (isRecordedEvent(line.event)) {
+        events.set(line.event.seq, line.event);
+        // Not Math.max(...seqs): a spread of a long outage's seqs overflows the stack.
+        if (line.event.seq > highest) highest = line.event.seq;
+      }
+    }
+    const pending = [...events.values()].filter((event) => !acked.has(event.seq));
+    await this.events.merge(pending, dropped);
+    let oldest = Infinity;
+    for (const event of pending) if (event.seq < oldest) oldest = event.seq;
+    const imported = cursor ?? (pending.length > 0 ? oldest - 1 : Math.max(highest, this.events.lastSeq));
+    if (cursor === undefined) await writeFileDurable(this.file, JSON.stringify({ acked: imported }) + '\n', { mode: 0o600 });
+    await fsp.rm(this.legacyFile, { force: true });
+    return { cursor: imported, skipped, imported: pending.length };
   }
 }
 
-/** A damaged line must not turn into a publish to a topic built from garbage. */
-function isEvent(value: unknown): value is RecordedEvent {
-  const event = value as Partial<RecordedEvent> | undefined;
-  return typeof event === 'object' && event !== null && Number.isSafeInteger(event.seq) && (EVENT_TYPES as readonly unknown[]).includes(event.type);
+/** The cursor on disk, or undefined when there is none. A damaged cursor counts as none: resending is safe, skipping is not. */
+async function readCursor(file: string): Promise<number | undefined> {
+  const data = await readFileIfExists(file);
+  if (data === undefined) return undefined;
+  try {
+    const acked = (JSON.parse(data.toString('utf8')) as { acked?: unknown } | null)?.acked;
+    return Number.isSafeInteger(acked) && (acked as number) >= 0 ? (acked as number) : undefined;
+  } catch {
+    return undefined;
+  }
 }

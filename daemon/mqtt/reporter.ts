@@ -1,20 +1,21 @@
 /**
  * The MQTT reporter (SPEC §8, ECOSYSTEM.md §1): publishes `status` (retained `online` on every
  * connect, `offline` as the last will and on a clean stop), `state` (retained snapshot,
- * republished on connect and when it changes) and every recorded event on `events/<type>` at
- * QoS 1, in seq order, from the durable outbox. With `mqtt.commands` it answers
- * `cmd/<name>` requests.
+ * republished on connect and when `publishState` finds it changed, never per event) and every
+ * recorded event on `events/<type>` at QoS 1, in seq order, from the one event journal once
+ * it is durable (`outbox.ts` keeps the cursor). With `mqtt.commands` it answers `cmd/<name>`
+ * requests.
  *
  * Connection handling is ours, not mqtt.js's: one client per attempt with `reconnectPeriod`
  * 0, then a capped, jittered backoff. mqtt.js's in-memory offline queue is never used: we
  * publish only while connected, and what is unacknowledged when a connection drops stays in
- * the outbox and is sent again, oldest first, on the next one (at-least-once; consumers
+ * the journal after the cursor and is sent again, oldest first, on the next one (at-least-once; consumers
  * de-duplicate by `seq`). A broker that is absent or refuses us never blocks the daemon.
  */
 import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
+import type { DaemonBus, JsonValue } from '../bus/index.js';
 import { secrets, type Logger, type Redactor } from '../log/index.js';
-import { scrubUrl } from '../events/index.js';
+import { scrubUrl, type EventLog } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { respond, type CommandHandler } from './responder.js';
 import { Outbox } from './outbox.js';
@@ -30,12 +31,12 @@ export interface MqttReporterOptions {
   readonly device: string;
   readonly stateDir: string;
   readonly bus: DaemonBus;
+  /** The event journal: the reporter publishes what it holds after the cursor. */
+  readonly events: EventLog;
   readonly log: Logger;
   /** The retained `state` document: last/next resync, EM state, trust summary (allowlisted by its builder). */
   readonly snapshot: () => JsonValue;
   readonly handleCommand?: CommandHandler;
-  /** Events lost to outbox overflow, told once the broker is reachable again (wire to `EventLog.noteDropped`). */
-  readonly onDropped?: (count: number) => void;
   /** The broker connection came up or went down (the display shows "Dashboard connected"). */
   readonly onConnectionChange?: (connected: boolean) => void;
   readonly redactor?: Redactor;
@@ -86,7 +87,6 @@ export class MqttReporter {
   private problem: string | null = null;
   private lastState: string | undefined;
   private cancelReconnect: (() => void) | undefined;
-  private unsubscribe: (() => void) | undefined;
   /** Set while a stop waits for the outbox to empty. */
   private onDrained: (() => void) | undefined;
 
@@ -100,19 +100,19 @@ export class MqttReporter {
     this.log = options.log.child('mqtt');
     this.outbox = new Outbox({
       stateDir: options.stateDir,
+      events: options.events,
       max: options.settings.outboxMax,
-      onOverflow: () => this.log.warning('MQTT outbox full: dropping the oldest events', { max: options.settings.outboxMax }),
-      onWriteError: (error) => this.log.warning('cannot write the MQTT outbox', { error: String(error) }),
+      onReady: () => this.pump(),
+      onWriteError: (error) => this.log.warning('cannot write the MQTT cursor', { error: String(error) }),
     });
   }
 
-  /** Loads the outbox and credentials, listens for recorded events, starts connecting. */
+  /** Loads credentials and the cursor (attaching to the event journal), starts connecting. */
   async start(): Promise<void> {
     this.files = await loadFiles(this.options.settings, this.redactor);
-    const { pending, skipped } = await this.outbox.load();
-    if (skipped > 0) this.log.warning('skipped unreadable lines in the MQTT outbox', { skipped });
+    const { pending, skipped, imported } = await this.outbox.load();
+    if (imported > 0 || skipped > 0) this.log.notice('imported the outbox of an older version into the event journal', { imported, skipped });
     if (pending > 0) this.log.info('events waiting in the MQTT outbox', { pending });
-    this.unsubscribe = this.options.bus.on('recorded', (event) => this.enqueue(event));
     this.connectNow();
   }
 
@@ -122,7 +122,6 @@ export class MqttReporter {
    * whatever was not acknowledged stays on disk for the next start.
    */
   async stop(): Promise<void> {
-    this.unsubscribe?.();
     this.cancelReconnect?.();
     if (this.isConnected) {
       await this.within((done) => {
@@ -161,11 +160,6 @@ export class MqttReporter {
     return this.isConnected;
   }
 
-  /** The highest seq ever queued (the event log must continue after it). */
-  get lastSeq(): number {
-    return this.outbox.lastSeq;
-  }
-
   status(): MqttStatus {
     return { connected: this.isConnected, pending: this.outbox.size, inFlight: this.inFlight.size, problem: this.problem };
   }
@@ -184,11 +178,6 @@ export class MqttReporter {
     if (text === this.lastState) return;
     this.lastState = text;
     client.publish(this.topics.state, text, this.publishOptions(true));
-  }
-
-  private enqueue(event: RecordedEvent): void {
-    void this.outbox.add(event).then(() => this.pump());
-    this.publishState();
   }
 
   private connectNow(): void {
@@ -222,15 +211,7 @@ export class MqttReporter {
     client.publish(this.topics.status, 'online', { qos: 1, retain: true });
     this.lastState = undefined;
     this.publishState();
-    this.reportDrops();
     this.pump();
-  }
-
-  private reportDrops(): void {
-    const count = this.outbox.takeDropped();
-    if (count === 0) return;
-    this.log.warning('events were lost to MQTT outbox overflow', { count });
-    this.options.onDropped?.(count);
   }
 
   private onClose(client: MqttClient): void {
@@ -281,7 +262,6 @@ export class MqttReporter {
     if (error) this.log.warning('the broker refused an event', { seq, reason: error.message });
     this.outbox.ack(seq);
     this.onDrained?.();
-    this.reportDrops();
     this.pump();
   }
 

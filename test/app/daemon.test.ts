@@ -172,8 +172,8 @@ t.test('with the broker down the outbox overflows; when it is back the dashboard
     return subscribe(broker.url, 'prov/+/events/#', { username: 'dash', password: 'dash-pass' });
   })();
   t.teardown(() => dashboard.close());
-  // The loss is told with the next event created once the broker is reachable again.
-  await until(() => app.mqtt!.connected);
+  // The loss is told with the next event created once the outbox has room again.
+  await until(() => app.mqtt!.connected && app.mqtt!.status().pending === 0);
   await app.backend.command('resync', { wait: true });
   await dashboard.waitFor((m) => m.some((x) => x.topic.endsWith('/events/events.dropped')));
   const dropped = JSON.parse(dashboard.messages.find((x) => x.topic.endsWith('/events/events.dropped'))!.text);

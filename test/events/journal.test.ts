@@ -8,18 +8,45 @@ t.test('records appended concurrently are all on disk, in order, after their pro
   const journal = new Journal(file);
   t.same(await journal.load(), { records: [], skipped: 0 });
   await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append({ n: i })));
-  t.equal(journal.linesSinceRewrite, 50);
+  t.equal(journal.lineCount, 50);
   const lines = (await readFile(file, 'utf8')).trim().split('\n');
   t.same(lines.map((line) => JSON.parse(line).n), Array.from({ length: 50 }, (_, i) => i));
   await journal.close();
   t.same((await new Journal(file).load()).records.length, 50);
 });
 
-t.test('a torn last line and damaged lines are skipped on load', async (t) => {
+t.test('a torn last line is cut off, damaged lines are skipped, and the next append starts a line of its own', async (t) => {
   const file = path.join(t.testdir(), 'j.jsonl');
   await writeFile(file, '{"n":1}\nnot json\n\n{"n":2}\n{"n":3,"tr');
-  const loaded = await new Journal(file).load();
+  const journal = new Journal(file);
+  const loaded = await journal.load();
   t.same(loaded, { records: [{ n: 1 }, { n: 2 }], skipped: 2 });
+  t.equal(journal.lineCount, 4, 'the damaged line still counts as garbage to compact');
+  await journal.append({ n: 4 });
+  await journal.close();
+  t.equal(await readFile(file, 'utf8'), '{"n":1}\nnot json\n\n{"n":2}\n{"n":4}\n');
+  t.same((await new Journal(file).load()).records, [{ n: 1 }, { n: 2 }, { n: 4 }]);
+});
+
+t.test('records appended in one turn of the event loop share one write and one fsync', async (t) => {
+  const file = path.join(t.testdir(), 'j.jsonl');
+  const journal = new Journal(file);
+  await journal.load();
+  await journal.append({ n: 0 });
+  // Count the syncs of the open handle (the fault-injection seam: the file handle).
+  const handle = (journal as unknown as { handle: { datasync: () => Promise<void> } }).handle;
+  const datasync = handle.datasync.bind(handle);
+  let syncs = 0;
+  handle.datasync = () => {
+    syncs++;
+    return datasync();
+  };
+  const first = Array.from({ length: 20 }, (_, i) => journal.append({ n: i + 1 }));
+  await Promise.resolve();
+  const later = journal.append({ n: 21 });
+  await Promise.all([...first, later]);
+  t.equal(syncs, 1, 'one fsync for the batch, microtasks of the same turn included');
+  await journal.close();
 });
 
 t.test('a rewrite replaces the file with the live records and appends continue after it', async (t) => {
@@ -31,7 +58,7 @@ t.test('a rewrite replaces the file with the live records and appends continue a
   await journal.append({ n: 1 });
   await journal.append({ n: 2 });
   await journal.rewrite(() => [{ n: 2 }]);
-  t.equal(journal.linesSinceRewrite, 0);
+  t.equal(journal.lineCount, 1);
   await journal.append({ n: 3 });
   await journal.close();
   t.equal(await readFile(file, 'utf8'), '{"n":2}\n{"n":3}\n');

@@ -50,9 +50,10 @@ t.test('seq continues after a restart, and recent events are still there', async
   await second.eventLog.stop();
 });
 
-t.test('a seq floor (from the outbox) wins over a journal that lost its tail', async (t) => {
+t.test('a consumer cursor wins over a journal that lost its tail', async (t) => {
   const { eventLog } = setup(t.testdir());
-  await eventLog.start({ seqFloor: 41 });
+  await eventLog.start();
+  eventLog.attach({ cursor: 41, max: 10, onDurable: () => undefined });
   t.equal(eventLog.record({ type: 'daemon.started' }).seq, 42);
   await eventLog.stop();
 });
@@ -70,25 +71,131 @@ t.test('a torn journal line is skipped with one warning and numbering continues'
   await eventLog.stop();
 });
 
-t.test('dropped events are announced by an events.dropped event before the next event', async (t) => {
-  const { eventLog, recorded } = setup(t.testdir());
+t.test('with a consumer attached, the journal is its outbox: durable events after the cursor, oldest first', async (t) => {
+  const dir = t.testdir();
+  const { eventLog } = setup(dir, { ringSize: 2 });
   await eventLog.start();
-  eventLog.noteDropped(3);
-  eventLog.noteDropped(2);
+  let notified = 0;
+  eventLog.attach({ cursor: 0, max: 100, onDurable: () => notified++ });
+  for (let i = 0; i < 5; i++) eventLog.record({ type: 'resync.unchanged' });
+  t.same([...eventLog.pending()], [], 'nothing is offered before it is on disk');
+  t.equal(eventLog.pendingCount, 5);
+  await eventLog.settled();
+  t.equal(notified, 1, 'one notification for the batch');
+  t.same([...eventLog.pending()].map((event) => event.seq), [1, 2, 3, 4, 5]);
+  eventLog.acknowledge(3);
+  eventLog.acknowledge(2);
+  t.equal(eventLog.takenThrough, 3);
+  t.same([...eventLog.pending()].map((event) => event.seq), [4, 5]);
+  t.same(eventLog.recent().map((event) => event.seq), [4, 5], 'the ring is the last events');
+  eventLog.detach();
   eventLog.record({ type: 'resync.started' });
+  await eventLog.settled();
+  t.equal(notified, 1, 'a detached consumer is not called');
+  t.equal(eventLog.pendingCount, 3, 'but its events are still kept');
+  await eventLog.stop();
+  // A restart keeps what the consumer had not taken, whatever the ring size.
+  const again = setup(dir, { ringSize: 1 });
+  await again.eventLog.start();
+  again.eventLog.attach({ cursor: 3, max: 100, onDurable: () => undefined });
+  t.same([...again.eventLog.pending()].map((event) => event.seq), [4, 5, 6]);
+  await again.eventLog.stop();
+});
+
+t.test('overflow drops the oldest untaken events here, and one events.dropped tells how many once there is room', async (t) => {
+  const dir = t.testdir();
+  const { eventLog, recorded, lines } = setup(dir);
+  await eventLog.start();
+  eventLog.attach({ cursor: 0, max: 3, onDurable: () => undefined });
+  for (let i = 0; i < 6; i++) eventLog.record({ type: 'resync.unchanged' });
+  t.equal(eventLog.pendingCount, 3);
+  t.equal(eventLog.takenThrough, 3, 'the dropped ones count as taken');
+  t.equal(lines.filter((line) => line.includes('MQTT outbox full: dropping the oldest events max=3')).length, 1, 'logged once per spell');
+  // Still full: announcing now would only drop more.
   eventLog.record({ type: 'resync.unchanged' });
+  t.notOk(recorded.some((event) => event.type === 'events.dropped'));
+  await eventLog.stop();
+  // The count and how far the drops reached survive a restart.
+  const again = setup(dir);
+  await again.eventLog.start();
+  again.eventLog.attach({ cursor: 0, max: 3, onDurable: () => undefined });
+  t.same([...again.eventLog.pending()].map((event) => event.seq), [5, 6, 7]);
+  again.eventLog.acknowledge(7);
+  again.eventLog.record({ type: 'resync.started' });
+  again.eventLog.record({ type: 'events.dropped', count: 1 });
   t.same(
-    recorded.map((event) => [event.seq, event.type, event.count]),
+    again.recorded.map((event) => [event.seq, event.type, event.count]),
     [
-      [1, 'events.dropped', 5],
-      [2, 'resync.started', undefined],
-      [3, 'resync.unchanged', undefined],
+      [8, 'events.dropped', 4],
+      [9, 'resync.started', undefined],
+      [10, 'events.dropped', 1],
     ],
   );
-  eventLog.noteDropped(1);
-  eventLog.record({ type: 'events.dropped', count: 1 });
-  t.equal(recorded.length, 4, 'an events.dropped event is not announced twice');
+  t.match(again.lines.join('\n'), /events were lost to MQTT outbox overflow count=4/);
+  await again.eventLog.stop();
+  // Once announced, a restart does not announce it again.
+  const third = setup(dir);
+  await third.eventLog.start();
+  third.eventLog.attach({ cursor: 10, max: 3, onDurable: () => undefined });
+  third.eventLog.record({ type: 'resync.started' });
+  t.same(third.recorded.map((event) => event.type), ['resync.started']);
+  await third.eventLog.stop();
+});
+
+t.test('a smaller bound after a restart drops at attach, and an import merges what the journal lacks', async (t) => {
+  const dir = t.testdir();
+  const { eventLog } = setup(dir);
+  await eventLog.start();
+  const event = (seq: number): RecordedEvent => ({ v: 1, seq, ts: '2026-01-01T00:00:00.000Z', device: 'd', type: 'resync.unchanged' });
+  eventLog.record({ type: 'daemon.started' });
+  await eventLog.merge([event(1), event(3), event(2), event(7)], 2);
+  t.same(eventLog.recent().map((item) => [item.seq, item.type]), [
+    [1, 'daemon.started'],
+    [2, 'resync.unchanged'],
+    [3, 'resync.unchanged'],
+    [7, 'resync.unchanged'],
+  ], 'the journal\'s own event wins over an imported one with its seq');
+  t.equal(eventLog.lastSeq, 7);
   await eventLog.stop();
+  const again = setup(dir);
+  await again.eventLog.start();
+  again.eventLog.attach({ cursor: 0, max: 2, onDurable: () => undefined });
+  t.same([...again.eventLog.pending()].map((item) => item.seq), [3, 7]);
+  again.eventLog.record({ type: 'resync.started' });
+  t.same(again.recorded.map((item) => [item.seq, item.type]), [[8, 'resync.started']]);
+  again.eventLog.acknowledge(8);
+  again.eventLog.record({ type: 'resync.started' });
+  t.match(again.recorded.at(-2), { seq: 9, type: 'events.dropped', count: 5 }, 'two imported, two at attach, one more at the full outbox');
+  await again.eventLog.stop();
+});
+
+t.test('without a consumer an events.dropped is never announced and only the ring is kept', async (t) => {
+  const dir = t.testdir();
+  const { eventLog, recorded } = setup(dir, { ringSize: 3 });
+  await eventLog.start();
+  for (let i = 0; i < 10; i++) eventLog.record({ type: 'resync.unchanged' });
+  t.equal(recorded.length, 10);
+  t.same(eventLog.recent().map((event) => event.seq), [8, 9, 10]);
+  await eventLog.settled();
+  t.same([...eventLog.pending()], [], 'nothing is pending without a consumer');
+  t.equal(eventLog.pendingCount, 0);
+  await eventLog.stop();
+});
+
+t.test('a long outbox is kept in memory in order and trimmed without copying on every event', async (t) => {
+  const dir = t.testdir();
+  const { eventLog } = setup(dir, { ringSize: 10 });
+  await eventLog.start();
+  eventLog.attach({ cursor: 0, max: 5000, onDurable: () => undefined });
+  for (let i = 0; i < 3000; i++) eventLog.record({ type: 'resync.unchanged' });
+  for (let seq = 1; seq <= 3000; seq += 100) eventLog.acknowledge(seq);
+  eventLog.acknowledge(2990);
+  await eventLog.settled();
+  t.same([...eventLog.pending()].map((event) => event.seq), Array.from({ length: 10 }, (_, i) => 2991 + i));
+  t.same(eventLog.recent(3).map((event) => event.seq), [2998, 2999, 3000]);
+  await eventLog.stop();
+  const text = await readFile(path.join(dir, EVENTS_FILE), 'utf8');
+  t.ok(text.split('\n').length < 3000, 'compacted on the way');
 });
 
 t.test('the ring keeps the most recent events and the journal is compacted to it', async (t) => {
@@ -113,10 +220,10 @@ t.test('a journal that cannot be written is reported once and events still flow'
   const { eventLog, recorded, lines } = setup(dir, { ringSize: 1 });
   await eventLog.start();
   // Fault injection: the disk refuses every write.
-  const journal = (eventLog as unknown as { journal: { append: () => Promise<never>; rewrite: () => Promise<never>; linesSinceRewrite: number } }).journal;
+  const journal = (eventLog as unknown as { journal: { append: () => Promise<never>; rewrite: () => Promise<never>; lineCount: number } }).journal;
   journal.append = () => Promise.reject(new Error('ENOSPC'));
   journal.rewrite = () => Promise.reject(new Error('ENOSPC'));
-  journal.linesSinceRewrite = 5;
+  journal.lineCount = 500;
   eventLog.record({ type: 'resync.started' });
   eventLog.record({ type: 'resync.started' });
   await eventLog.settled();

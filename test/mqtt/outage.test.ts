@@ -88,9 +88,9 @@ t.test('outbox overflow drops the oldest and reports how many in the next event,
   t.teardown(() => back.close());
   await back.waitFor((messages) => firstSeen(messages).includes(10));
   await until(() => phone.reporter.status().pending === 0);
-  t.match(phone.logLines.join('\n'), /events were lost to MQTT outbox overflow count=5/);
   phone.emit({ type: 'resync.started' });
   await back.waitFor((messages) => firstSeen(messages).includes(12));
+  t.match(phone.logLines.join('\n'), /events were lost to MQTT outbox overflow count=5/);
   t.same(firstSeen(back.messages), [6, 7, 8, 9, 10, 11, 12]);
   t.match(JSON.parse(back.messages.find((m) => m.topic.endsWith('/events.dropped'))?.text ?? '{}'), { seq: 11, type: 'events.dropped', count: 5 });
 });

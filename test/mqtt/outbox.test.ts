@@ -1,123 +1,147 @@
 import t from 'tap';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RecordedEvent } from '../../daemon/bus/index.js';
-import { Outbox, OUTBOX_FILE } from '../../daemon/mqtt/index.js';
+import { TypedBus, type DaemonEvents, type RecordedEvent } from '../../daemon/bus/index.js';
+import { EventLog, EVENTS_FILE } from '../../daemon/events/index.js';
+import { Logger } from '../../daemon/log/index.js';
+import { CURSOR_FILE, LEGACY_OUTBOX_FILE, Outbox } from '../../daemon/mqtt/index.js';
+import { until } from '../fixtures/local.js';
 
 const event = (seq: number): RecordedEvent => ({ v: 1, seq, ts: '2026-01-01T00:00:00.000Z', device: 'd', type: 'resync.unchanged' });
 const seqs = (outbox: Outbox) => [...outbox.ready()].map((item) => item.seq);
 
-t.test('events are durable when add resolves and come back after a restart, minus the acknowledged', async (t) => {
+async function open(stateDir: string, options: { max?: number; onWriteError?: (error: unknown) => void } = {}) {
+  const events = new EventLog({ bus: new TypedBus<DaemonEvents>(), stateDir, device: 'd', log: new Logger({ sink: { out: () => undefined, err: () => undefined } }) });
+  await events.start();
+  let ready = 0;
+  const outbox = new Outbox({ stateDir, events, cursorDelayMs: 1, onReady: () => ready++, ...options });
+  const loaded = await outbox.load();
+  return { events, outbox, loaded, ready: () => ready };
+}
+
+const cursorOf = async (stateDir: string) => JSON.parse(await readFile(path.join(stateDir, CURSOR_FILE), 'utf8')) as unknown;
+
+t.test('the cursor moves over acknowledged events without a gap, is written once for many acks, and survives a restart', async (t) => {
   const stateDir = t.testdir();
-  const first = new Outbox({ stateDir });
-  t.same(await first.load(), { pending: 0, skipped: 0 });
-  await Promise.all([1, 2, 3, 4].map((seq) => first.add(event(seq))));
-  first.ack(2);
-  first.ack(99);
-  t.same(seqs(first), [1, 3, 4]);
-  // Appends are written in order: once event 5 is durable, so is the ack before it.
-  await first.add(event(5));
-  t.equal(first.size, 4);
-  // A crash: the file is read by a new outbox without the first having closed.
-  const second = new Outbox({ stateDir });
-  t.same(await second.load(), { pending: 4, skipped: 0 });
-  t.same(seqs(second), [1, 3, 4, 5]);
-  t.equal(second.lastSeq, 5);
-  await second.close();
-  await first.close();
+  const first = await open(stateDir);
+  t.same(first.loaded, { pending: 0, skipped: 0, imported: 0 });
+  for (let i = 0; i < 5; i++) first.events.record({ type: 'resync.unchanged' });
+  t.same(seqs(first.outbox), [], 'not offered before it is durable');
+  await first.events.settled();
+  t.equal(first.ready(), 1);
+  t.same(seqs(first.outbox), [1, 2, 3, 4, 5]);
+  first.outbox.ack(2);
+  t.same(seqs(first.outbox), [1, 3, 4, 5], 'an out-of-order ack is not offered again');
+  t.equal(first.events.takenThrough, 0, 'but the cursor cannot pass seq 1');
+  first.outbox.ack(1);
+  first.outbox.ack(1);
+  t.equal(first.events.takenThrough, 2);
+  t.equal(first.outbox.size, 3);
+  // Written after cursorDelayMs, once for both acks.
+  await until(() => existsSync(path.join(stateDir, CURSOR_FILE)));
+  t.same(await cursorOf(stateDir), { acked: 2 });
+  first.outbox.ack(3);
+  // A crash: the cursor on disk lags (acked 2), the journal has everything.
+  const second = await open(stateDir);
+  t.same(seqs(second.outbox), [3, 4, 5], 'at least once: seq 3 is sent again, with the same seq');
+  second.outbox.ack(5);
+  second.outbox.ack(4);
+  second.outbox.ack(3);
+  await second.outbox.close();
+  t.same(await cursorOf(stateDir), { acked: 5 });
+  await first.outbox.close();
+  await second.events.stop();
+  await first.events.stop();
 });
 
-t.test('an event is not offered for publishing before it is on disk', async (t) => {
-  const outbox = new Outbox({ stateDir: t.testdir() });
-  await outbox.load();
-  const written = outbox.add(event(1));
-  t.same(seqs(outbox), []);
-  await written;
-  t.same(seqs(outbox), [1]);
-  await outbox.close();
-});
-
-t.test('a torn last line (power cut mid-append) is skipped and the rest replayed in seq order', async (t) => {
+t.test('an old outbox is imported once: its unacknowledged events are kept, the file removed', async (t) => {
   const stateDir = t.testdir();
-  const lines = [{ event: event(5) }, { event: event(3) }, { ack: 3 }, { event: event(4) }, null, { other: 1 }, { event: { ...event(8), type: 'a/+' } }].map((line) => JSON.stringify(line));
-  await writeFile(path.join(stateDir, OUTBOX_FILE), lines.join('\n') + '\n{"event":{"v":1,"seq":6,"ty');
-  const outbox = new Outbox({ stateDir });
-  t.same(await outbox.load(), { pending: 2, skipped: 1 });
+  // What an older version left: the journal's ring and the outbox with acks, a drop count and a torn tail.
+  await writeFile(path.join(stateDir, EVENTS_FILE), [4, 5].map((seq) => JSON.stringify(event(seq)) + '\n').join(''));
+  const lines = [{ event: event(3) }, { event: event(4) }, { ack: 3 }, { dropped: 2 }, { event: event(5) }, null, { event: { ...event(8), type: 'a/+' } }].map((line) => JSON.stringify(line));
+  await writeFile(path.join(stateDir, LEGACY_OUTBOX_FILE), lines.join('\n') + '\n{"event":{"v":1,"seq":6,"ty');
+  const { events, outbox, loaded } = await open(stateDir);
+  t.same(loaded, { pending: 2, skipped: 1, imported: 2 });
   t.same(seqs(outbox), [4, 5]);
-  t.equal(await readFile(path.join(stateDir, OUTBOX_FILE), 'utf8'), [event(4), event(5)].map((e) => JSON.stringify({ event: e }) + '\n').join(''), 'compacted at load');
+  t.same(await cursorOf(stateDir), { acked: 3 });
+  t.notOk(existsSync(path.join(stateDir, LEGACY_OUTBOX_FILE)), 'removed once imported');
+  t.equal(events.record({ type: 'resync.started' }).seq, 7, 'seq continues');
+  t.match(events.recent(2), [{ seq: 6, type: 'events.dropped', count: 2 }, { seq: 7 }], 'the old outbox\'s unannounced drops are told');
   await outbox.close();
+  await events.stop();
 });
 
-t.test('overflow drops the oldest; the count is kept, on disk too, until it is taken', async (t) => {
+t.test('an old outbox with everything acknowledged leaves the cursor at its last seq', async (t) => {
   const stateDir = t.testdir();
-  let overflows = 0;
-  const onOverflow = () => overflows++;
-  const outbox = new Outbox({ stateDir, max: 3, onOverflow });
-  await outbox.load();
-  t.equal(outbox.takeDropped(), 0);
-  for (let seq = 1; seq <= 5; seq++) await outbox.add(event(seq));
-  t.same(seqs(outbox), [3, 4, 5]);
-  t.equal(overflows, 1, 'told once per overflow spell');
+  await writeFile(path.join(stateDir, LEGACY_OUTBOX_FILE), [{ event: event(9) }, { ack: 9 }].map((line) => JSON.stringify(line) + '\n').join(''));
+  const { events, outbox } = await open(stateDir);
+  t.same(seqs(outbox), []);
+  t.same(await cursorOf(stateDir), { acked: 9 });
+  t.equal(events.record({ type: 'resync.started' }).seq, 10);
   await outbox.close();
-  const again = new Outbox({ stateDir, max: 3, onOverflow });
-  await again.load();
-  t.same(seqs(again), [3, 4, 5], 'dropped events do not come back');
-  t.equal(again.takeDropped(), 2, 'the unannounced count survives a restart');
-  t.equal(again.takeDropped(), 0);
-  await again.close();
-  const smaller = new Outbox({ stateDir, max: 1, onOverflow });
-  await smaller.load();
-  t.same(seqs(smaller), [5]);
-  t.equal(overflows, 2);
-  await smaller.close();
-  const last = new Outbox({ stateDir, max: 1 });
-  await last.load();
-  t.equal(last.takeDropped(), 2, 'a smaller limit after restart drops at load');
-  await last.close();
+  await events.stop();
 });
 
-t.test('the journal is compacted once acknowledged lines dominate', async (t) => {
+t.test('an old outbox of 200,000 pending events is imported (no spread of its seqs on the stack)', async (t) => {
   const stateDir = t.testdir();
-  const outbox = new Outbox({ stateDir });
-  await outbox.load();
-  for (let seq = 1; seq <= 300; seq++) {
-    await outbox.add(event(seq));
-    outbox.ack(seq);
+  const count = 200_000;
+  const text = Array.from({ length: count }, (_, i) => JSON.stringify({ event: event(i + 1) }) + '\n').join('');
+  await writeFile(path.join(stateDir, LEGACY_OUTBOX_FILE), text);
+  const { events, outbox, loaded } = await open(stateDir, { max: 1_000_000 });
+  t.same(loaded, { pending: count, skipped: 0, imported: count });
+  t.equal(events.lastSeq, count);
+  await events.settled();
+  t.equal(outbox.size, count);
+  await outbox.close();
+  await events.stop();
+});
+
+t.test('a cursor that is damaged counts as none (resending is safe, skipping is not)', async (t) => {
+  const stateDir = t.testdir();
+  await writeFile(path.join(stateDir, EVENTS_FILE), JSON.stringify(event(1)) + '\n');
+  for (const damaged of ['{"acked":', '{"acked":-1}', 'null']) {
+    await writeFile(path.join(stateDir, CURSOR_FILE), damaged);
+    const { events, outbox } = await open(stateDir);
+    t.same(seqs(outbox), [1], damaged);
+    await outbox.close();
+    await events.stop();
   }
-  await outbox.add(event(301));
-  await outbox.close();
-  const text = await readFile(path.join(stateDir, OUTBOX_FILE), 'utf8');
-  t.equal(text, JSON.stringify({ event: event(301) }) + '\n');
 });
 
-t.test('a disk that refuses writes is reported and events are still released from memory', async (t) => {
+t.test('a cursor that cannot be written is reported and the events stay taken in memory', async (t) => {
   const stateDir = t.testdir();
   const errors: unknown[] = [];
-  const outbox = new Outbox({ stateDir, max: 1, onWriteError: (error) => errors.push(error) });
-  await outbox.load();
-  // Fault injection: every write fails as on a full disk.
-  const journal = (outbox as unknown as { journal: { append: () => Promise<never>; rewrite: () => Promise<never>; linesSinceRewrite: number } }).journal;
-  journal.append = () => Promise.reject(new Error('ENOSPC'));
-  journal.rewrite = () => Promise.reject(new Error('ENOSPC'));
-  await outbox.add(event(1));
-  t.same(seqs(outbox), [1]);
-  journal.linesSinceRewrite = 1000;
-  await outbox.add(event(2));
-  outbox.ack(2);
-  outbox.takeDropped();
+  const { events, outbox } = await open(path.join(stateDir), { onWriteError: (error) => errors.push(error) });
+  events.record({ type: 'resync.started' });
+  await events.settled();
+  // Fault injection: a directory where the cursor file should be makes the rename fail.
+  await mkdir(path.join(stateDir, CURSOR_FILE));
+  outbox.ack(1);
   await outbox.close();
-  t.ok(errors.length >= 4, `${errors.length} write errors reported`);
+  t.equal(errors.length, 1);
+  t.match(String(errors[0]), /could not write/);
+  t.same(seqs(outbox), []);
+  await events.stop();
 });
 
 t.test('the defaults need no callbacks', async (t) => {
-  const outbox = new Outbox({ stateDir: t.testdir(), max: 1 });
+  const stateDir = t.testdir();
+  const events = new EventLog({ bus: new TypedBus<DaemonEvents>(), stateDir, device: 'd', log: new Logger({ sink: { out: () => undefined, err: () => undefined } }) });
+  await events.start();
+  const outbox = new Outbox({ stateDir, events });
   await outbox.load();
-  await outbox.add(event(1));
-  await outbox.add(event(2));
-  t.same(seqs(outbox), [2]);
+  events.record({ type: 'resync.started' });
+  events.record({ type: 'resync.started' });
+  await events.settled();
+  outbox.ack(1);
   await outbox.close();
-  const broken = new Outbox({ stateDir: path.join(t.testdir(), 'missing') });
-  await broken.add(event(1));
-  t.same(seqs(broken), [1]);
-  await broken.close();
+  t.same(await cursorOf(stateDir), { acked: 1 });
+  // A cursor write that fails without an onWriteError is not fatal either.
+  await rm(path.join(stateDir, CURSOR_FILE));
+  await mkdir(path.join(stateDir, CURSOR_FILE));
+  outbox.ack(2);
+  await outbox.close();
+  t.equal(events.takenThrough, 2);
+  await events.stop();
 });

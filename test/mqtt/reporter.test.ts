@@ -55,8 +55,11 @@ t.test('state is republished when the snapshot changes, and only then', async (t
   await dashboard.waitFor((messages) => messages.length === 1);
   phone.emit({ type: 'resync.started' });
   phone.reporter.publishState();
+  // The app calls publishState when the backend's state changes; an event alone does not.
   state = { em: { state: 'mobile', user: 'alice' } };
   phone.emit({ type: 'em.login', user: 'alice' });
+  await phone.eventLog.settled();
+  phone.reporter.publishState();
   await dashboard.waitFor((messages) => messages.length === 2);
   broken = true;
   phone.reporter.publishState();
