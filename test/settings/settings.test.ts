@@ -42,7 +42,7 @@ t.test('every problem is reported at once, each with its JSON path, expected and
     parseSettings(
       {
         stateDir: 5,
-        mqtt: { url: 'http://broker', urll: 'x', outboxMax: 1 },
+        mqtt: { url: 'http://broker', urll: 'x', outboxMax: 0 },
         limits: { profileBytes: 1.5 },
         log: { level: 'loud' },
         parameters: { 'odd name': [1] },
@@ -61,7 +61,7 @@ t.test('every problem is reported at once, each with its JSON path, expected and
     'bad.json: $.stateDir: expected a string, found the integer 5',
     'bad.json: $.mqtt.url: expected a string matching ^(mqtt|mqtts|ws|wss)://[^\\s]+$, found the string "http://broker"',
     'bad.json: $.mqtt.urll: expected no such key',
-    'bad.json: $.mqtt.outboxMax: expected a value of at least 10, found the integer 1',
+    'bad.json: $.mqtt.outboxMax: expected a value of at least 1, found the integer 0',
     'bad.json: $.limits.profileBytes: expected an integer, found the number 1.5',
     'bad.json: $.log.level: expected one of "error", "warning", "notice", "info", "debug", found the string "loud"',
     'bad.json: $.parameters["odd name"]: expected a string or a number or a boolean, found an array',
@@ -132,4 +132,14 @@ t.test('describing a value covers every JSON kind', async (t) => {
   const { describeValue } = await import('../../daemon/settings/schema.js');
   t.equal(describeValue({}), 'an object');
   t.equal(describeValue(true), 'true');
+});
+
+t.test('mqtt.outboxMax takes any integer from 1 (a small phone may keep 5 events)', async (t) => {
+  t.equal(parseSettings({ mqtt: { outboxMax: 1 } }).mqtt.outboxMax, 1);
+  t.equal(parseSettings({ mqtt: { outboxMax: 5 } }).mqtt.outboxMax, 5);
+  t.equal(parseSettings({}).mqtt.outboxMax, 10000);
+  const zero = t.throws(() => parseSettings({ mqtt: { outboxMax: 0 } })) as SettingsError;
+  t.match(zero.lines()[0], /\$\.mqtt\.outboxMax: /);
+  const fraction = t.throws(() => parseSettings({ mqtt: { outboxMax: 2.5 } })) as SettingsError;
+  t.match(fraction.lines()[0], /\$\.mqtt\.outboxMax: /);
 });
