@@ -70,11 +70,22 @@ const STRENGTH: Record<DigestHash, number> = { MD5: 0, 'SHA-256': 1, 'SHA-512-25
 /** The strongest supported Digest challenge; among equals, the server's first (RFC 7616 §3.7). */
 export function strongestDigest(challenges: readonly Challenge[]): DigestChallenge | undefined {
   let best: DigestChallenge | undefined;
+  let firstProblem: unknown;
   for (const challenge of challenges) {
     if (challenge.scheme !== 'digest') continue;
-    const digest = readDigestChallenge(challenge);
+    // One malformed challenge (no nonce…) does not hide a usable one beside it (RFC 9110
+    // §11.6.1: a client picks among the challenges it understands); only when none is usable
+    // is the first problem reported.
+    let digest: DigestChallenge | undefined;
+    try {
+      digest = readDigestChallenge(challenge);
+    } catch (err) {
+      firstProblem ??= err;
+      continue;
+    }
     if (digest && (best === undefined || STRENGTH[digest.hash] > STRENGTH[best.hash])) best = digest;
   }
+  if (best === undefined && firstProblem !== undefined) throw firstProblem;
   return best;
 }
 

@@ -144,6 +144,11 @@ t.test('the strongest supported Digest challenge wins; the first among equals', 
   t.equal(strongestDigest(parseChallenges(['Basic realm="b"'])), undefined);
 });
 
+t.test('a Digest challenge without a nonce does not hide a usable one in the same response', async (t) => {
+  t.equal(strongestDigest(parseChallenges(['Digest realm="a", algorithm=SHA-256', 'Digest realm="a", nonce="ok", algorithm=MD5']))?.nonce, 'ok');
+  t.throws(() => strongestDigest(parseChallenges(['Digest realm="a"', 'Digest realm="b"'])), { code: 'auth_challenge_invalid', message: /no nonce/ }, 'none usable: the first problem');
+});
+
 t.test('a -sess answer names its algorithm with the -sess suffix, unquoted', async (t) => {
   const header = digestAuthorization({ ...RFC7616, challenge: challenge(header7616('MD5-sess')) });
   t.match(header, /algorithm=MD5-sess, .*response="e783283f46242139c486a698fec7211d"/);
