@@ -45,8 +45,8 @@ for (const [key, entry] of Object.entries(lock.packages)) {
   mkdir -p "$lib/$(dirname "$dep")"
   cp -a "$dep" "$lib/$dep"
 done
-# What no running program reads: type declarations, source maps of dependencies, docs, bin links.
-find "$lib/node_modules" \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -type f -delete
+# What no running program reads: TypeScript sources and declarations, source maps of dependencies, docs, bin links.
+find "$lib/node_modules" \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -type f -delete
 find "$lib/node_modules" -name .bin -prune -exec rm -rf {} +
 find "$lib/node_modules" -name .github -prune -exec rm -rf {} +
 # A package's own docs and examples folders (not deeper: a module may be named so).
