@@ -8,17 +8,20 @@
  */
 import { ProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { yes } from '../resync/settings.js';
-import { EM_MOBILE, type EmitEvent, type ParamStore, type ParamUpdate, type PromptBroker, type ResyncOutcome, type ResyncRequest, type VaultPort, type VaultSecret } from '../resync/index.js';
+import type { EventInput } from '../bus/index.js';
+import { readBool, type ParamUpdate } from '../params/index.js';
+import type { PromptBroker } from '../prompts/index.js';
+import { EM_MOBILE, type EngineParams, type ResyncOutcome, type ResyncRequest } from '../resync/index.js';
+import type { Vault, VaultRecord } from '../vault/index.js';
 
 export type EmState = '' | 'host' | 'mobile';
 
 export interface ExtensionMobilityOptions {
-  readonly params: ParamStore;
-  readonly vault: VaultPort;
+  readonly params: EngineParams;
+  readonly vault: Vault;
   readonly resync: { resyncNow(request?: ResyncRequest): Promise<ResyncOutcome> };
-  readonly prompts: PromptBroker;
-  readonly emit: EmitEvent;
+  readonly prompts: Pick<PromptBroker, 'open'>;
+  readonly emit: (event: EventInput) => void;
   readonly logger: Logger;
 }
 
@@ -31,7 +34,7 @@ export interface EmResult {
 /** What Abort restores: each EM parameter with its layer, and the mobile vault record. */
 interface Snapshot {
   readonly values: readonly { readonly name: string; readonly value: string; readonly local: boolean }[];
-  readonly mobile: VaultSecret | undefined;
+  readonly mobile: VaultRecord | undefined;
 }
 
 const SAVED = ['EM_Login_State', 'EM_Mobile_User_ID'] as const;
@@ -54,7 +57,7 @@ export class ExtensionMobility {
   }
 
   enabled(): boolean {
-    return yes(this.options.params.get('EM_Enable'), false);
+    return readBool((name) => this.options.params.get(name), 'EM_Enable');
   }
 
   /** The softkeys the display offers (SPEC §5): `Login` when enabled, `Logout` only in `mobile`. */

@@ -24,13 +24,13 @@ export interface OwnedParam {
 
 const text = { type: 'text' } as const;
 const bool = { type: 'bool' } as const;
-const int = (min: number, max: number): ParamKind => ({ type: 'int', min, max });
-const oneOf = (...values: string[]): ParamKind => ({ type: 'enum', values });
+const int = (min: number, max: number) => ({ type: 'int', min, max }) as const;
+const oneOf = (...values: string[]) => ({ type: 'enum', values }) as const;
 const schedule = { type: 'schedule' } as const;
 
 const LETTERS = 'ABCDEFGHIJKLMNOP'.split('');
 
-const OWNED: OwnedParam[] = [
+const OWNED = [
   // Cisco SPA / MPP (DOMAIN §1.1)
   { name: 'Provision_Enable', kind: bool, default: 'Yes' },
   { name: 'Resync_On_Reset', kind: bool, default: 'Yes' },
@@ -74,7 +74,7 @@ const OWNED: OwnedParam[] = [
   { name: 'TLSSRVR', kind: text, default: '' },
   { name: 'NVPHONEXT', kind: text, default: '' },
   { name: 'MCIPADD', kind: text, default: '' },
-];
+] as const satisfies readonly OwnedParam[];
 
 /** Other spellings of owned parameters: MPP XML tags and web labels (DOMAIN §1.1, §1.9). */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -85,6 +85,24 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 export const OWNED_PARAMS: ReadonlyMap<string, OwnedParam> = new Map(OWNED.map((p) => [p.name, p]));
+
+type Owned = (typeof OWNED)[number];
+type NamesOf<T extends ParamKind['type']> = Extract<Owned, { readonly kind: { readonly type: T } }>['name'];
+/** The boolean owned parameters, so a boolean read names one (`Provision_Enable`, `EM_Enable`…). */
+export type BoolParam = NamesOf<'bool'>;
+
+/** How features read parameters: `ParamStore.get`, which resolves aliases and holds normalised values. */
+export type ParamReader = (name: string) => string | undefined;
+
+/** A boolean parameter (`Yes`/`No`, DOMAIN §1.1), or its registry default. */
+export function readBool(get: ParamReader, name: BoolParam): boolean {
+  return YES.has((get(name) ?? defaultOf(name)).trim().toLowerCase());
+}
+
+/** The registry default of an owned parameter (DOMAIN §1.1). */
+export function defaultOf(name: Owned['name']): string {
+  return (OWNED_PARAMS.get(name) as OwnedParam).default;
+}
 
 /** The canonical name of a parameter (aliases resolved; others unchanged). */
 export function canonicalName(name: string): string {

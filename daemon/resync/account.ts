@@ -6,14 +6,16 @@
 import { toProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { Account } from './credentials.js';
-import type { EmitEvent, PromptBroker, VaultPort } from './ports.js';
+import type { EventInput } from '../bus/index.js';
+import type { PromptBroker } from '../prompts/index.js';
+import type { Vault } from '../vault/index.js';
 
 export const PROFILE_ACCOUNT = { purpose: 'profile-account' } as const;
 
 export interface ProfileAccountOptions {
-  readonly vault: VaultPort;
-  readonly prompts: PromptBroker;
-  readonly emit: EmitEvent;
+  readonly vault: Vault;
+  readonly prompts: Pick<PromptBroker, 'open'>;
+  readonly emit: (event: EventInput) => void;
   readonly logger: Logger;
   /** Called after an account was stored from the prompt or the CLI. */
   readonly onStored: () => void;

@@ -1,26 +1,52 @@
 /**
- * The real neighbours behind the engine's ports: the rule language (`daemon/rules`), the
- * schedule arithmetic (`daemon/schedule`) and the HTTP fetcher (`daemon/http`), plus TFTP
- * through a function the controller passes.
+ * What the engine uses of its neighbours, in the neighbours' own types: the rule language
+ * (`daemon/rules`), the schedule arithmetic (`daemon/schedule`), the profile formats
+ * (`daemon/profiles`), and the HTTP fetcher (`daemon/http`) with TFTP beside it.
  */
 import { ProvisiondError } from '../errors/index.js';
-import type { FetchRequest as HttpRequest, FetchResult as HttpResult } from '../http/index.js';
+import type { FetchRequest, FetchResult } from '../http/index.js';
+import type { ParamUpdate } from '../params/index.js';
 import { parseProfile } from '../profiles/index.js';
-import { evaluateExpression, evaluateRule, expandMessage } from '../rules/index.js';
+import { evaluateExpression, evaluateRule, expandMessage, type MacroContext, type RulePlan } from '../rules/index.js';
 import { delayMs, nextDailyResync, startupDelayMs } from '../schedule/index.js';
-import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from './ports.js';
+
+export interface RuleLanguage {
+  evaluate(rule: string, context: MacroContext): RulePlan;
+  /** Macro expansion for `Log_Resync_*` messages (DOMAIN §1.8). */
+  expand(text: string, context: MacroContext): string;
+  /** A `Resync_Trigger_*` expression (DOMAIN §1.4, written without `( … )?`). */
+  condition(expression: string, context: MacroContext): boolean;
+}
+
+/** Every delay in ms; an invalid value throws. */
+export interface ScheduleMath {
+  /** `Resync_Random_Delay` (units of 20 s): a random delay in 0…value×20 s. */
+  bootDelay(value: string, random: () => number): number;
+  /** Element `attempt` (0-based; the last repeats) of a list value with `+random`; undefined when 0 (never). */
+  listDelay(value: string, name: string, attempt: number, random: () => number): number | undefined;
+  /** The next `Resync_At` moment after `now` within its random window; undefined when unset or invalid. */
+  resyncAt(value: string, randomDelay: string, now: Date, random: () => number): Date | undefined;
+}
+
+export interface ProfileParseOptions {
+  readonly key?: string | undefined;
+  readonly alias?: ReadonlyMap<string, string> | undefined;
+  /** Fetches a file a settings script names with `GET` (relative to the profile's URL). */
+  readonly fetchRelated: (name: string) => Promise<Buffer>;
+}
+
+/** The whole profile as parameter updates, or a ProvisiondError. */
+export interface ProfileParser {
+  parse(body: Buffer, options: ProfileParseOptions): Promise<{ readonly format: string; readonly updates: readonly ParamUpdate[] }>;
+}
+
+/** HTTP(S) and TFTP in one, the engine's transport. Failures are ProvisiondErrors (`not_found`, `auth_rejected`, …). */
+export interface ProfileSource {
+  fetch(request: FetchRequest): Promise<FetchResult>;
+}
 
 export const rulesLanguage: RuleLanguage = {
-  evaluate(rule, context) {
-    const plan = evaluateRule(rule, context);
-    const request = plan.request;
-    if (request === undefined) return { skipped: plan.skipped, assignments: plan.assignments };
-    return {
-      skipped: plan.skipped,
-      assignments: plan.assignments,
-      request: { method: request.method, url: request.url, uid: request.uid, pwd: request.pwd, key: request.key, body: request.post?.body, alias: request.alias },
-    };
-  },
+  evaluate: evaluateRule,
   expand: expandMessage,
   // The engine passes only configured triggers, so "no trigger" (undefined) cannot occur.
   condition: (expression, context) => evaluateExpression(expression, context) === true,
@@ -34,7 +60,7 @@ export const scheduleMath: ScheduleMath = {
 };
 
 /** Sends a request with the fetcher (`daemon/http` `Fetcher.fetch`). */
-export type HttpFetch = (request: HttpRequest) => Promise<HttpResult>;
+export type HttpFetch = (request: FetchRequest) => Promise<FetchResult>;
 /** Reads a `tftp://host:port/path` URL (`daemon/tftp`). */
 export type TftpGet = (url: string) => Promise<Buffer>;
 
@@ -43,23 +69,15 @@ export function profileSource(http: HttpFetch, tftp?: TftpGet): ProfileSource {
     async fetch(request) {
       if (request.url.startsWith('tftp:')) {
         if (tftp === undefined) throw new ProvisiondError('scheme_unsupported', 'TFTP is not available', { path: request.url });
-        return { status: 200, body: await tftp(request.url), url: request.url, notModified: false };
+        return { status: 200, headers: {}, body: await tftp(request.url), url: request.url, notModified: false, requests: 1, redirects: 0 };
       }
-      const result = await http({
-        url: request.url,
-        method: request.method,
-        ...(request.body !== undefined && { body: request.body }),
-        operation: request.operation,
-        credentials: request.credentials,
-        allowCredentialsFor: request.allowCredentialsFor,
-      });
-      return { status: result.status, body: result.body, url: result.url, notModified: result.notModified };
+      return http(request);
     },
   };
 }
 
-/** Profile formats (`daemon/profiles`): `limits.profileBytes` caps every profile after its layers. */
 /**
+ * Profile formats (`daemon/profiles`): `limits.profileBytes` caps every profile after its layers.
  * `variables` answers a settings script's `IF $NAME` (GROUP, MODEL, MODEL4, MACADDR,
  * SIG_IN_USE…, DOMAIN §3.1); without it such lines are ignored, as for an unknown name.
  */

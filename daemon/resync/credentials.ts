@@ -6,7 +6,7 @@
  *    origins a `Profile_Rule…_D` names (never one first reached through a redirect).
  * 3. Nothing: the request fails; the engine may open the Profile account setup prompt.
  */
-import type { Credentials } from './ports.js';
+import type { Credentials } from '../http/index.js';
 
 export interface Account {
   readonly username: string;

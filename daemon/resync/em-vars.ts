@@ -4,12 +4,12 @@
  * live only in the vault (SPEC §6); a value a profile delivered as a parameter is the fallback
  * for the phone's own password.
  */
-import type { VaultPort } from './ports.js';
+import type { Vault } from '../vault/index.js';
 
 export const EM_PHONE = { purpose: 'em-phone' } as const;
 export const EM_MOBILE = { purpose: 'em-mobile' } as const;
 
-export async function emVars(get: (name: string) => string | undefined, vault: VaultPort): Promise<Record<string, string>> {
+export async function emVars(get: (name: string) => string | undefined, vault: Vault): Promise<Record<string, string>> {
   const phone = await vault.get(EM_PHONE);
   const mobile = await vault.get(EM_MOBILE);
   return {

@@ -11,21 +11,24 @@ import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
 import { shouldOpenAccountPrompt } from './credentials.js';
 import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
-import { systemClock, type Clock, type DeviceFacts, type Operation, type ParamStore, type ProfileParser, type ProfileSource, type PromptBroker, type RuleLanguage, type ScheduleMath, type VaultPort } from './ports.js';
+import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from './adapters.js';
 import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
-import { DueTimer } from './timer.js';
+import { DueTimer, systemClock, type Clock } from './timer.js';
 import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
-import { deviceMacros } from '../device/index.js';
+import { deviceMacros, type DeviceFacts } from '../device/index.js';
+import type { ParamStore } from '../params/index.js';
+import type { PromptBroker } from '../prompts/index.js';
+import type { Vault } from '../vault/index.js';
 
 export interface ResyncEngineOptions {
-  readonly params: ParamStore;
-  readonly vault: VaultPort;
+  readonly params: EngineParams;
+  readonly vault: Vault;
   readonly source: ProfileSource;
   readonly parser: ProfileParser;
   readonly rules: RuleLanguage;
   readonly schedule: ScheduleMath;
-  readonly prompts: PromptBroker;
+  readonly prompts: Pick<PromptBroker, 'open'>;
   readonly bus: DaemonBus;
   readonly logger: Logger;
   readonly device: DeviceFacts;
@@ -38,6 +41,12 @@ export interface ResyncEngineOptions {
 }
 
 export type { ResyncOutcome, ResyncResult } from './outcome.js';
+
+/** What the engine and EM use of the parameter store (`daemon/params`). */
+export type EngineParams = Pick<ParamStore, 'get' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
+
+/** What a resync is for: the `operation` of its auth events (SPEC §8). */
+export type Operation = 'resync' | 'em-login';
 
 export interface ResyncStatus {
   readonly running: boolean;

@@ -3,12 +3,11 @@
  * controller with the adapters below over the real neighbours, `start()` it, `stop()` it at
  * shutdown.
  */
-export { ResyncEngine, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
-export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type TftpGet } from './adapters.js';
+export { ResyncEngine, type EngineParams, type Operation, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
+export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type ProfileParseOptions, type ProfileParser, type ProfileSource, type RuleLanguage, type ScheduleMath, type TftpGet } from './adapters.js';
 export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
 export { emVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
 export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 export { readSettings, DEFAULT_MESSAGES, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
-export { systemClock } from './ports.js';
-export type * from './ports.js';
+export { systemClock, type Clock } from './timer.js';

@@ -2,7 +2,7 @@
  * When the next automatic resync happens (DOMAIN §1.1, SPEC §4). Pure: settings, what has
  * happened so far, the time and a random source in; the next timer out.
  */
-import type { ScheduleMath } from './ports.js';
+import type { ScheduleMath } from './adapters.js';
 import type { ResyncSettings } from './settings.js';
 
 /** Why a resync runs; `$PRVST` follows from it (DOMAIN §1.8). */

@@ -7,12 +7,16 @@
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { secrets, type Logger } from '../log/index.js';
 import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
-import type { ChallengeContext, Credentials, FetchRequest, MacroContext, Operation, ParamStore, ProfileParser, ProfileSource, RuleLanguage, RuleRequest } from './ports.js';
-import { RULE_PARAMETERS, uncomment, yes } from './settings.js';
+import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
+import { readBool } from '../params/index.js';
+import type { MacroContext, RuleRequest } from '../rules/index.js';
+import type { ProfileParser, ProfileSource, RuleLanguage } from './adapters.js';
+import type { EngineParams, Operation } from './engine.js';
+import { RULE_PARAMETERS, uncomment } from './settings.js';
 import { hostOf, originOf, urlVars } from './vars.js';
 
 export interface RunDeps {
-  readonly params: ParamStore;
+  readonly params: EngineParams;
   readonly rules: RuleLanguage;
   readonly source: ProfileSource;
   readonly parser: ProfileParser;
@@ -110,7 +114,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
 }
 
 async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: ReadonlySet<string>): Promise<{ changed: readonly string[]; err: string; status?: number }> {
-  const credentials = async (challenge: ChallengeContext): Promise<Credentials | undefined> => {
+  const credentials = async (challenge: CredentialContext): Promise<Credentials | undefined> => {
     const chosen = chooseCredentials({
       ruleUid: request.uid,
       rulePwd: request.pwd,
@@ -131,10 +135,10 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   });
   let result;
   try {
-    result = await deps.source.fetch(fetchRequest(request.url, request.method, request.body === undefined ? undefined : Buffer.from(request.body)));
+    result = await deps.source.fetch(fetchRequest(request.url, request.method, request.post === undefined ? undefined : Buffer.from(request.post.body)));
   } catch (error) {
     // DOMAIN §1.1: with Resync_Fails_On_FNF=No a file-not-found counts as success.
-    if (error instanceof ProvisiondError && error.code === 'not_found' && !yes(deps.params.get('Resync_Fails_On_FNF'), true)) {
+    if (error instanceof ProvisiondError && error.code === 'not_found' && !readBool((name) => deps.params.get(name), 'Resync_Fails_On_FNF')) {
       return { changed: [], err: 'file not found', status: 404 };
     }
     throw error;

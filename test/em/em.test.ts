@@ -5,12 +5,13 @@
 import t from 'tap';
 import { ExtensionMobility } from '../../daemon/em/index.js';
 import type { ResyncOutcome, ResyncRequest } from '../../daemon/resync/index.js';
-import { FakeParams, FakePrompts, FakeVault, recorder, settle } from '../fixtures/resync/fakes.js';
+import { createMemoryVault } from '../../daemon/vault/index.js';
+import { FakeParams, FakePrompts, recorder, settle } from '../fixtures/resync/fakes.js';
 
 function setup(params: Record<string, string> = { EM_Enable: 'Yes', EM_Login_State: 'host' }) {
   const { bus, events, logger, lines } = recorder();
   const store = new FakeParams(bus, params);
-  const vault = new FakeVault();
+  const vault = createMemoryVault();
   const prompts = new FakePrompts();
   const seen: { request: ResyncRequest | undefined; state: string | undefined; user: string | undefined; password: string | undefined }[] = [];
   const results: ResyncOutcome['result'][] = [];
@@ -91,7 +92,7 @@ t.test('Abort after failed retries restores the state and credentials exactly', 
   await settle();
   t.equal(s.em.state(), 'mobile');
   t.equal(s.store.get('EM_Mobile_User_ID'), 'bob');
-  t.same(s.vault.records.get('em-mobile'), { purpose: 'em-mobile', username: 'bob', secret: 'bob-pw' });
+  t.match(await s.vault.get({ purpose: 'em-mobile' }), { purpose: 'em-mobile', username: 'bob', secret: 'bob-pw' });
   t.ok(s.lines.some((line) => line.includes('previous state restored')));
 });
 
@@ -104,7 +105,7 @@ t.test('Abort from a first login puts back values of lower layers and removes th
   t.equal(s.store.origin('EM_Login_State'), 'default', 'the local value is dropped, the default shows again');
   t.equal(s.store.get('EM_Login_State'), 'host');
   t.equal(s.store.get('EM_Mobile_User_ID'), undefined);
-  t.equal(s.vault.records.has('em-mobile'), false);
+  t.equal(await s.vault.get({ purpose: 'em-mobile' }), undefined);
 });
 
 t.test('the Login softkey asks for user id and password; cancelling it changes nothing', async (t) => {
@@ -145,7 +146,7 @@ t.test('a prompt that fails is logged, not thrown', async (t) => {
   s.prompts.open = () => ({ id: 'x', result: Promise.reject(new Error('broker stopped')) });
   s.em.openLogin();
   s.results.push('failed');
-  await s.em.login('a', 'b');
+  await s.em.login('a', 'a-password');
   await settle();
   t.equal(s.lines.filter((line) => line.includes('broker stopped')).length, 2);
 });

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { chooseCredentials, shouldOpenAccountPrompt } from '../../daemon/resync/index.js';
-import type { ChallengeContext, Credentials, FetchRequest } from '../../daemon/resync/index.js';
+import type { CredentialContext as ChallengeContext, Credentials, FetchRequest } from '../../daemon/http/index.js';
 import { fetchPlan, settle } from '../fixtures/resync/fakes.js';
 import { harness, ok } from '../fixtures/resync/harness.js';
 
@@ -36,7 +36,7 @@ t.test('the prompt opens only on the first challenge, with an empty account and 
 function challenging(user: string, pass: string, answered: (Credentials | undefined)[]) {
   return async (request: FetchRequest) => {
     const context: ChallengeContext = { origin: new URL(request.url).origin, realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false };
-    const credentials = await request.credentials(context);
+    const credentials = await request.credentials!(context);
     answered.push(credentials);
     if (!credentials) throw new ProvisiondError('no_credentials', 'the server asks for credentials and none are configured');
     if (credentials.username !== user || credentials.password !== pass) throw new ProvisiondError('auth_rejected', 'the server refused the credentials');
@@ -54,7 +54,7 @@ t.test('the first 401 after start-up opens the setup prompt; its answer is store
   t.equal(h.engine.openProfileAccountSetup(), id, 'one prompt per kind');
   h.prompts.answer(id, 'acct', 'acct-pw');
   await settle();
-  t.same(h.vault.records.get('profile-account'), { purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
+  t.match(await h.vault.get({ purpose: 'profile-account' }), { purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   t.equal(h.engine.status().last?.result, 'succeeded', 'the answer resynced at once');
   t.same(answered.at(-1), { ...ACCOUNT, source: 'profile-account' });
   t.match(h.events.find((event) => event.type === 'credentials.stored'), { operation: 'resync', source: 'prompt' });
@@ -66,7 +66,7 @@ t.test('later 401s do not open the prompt again; the softkey does', async (t) =>
   await h.engine.resyncNow();
   h.prompts.cancel(h.prompts.current('profile-account') as string);
   await settle();
-  t.equal(h.vault.records.size, 0, 'cancel leaves the account as it was');
+  t.equal((await h.vault.list()).length, 0, 'cancel leaves the account as it was');
   await h.engine.resyncNow();
   t.equal(h.prompts.opened.length, 1, 'the second 401 does not prompt');
   const id = h.engine.openProfileAccountSetup();
@@ -96,8 +96,8 @@ t.test('the account is not offered to an origin no rule names', async (t) => {
   await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   const offered: unknown[] = [];
   h.setHandler(async (request) => {
-    offered.push(request.allowCredentialsFor('http://127.0.0.1:8080'), request.allowCredentialsFor('http://elsewhere:8080'), request.allowCredentialsFor('not a url'));
-    offered.push(await request.credentials({ origin: 'http://elsewhere:8080', attempt: 1, previousRejected: false }));
+    offered.push(request.allowCredentialsFor!('http://127.0.0.1:8080'), request.allowCredentialsFor!('http://elsewhere:8080'), request.allowCredentialsFor!('not a url'));
+    offered.push(await request.credentials!({ origin: 'http://elsewhere:8080', realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false }));
     return ok('', request.url);
   });
   await h.engine.resyncNow();
@@ -140,7 +140,7 @@ t.test('the first challenge counts even when an account answered it; a pre-empti
 
   const fresh = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
   fresh.setHandler(async (request) => {
-    await request.credentials({ origin: 'http://127.0.0.1:8080', attempt: 0, previousRejected: false });
+    await request.credentials!({ origin: 'http://127.0.0.1:8080', realm: 'prov', scheme: 'Digest', attempt: 0, previousRejected: false });
     return ok('', request.url);
   });
   await fresh.engine.resyncNow();

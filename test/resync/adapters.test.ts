@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { profileParser, profileSource, rulesLanguage, scheduleMath } from '../../daemon/resync/adapters.js';
-import type { FetchRequest } from '../../daemon/resync/index.js';
+import type { FetchRequest } from '../../daemon/http/index.js';
 
 const request = (url: string, extra: Partial<FetchRequest> = {}): FetchRequest => ({
   url,
@@ -37,9 +37,10 @@ t.test('rules: --post bodies, options and conditions come through (DOMAIN §1.7)
   const params: Record<string, string> = { GPP_F: 'MAC_Addr = "$MA";', GPP_K: '/CPE/name = /flat-profile/Display_Name_1_ ;', GPP_SA: 's3cret' };
   const context = { params: (name: string) => params[name], vars: { MA: '000e08aabbcc', PRVTMR: '700' } };
   const plan = rulesLanguage.evaluate('[--post f --alias k --key $SA --uid u --pwd p] http://ps.one.com/cpe/resyncs?', context);
-  t.match(plan.request, { method: 'POST', url: 'http://ps.one.com:80/cpe/resyncs?', body: 'MAC_Addr = "000e08aabbcc";', key: 's3cret', uid: 'u', pwd: 'p' });
+  t.match(plan.request, { method: 'POST', url: 'http://ps.one.com:80/cpe/resyncs?', post: { body: 'MAC_Addr = "000e08aabbcc";' }, key: 's3cret', uid: 'u', pwd: 'p' });
   t.equal(plan.request?.alias?.get('/CPE/name'), 'Display_Name_1_');
-  t.same(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context), { skipped: true, assignments: [] });
+  t.match(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context), { skipped: true, assignments: [] });
+  t.equal(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context).request, undefined);
   t.equal(rulesLanguage.condition('$PRVTMR ge 600', context), true);
   t.equal(rulesLanguage.condition('$PRVTMR ge 800', context), false);
   t.equal(rulesLanguage.expand('$MA -- $$', context), '000e08aabbcc -- $');

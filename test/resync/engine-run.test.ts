@@ -6,7 +6,7 @@ import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { secrets } from '../../daemon/log/index.js';
 import { ResyncEngine } from '../../daemon/resync/index.js';
-import { fetchPlan } from '../fixtures/resync/fakes.js';
+import { SKIP, fetchPlan, plan } from '../fixtures/resync/fakes.js';
 import { harness, ok } from '../fixtures/resync/harness.js';
 
 const A = fetchPlan('http://127.0.0.1:8080/a.cfg');
@@ -22,7 +22,7 @@ const byPath = (bodies: Record<string, string | Error>) => async (request: { url
 t.test('Profile_Rule, _B, _C, _D run in order; later profiles win (DOMAIN §1.1)', async (t) => {
   const h = harness({
     params: { Profile_Rule: 'A', Profile_Rule_B: '# http://commented.out/', Profile_Rule_C: 'C', Profile_Rule_D: 'skip' },
-    plans: { A, C, skip: { skipped: true, assignments: [] } },
+    plans: { A, C, skip: SKIP },
     handler: byPath({ '/a.cfg': 'Line=a\nOnlyA=1', '/c.cfg': 'Line=c' }),
   });
   const outcome = await h.engine.resyncNow();
@@ -43,7 +43,7 @@ t.test('a profile may set the next rule, read when its turn comes', async (t) =>
 });
 
 t.test('a rule of assignments only succeeds and applies them (PAP2 wording, DOMAIN §1.1)', async (t) => {
-  const h = harness({ params: { Profile_Rule: 'set' }, plans: { set: { skipped: false, assignments: [{ name: 'GPP_A', value: 'x' }] } } });
+  const h = harness({ params: { Profile_Rule: 'set' }, plans: { set: plan([{ name: 'GPP_A', value: 'x' }]) } });
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.result, 'succeeded');
   t.same(outcome.changed, ['GPP_A']);
@@ -83,7 +83,7 @@ t.test('404 fails under Resync_Fails_On_FNF=Yes and counts as success under No (
 });
 
 t.test('a 304 answer is a success without change: resync.unchanged', async (t) => {
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A }, handler: async (request) => ({ status: 304, body: Buffer.alloc(0), url: request.url, notModified: true }) });
+  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A }, handler: async (request) => ({ ...ok('', request.url), status: 304, notModified: true }) });
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.result, 'unchanged');
   t.same(h.types(), ['resync.started', 'resync.unchanged']);
@@ -156,7 +156,7 @@ t.test('POST bodies, --key and --alias reach the fetcher and the parser; GET in 
   const seen: unknown[] = [];
   const h = harness({
     params: { Profile_Rule: 'P' },
-    plans: { P: fetchPlan('http://127.0.0.1:8080/cpe/resyncs?', { method: 'POST', body: 'MAC_Addr = "000e08aabbcc";', key: 'k3y-secret', alias: new Map([['/a', 'B']]) }) },
+    plans: { P: fetchPlan('http://127.0.0.1:8080/cpe/resyncs?', { method: 'POST', post: { param: 'GPP_A', body: 'MAC_Addr = "000e08aabbcc";' }, key: 'k3y-secret', alias: new Map([['/a', 'B']]) }) },
     handler: async (request) => ok(request.body?.toString() ?? `GET ${request.url}`, 'http://127.0.0.1:8080/cpe/final/'),
   });
   const engine = new ResyncEngine({
