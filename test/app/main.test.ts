@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EX_USAGE } from '../../daemon/app/run.js';
 
+// Each case starts a process through tap's TypeScript loader: slow on a loaded machine.
+t.setTimeout(300_000);
+
 const MAIN = path.join(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 
 function run(args: string[], execArgv: string[] = [], onOut?: (out: string, stop: () => void) => void): Promise<{ code: number | null; out: string; err: string }> {
