@@ -223,6 +223,8 @@ export class App {
           device: this.device,
         });
         this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
+        // One view of the live trust store for both: TRUSTCERTS can replace it while running.
+        const liveTrust = (): TrustStore => this.trust;
         this.backup = new BackupRestore({
           params: this.params,
           vault: this.vault,
@@ -230,10 +232,10 @@ export class App {
           prompts: this.prompts,
           bus: this.bus,
           logger: this.logger.child('backup'),
-          trustcertsInstalled: () => this.trust.hasTrustCerts,
+          trust: liveTrust,
           maxBytes: profileBytes,
         });
-        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, backup: this.backup, trust: () => this.trust, mqttConnected: () => this.mqtt?.connected ?? false });
+        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, backup: this.backup, trust: liveTrust, mqttConnected: () => this.mqtt?.connected ?? false });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();
           this.mqtt?.publishState();

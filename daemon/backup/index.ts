@@ -15,6 +15,7 @@ import { secrets, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, isSecretParam, normaliseValue, type ParamStore, type ParamUpdate } from '../params/index.js';
 import { isUserDataName, parseBackupFile, serializeBackupFile } from '../profiles/index.js';
 import type { PromptBroker } from '../prompts/index.js';
+import type { TrustStore } from '../tls/index.js';
 import { originOf, type Vault, type VaultOrigin } from '../vault/index.js';
 
 /** A few seconds: a burst of changes (a restore of many contacts, a script) is one PUT (SPEC §7). */
@@ -31,7 +32,7 @@ export interface BackupOptions {
   readonly bus: DaemonBus;
   readonly logger: Logger;
   /** Whether at least one TRUSTCERTS certificate is installed (DOMAIN.md §3.4). */
-  readonly trustcertsInstalled: () => boolean;
+  readonly trust: () => Pick<TrustStore, 'hasTrustCerts'>;
   readonly debounceMs?: number;
   readonly maxBytes?: number;
 }
@@ -250,7 +251,7 @@ export class BackupRestore {
   /** `callserver-ip:registration-password` (DOMAIN.md §3.4); never over plain http (the fetcher sends it on https only). */
   private async callServerCredential(url: string): Promise<Credentials | undefined> {
     if (!url.startsWith('https:')) return undefined;
-    if (this.options.trustcertsInstalled() && this.options.params.get('BRAUTH') !== '1') return undefined;
+    if (this.options.trust().hasTrustCerts && this.options.params.get('BRAUTH') !== '1') return undefined;
     // MCIPADD is owned (default empty); the first entry is the call server in use (SPEC §3).
     const callServer = this.options.params.get('MCIPADD')!.split(',')[0]!.trim();
     const password = (await this.options.vault.get({ purpose: 'registration' }))?.secret;

@@ -69,7 +69,7 @@ async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: num
     prompts,
     bus,
     logger: quiet(),
-    trustcertsInstalled: () => trustcerts.installed,
+    trust: () => ({ hasTrustCerts: trustcerts.installed }),
     maxBytes: 64 * 1024,
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
   });
@@ -362,7 +362,7 @@ t.test('an EM login restores; stop() removes the listeners', async (t) => {
     prompts: new PromptBroker({ bus, timeoutSeconds: 1 }),
     bus,
     logger: quiet(),
-    trustcertsInstalled: () => false,
+    trust: () => ({ hasTrustCerts: false }),
     debounceMs: 10,
   });
   feature.start();
