@@ -108,24 +108,10 @@ export class DaemonBackend implements DisplayBackend {
         return { changed: await backup.set(Object.fromEntries(Object.entries(args).map(([key, value]) => [key, String(value)]))) };
       case 'unset':
         return { changed: await backup.unset(Object.keys(args)) };
-      case 'backup': {
-        const running = backup.backup('manual');
-        if (args.wait !== true) {
-          running.catch(() => undefined);
-          return { started: true };
-        }
-        const { url, status, bytes } = await running;
-        return { outcome: 'succeeded', url, status, bytes };
-      }
-      case 'restore': {
-        const running = backup.restore('manual');
-        if (args.wait !== true) {
-          running.catch(() => undefined);
-          return { started: true };
-        }
-        const { url, status, changed } = await running;
-        return { outcome: 'succeeded', url, status, changed };
-      }
+      case 'backup':
+        return startOrWait(backup.backup('manual'), args.wait === true, ({ url, status, bytes }) => ({ outcome: 'succeeded', url, status, bytes }));
+      case 'restore':
+        return startOrWait(backup.restore('manual'), args.wait === true, ({ url, status, changed }) => ({ outcome: 'succeeded', url, status, changed }));
     }
   }
 
@@ -169,4 +155,13 @@ function throwIfFailed(outcome: ResyncOutcome): ResyncOutcome {
 function emResult(result: EmResult): JsonValue {
   throwIfFailed(result.outcome);
   return { state: result.state };
+}
+
+/** `--wait` answers with the outcome; without it the command answers at once and the run's failure is reported by its own events. */
+async function startOrWait<T>(running: Promise<T>, wait: boolean, outcome: (result: T) => JsonValue): Promise<JsonValue> {
+  if (!wait) {
+    running.catch(() => undefined);
+    return { started: true };
+  }
+  return outcome(await running);
 }

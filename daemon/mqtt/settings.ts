@@ -5,9 +5,9 @@
  * could log it. Certificates are passed to `tls.connect` as they are: a `caFile` replaces the
  * system trust store (Node's `ca` option, ECOSYSTEM.md §1.9), which is what a provisioning
  * broker with its own root wants. Broker TLS follows the provisioning rules (SPEC §6):
- * `rejectUnauthorized: true`, set explicitly — an unset option yields to
- * `NODE_TLS_REJECT_UNAUTHORIZED=0` (RELIABILITY.md §4.2), and mqtt.js hands it to the
- * WebSocket of a `wss://` URL only when it is set.
+ * `rejectUnauthorized: true`, set explicitly — an unset option lets the process environment
+ * decide (RELIABILITY.md §4.2), and mqtt.js hands it to the WebSocket of a `wss://` URL only
+ * when it is set.
  */
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
