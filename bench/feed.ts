@@ -106,7 +106,7 @@ async function measure(target: Target): Promise<Measured> {
     Array.from({ length: CLIENTS }, () => {
       const ws = new WebSocket(target.url, { perMessageDeflate: false });
       ws.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as { type: string; event?: { seq: number } };
+        const message = JSON.parse((data as Buffer).toString()) as { type: string; event?: { seq: number } };
         if (message.type !== 'event' || !message.event) return;
         const at = sentAt.get(message.event.seq);
         if (at !== undefined) latencies.push(performance.now() - at);

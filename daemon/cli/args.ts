@@ -94,7 +94,9 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   let values: Values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] });
+    const parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    values = parsed.values;
+    positionals = parsed.positionals;
   } catch (error) {
     return usage((error as Error).message);
   }

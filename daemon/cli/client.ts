@@ -56,7 +56,7 @@ export class FeedConnection {
       ws.once('error', (error: NodeJS.ErrnoException) => {
         connection.lost = new Unreachable(connectError(socketPath, error));
       });
-      ws.once('close', () => reject(connection.lost));
+      ws.once('close', () => reject(connection.reason()));
       ws.once('message', (data) => {
         const hello = decode(data);
         if (hello.type !== 'hello' || hello.protocol !== PROTOCOL) {
@@ -101,15 +101,20 @@ export class FeedConnection {
     settle(message as ResultMessage);
   }
 
+  /** Why the connection is lost; only called once the close listener above has named it. */
+  private reason(): Unreachable {
+    return this.lost as Unreachable;
+  }
+
   private unreachableResult(): ResultMessage {
-    return { id: null, ok: false, error: { code: 'daemon_unreachable', message: (this.lost as Unreachable).message } };
+    return { id: null, ok: false, error: { code: 'daemon_unreachable', message: this.reason().message } };
   }
 }
 
 function decode(data: RawData): Inbound {
   try {
-    const value: unknown = JSON.parse(data.toString());
-    return typeof value === 'object' && value !== null ? (value as Inbound) : {};
+    const value: unknown = JSON.parse((data as Buffer).toString());
+    return typeof value === 'object' && value !== null ? value : {};
   } catch {
     return {};
   }

@@ -29,7 +29,7 @@ function time(value: Json): string {
 /** `status`: one aligned line per concern. */
 export function formatStatus(status: Json): string {
   const device = field(status, 'device');
-  const details = ['model', 'extension', 'ip'].map((key) => field(device, key)).filter((v) => typeof v === 'string' && v !== '');
+  const details = ['model', 'extension', 'ip'].map((key) => field(device, key)).filter((v): v is string => typeof v === 'string' && v !== '');
   const last = field(status, 'resync', 'last');
   const running = field(status, 'resync', 'running') === true;
   const resync = running ? 'running' : last ? `${text(field(last, 'outcome'))} ${time(field(last, 'at'))}` : 'never';

@@ -29,7 +29,8 @@ export type HardwareProbe = () => Promise<HardwareFacts>;
 
 /** Reads the default interface's MAC and IP, and the system's serial and model. */
 export const probeHardware: HardwareProbe = async () => {
-  const [iface, system] = await Promise.all([si.networkInterfaces('default'), si.system()]);
+  const defaultInterface: Promise<si.Systeminformation.NetworkInterfacesData | si.Systeminformation.NetworkInterfacesData[]> = si.networkInterfaces('default');
+  const [iface, system] = await Promise.all([defaultInterface, si.system()]);
   const nic = Array.isArray(iface) ? iface[0] : iface;
   return {
     mac: nic?.mac || undefined,

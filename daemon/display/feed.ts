@@ -179,7 +179,7 @@ export class DisplayFeed {
   }
 
   private receive(client: Client, data: RawData, isBinary: boolean): void {
-    const parsed = isBinary ? undefined : parseClientMessage(data.toString());
+    const parsed = isBinary ? undefined : parseClientMessage((data as Buffer).toString());
     if (!client.authenticated) {
       this.timers.clearTimeout(client.authTimer);
       // Nothing is answered before authentication: a wrong first message just closes.

@@ -70,7 +70,7 @@ const STRENGTH: Record<DigestHash, number> = { MD5: 0, 'SHA-256': 1, 'SHA-512-25
 /** The strongest supported Digest challenge; among equals, the server's first (RFC 7616 §3.7). */
 export function strongestDigest(challenges: readonly Challenge[]): DigestChallenge | undefined {
   let best: DigestChallenge | undefined;
-  let firstProblem: unknown;
+  let firstProblem: Error | undefined;
   for (const challenge of challenges) {
     if (challenge.scheme !== 'digest') continue;
     // One malformed challenge (no nonce…) does not hide a usable one beside it (RFC 9110
@@ -80,7 +80,7 @@ export function strongestDigest(challenges: readonly Challenge[]): DigestChallen
     try {
       digest = readDigestChallenge(challenge);
     } catch (err) {
-      firstProblem ??= err;
+      firstProblem ??= err as Error;
       continue;
     }
     if (digest && (best === undefined || STRENGTH[digest.hash] > STRENGTH[best.hash])) best = digest;

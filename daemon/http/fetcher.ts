@@ -145,7 +145,7 @@ export class Fetcher {
     const method = request.method ?? 'GET';
     const deadline = this.now() + this.timeouts.totalMs;
     const conditional = this.validators !== undefined && method === 'GET' && request.conditional !== false;
-    const stored = conditional ? await this.validators!.get(first.href) : undefined;
+    const stored = conditional ? await this.validators.get(first.href) : undefined;
     const counter = { requests: 0 };
     let hop: Hop = { url: first, method, body: request.body, authAllowed: allow(firstOrigin) };
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: '*/*', ...request.headers };

@@ -103,7 +103,7 @@ class ScriptRun {
       const rest = line.slice(keyword.length).trim();
       switch (keyword.toUpperCase()) {
         case 'SET': {
-          const name = words[0] as string | undefined;
+          const name = words[0];
           if (name === undefined) throw profileError('profile_parse_error', `SET needs a parameter name in ${file.name}`, index + 1);
           this.updates.set(name, readValue(rest.slice(name.length).trim(), index + 1, file.name), undefined);
           break;

@@ -45,7 +45,7 @@ export class UpdateList {
   list(): ProfileUpdate[] {
     const out: ProfileUpdate[] = [];
     for (const [name, { value, access }] of this.byName) {
-      out.push(value === undefined ? { name, access: access as Access } : access === undefined ? { name, value } : { name, value, access });
+      out.push(value === undefined ? { name, access: access } : access === undefined ? { name, value } : { name, value, access });
     }
     return out;
   }

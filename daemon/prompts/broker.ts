@@ -193,7 +193,7 @@ export class PromptBroker {
 
 function definedOnly(context: PromptContext): PromptFacts {
   const out: { [key: string]: string } = {};
-  for (const [key, value] of Object.entries(context)) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(context) as [string, string | undefined][]) if (value !== undefined) out[key] = value;
   return out;
 }
 

@@ -67,7 +67,7 @@ function transfer(host: string, port: number, file: string, o: typeof DEFAULTS &
       clearTimeout(timer);
       clearTimeout(deadline);
       o.signal?.removeEventListener('abort', abort);
-      if (tell) socket.send(tell, serverPort!, host, () => socket.close());
+      if (tell) socket.send(tell, serverPort, host, () => socket.close());
       else socket.close();
       if (err) reject(err);
       else resolve(result!);

@@ -46,11 +46,11 @@ function startDaemon(main: string, config: string): Daemon {
   let out = '';
   let onReady!: () => void;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     if (/<6>ready/.test(out)) onReady();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   // A daemon that dies before READY must fail the test, not hang it.
   void exited.then(() => onReady());

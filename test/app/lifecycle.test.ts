@@ -42,7 +42,7 @@ t.test('a damaged vault is moved aside, reported as vault.corrupted, and the dae
   t.teardown(() => daemon.stop());
   const event = daemon.events.recent().find((e) => e.type === 'vault.corrupted');
   t.ok(event, 'reported');
-  t.match(String(event?.path), /vault\.enc$/);
+  t.match(JSON.stringify(event?.path), /vault\.enc"$/);
   t.ok(readdirSync(path.join(dir, 'state')).some((f) => f.startsWith('vault.enc.corrupt-')));
   t.ok(lines.some((l) => /the vault was damaged/.test(l)));
 });
@@ -89,10 +89,9 @@ t.test('with trust.useSystemStore the OS roots are trusted too, without the no-a
 
 t.test('a stop requested while features start ends start-up early and unwinds', async (t) => {
   const dir = shortTempDir(t);
-  let daemon: App | undefined;
   let stopping: Promise<void> | undefined;
-  daemon = app(dir, [], {}, (line) => {
-    if (line.includes('started feature=vault') && !stopping) stopping = daemon!.stop();
+  const daemon: App = app(dir, [], {}, (line) => {
+    if (line.includes('started feature=vault') && !stopping) stopping = daemon.stop();
   });
   t.equal(await daemon.start(), false);
   await stopping;
@@ -107,7 +106,7 @@ t.test('in-process: a start-up failure that is not typed (the state directory ca
   writeFileSync(config, JSON.stringify({ stateDir: path.join(dir, 'file', 'state'), runtimeDir: path.join(dir, 'run'), display: { socket: false, http: false } }));
   const err = process.stderr.write.bind(process.stderr);
   const captured: string[] = [];
-  process.stderr.write = ((c: string) => (captured.push(String(c)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((c: string) => (captured.push(String(c)), true));
   try {
     t.equal(await runDaemon(['--config', config], {}, new EventEmitter()), 1);
   } finally {

@@ -30,7 +30,7 @@ t.test('--help prints the manual-like help on stdout and exits 0', async (t) => 
   {
     const r = await run(['--help']);
     t.equal(r.code, 0);
-    t.match(r.out, /^NAME\n  provisiond - /);
+    t.match(r.out, /^NAME\n {2}provisiond - /);
     for (const section of ['SYNOPSIS', 'OPTIONS', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'SEE ALSO']) t.match(r.out, new RegExp(`^${section}$`, 'm'));
     t.match(r.out, /\/etc\/provisiond\/provisiond\.json/);
     t.equal(r.err, '');

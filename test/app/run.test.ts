@@ -97,7 +97,7 @@ t.test('--demo runs the demo (daemon/demo) with the shipped settings until SIGIN
     out.push(String(chunk));
     if (String(chunk).includes('=== provisiond demo')) setImmediate(() => signals.emit('SIGINT'));
     return true;
-  }) as typeof process.stdout.write;
+  });
   let code: number;
   try {
     code = await runDaemon(['--demo'], { PROVISIOND_DEMO_PORT: '0' }, signals, runDemo);
@@ -132,8 +132,8 @@ t.test('in-process: the default settings path is used without --config, and a fa
   const quiet = (fn: () => Promise<number>): Promise<number> => {
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
+    process.stdout.write = (() => true);
+    process.stderr.write = (() => true);
     return fn().finally(() => {
       process.stdout.write = out;
       process.stderr.write = err;

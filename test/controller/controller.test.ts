@@ -19,7 +19,7 @@ function feature(name: string, calls: string[], opts: { failStart?: boolean; fai
       calls.push(`stop ${name}`);
       if (opts.failStop) throw new Error(`${name} stuck`);
     },
-  } as Feature;
+  };
 }
 
 t.test('features start in order and stop in reverse order, once', async (t) => {

@@ -37,8 +37,8 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.match(demo.pageUrl, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{32,}$/, 'the page URL carries the token');
   t.ok(printed.includes(demo.pageUrl), 'and is printed whole (not redacted)');
   t.ok(printed.includes(`user      ${account.user}`) && printed.includes(`password  ${account.password}`), 'the account to type is printed');
-  t.match(printed, /^    alias provisionctl='node \S+\/dist\/daemon\/cli\/main\.js'$/m);
-  t.match(printed, /^    provisionctl --socket \S+\/display\.sock resync --wait/m);
+  t.match(printed, /^ {4}alias provisionctl='node \S+\/dist\/daemon\/cli\/main\.js'$/m);
+  t.match(printed, /^ {4}provisionctl --socket \S+\/display\.sock resync --wait/m);
   t.match(printed, /mosquitto_sub -h 127\.0\.0\.1 -p \d+ -t 'provisiond\/#'/);
   t.notMatch(printed, /is taken/);
 
@@ -112,7 +112,7 @@ t.test('the demo server: Digest MD5 and SHA-256, wrong password refused, ETag, b
   t.equal(again.status, 401, 'a replayed answer (same nonce count) is refused');
   t.match(String(again.headers['www-authenticate']), /stale=true/, 'as stale, so a client retries without a new password');
   t.ok(said.some((l) => /→ 401 user=demo \(stale nonce, asked again\)$/.test(l)));
-  t.equal((await call('GET', '/cisco/000e08de3001.xml', { headers: { 'if-none-match': `W/"x", ${md5.headers.etag}` } })).status, 304, 'If-None-Match → 304');
+  t.equal((await call('GET', '/cisco/000e08de3001.xml', { headers: { 'if-none-match': `W/"x", ${String(md5.headers.etag)}` } })).status, 304, 'If-None-Match → 304');
   t.equal((await call('GET', '/cisco/000e08de3001.xml', { headers: { 'if-none-match': '*' } })).status, 304);
   const script = await call('GET', '/avaya/46xxsettings.txt?x=1');
   t.equal(script.status, 200);

@@ -71,7 +71,7 @@ t.test('without a say function the demo writes to standard output', async (t) =>
   process.stdout.write = ((chunk: string) => {
     out.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write;
+  });
   let code: number;
   try {
     code = await runDemo({
@@ -91,7 +91,7 @@ t.test('dashboard lines: seq, type, then the fields; anything else shown as text
   const event = { v: 1, seq: 7, ts: '2026-01-01T00:00:00Z', device: '000e08de3001', type: 'resync.failed', trigger: 'boot', error: 'auth failed', status: 401, changed: ['A', 'B'], message: 'SPA942 -- Resync failed' };
   t.equal(formatEvent(JSON.stringify(event)), 'event    #7 resync.failed trigger=boot error="auth failed" status=401 changed=["A","B"]', 'the message is already in the log');
   const long = formatEvent(JSON.stringify({ seq: 8, type: 'config.applied', changed: Array.from({ length: 20 }, (_, i) => `Param_${i}_`) }));
-  t.match(long, /^event    #8 config\.applied changed=\["Param_0_",.*…$/);
+  t.match(long, /^event {4}#8 config\.applied changed=\["Param_0_",.*…$/);
   t.equal(long.length, 'event    #8 config.applied changed='.length + 72, 'a long value is cut');
   t.equal(formatEvent('not json'), 'event    not json');
 });

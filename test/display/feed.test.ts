@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { spawnCli } from '../fixtures/display/cli.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { CLOSE_AUTH_TIMEOUT, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED, PROTOCOL } from '../../daemon/display/index.js';
-import { FeedClient, TOKEN, harnessFor, startHarness, tcpClient, unixClient, type Message } from '../fixtures/display/harness.js';
+import { FeedClient, TOKEN, harnessFor, startHarness, tcpClient, unixClient } from '../fixtures/display/harness.js';
 
 t.test('on the Unix socket the server speaks first: hello with the state, then the screen', async (t) => {
   const h = await harnessFor(t);
@@ -292,7 +292,7 @@ t.test('unused message ids echo as null', async (t) => {
   const client = await unixClient(h);
   const result = client.next('result');
   client.send({ type: 'softkey', key: 'Nope' });
-  t.match((await result) as Message, { id: null, ok: false, error: { code: 'softkey_unavailable' } });
+  t.match((await result), { id: null, ok: false, error: { code: 'softkey_unavailable' } });
   client.close();
 });
 

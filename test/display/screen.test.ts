@@ -9,7 +9,7 @@ function state(patch: Partial<DisplayState> = {}): DisplayState {
     em: { enabled: false, state: '' },
     mqtt: { connected: false },
     ...patch,
-  } as DisplayState;
+  };
 }
 
 function prompt(patch: Partial<PromptView> = {}): PromptView {

@@ -105,7 +105,7 @@ t.test('a server that is always stale ends in auth_retries_exhausted after two a
   const server = await startDigestServer({ algorithm: 'MD5', users: { alice: 'pw' }, staleAfter: 0 });
   t.teardown(server.stop);
   const events: { type: string; reason?: string }[] = [];
-  const fetcher = new Fetcher({ userAgent: 'test', onEvent: (e) => events.push(e as never) });
+  const fetcher = new Fetcher({ userAgent: 'test', onEvent: (e) => events.push(e) });
   t.teardown(() => fetcher.close());
   await t.rejects(fetcher.fetch({ url: `${server.origin}/p`, operation: 'resync', credentials: async () => ({ username: 'alice', password: 'pw', source: 'rule' }) }), { code: 'auth_retries_exhausted', status: 401 });
   t.equal(server.requests.length, 3);

@@ -64,8 +64,8 @@ t.test('the default logger writes to the process streams through the shared regi
   const written: string[] = [];
   const origOut = process.stdout.write.bind(process.stdout);
   const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => (written.push(`out:${chunk}`), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (written.push(`err:${chunk}`), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string) => (written.push(`out:${chunk}`), true));
+  process.stderr.write = ((chunk: string) => (written.push(`err:${chunk}`), true));
   secrets.add('zz-shared-secret');
   try {
     const log = new Logger();

@@ -126,7 +126,7 @@ t.test('postinst: without any systemd tool it succeeds; with them, under DPKG_RO
 
 t.test('unpacked: --help of both programs, and the daemon started with its installed settings (paths changed) answers provisionctl status and stops on SIGTERM with 0', async (t) => {
   const bin = (name: string) => path.join(root, 'usr/bin', name);
-  t.match(spawnSyncText(bin('provisiond'), ['--help']).output, /^NAME\n  provisiond - /);
+  t.match(spawnSyncText(bin('provisiond'), ['--help']).output, /^NAME\n {2}provisiond - /);
   t.match(spawnSyncText(bin('provisionctl'), ['--help']).output, /^usage: provisionctl/);
   const demo = spawnSyncText(bin('provisiond'), ['--demo']);
   t.equal(demo.status, 64);

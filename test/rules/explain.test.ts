@@ -33,7 +33,7 @@ t.test('explain puts a caret under the failing column', async (t) => {
 t.test('explain works with a DHCP server, skipped rules and errors without a column', async (t) => {
   t.match(explainRule('/x.cfg', {}, {}, '10.0.0.1').text, /GET tftp:\/\/10\.0\.0\.1:69\/x\.cfg/);
   t.match(explainRule('("$A" eq "1")? /x', { GPP_A: '2' }, {}).text, /no alternative applies \(1 tried\): the rule is skipped/);
-  t.equal(explainRule('(a = "1")!', { toString: 'x' } as Record<string, string>, {}).ok, true, 'inherited names are not parameters');
+  t.equal(explainRule('(a = "1")!', { toString: 'x' }, {}).ok, true, 'inherited names are not parameters');
   const odd = { get params() { throw new Error('boom'); } };
   const crashed = explainRule('($A eq 1)? /x', odd as unknown as Record<string, string>, {});
   t.equal(crashed.ok, true, 'hasOwn never reads the getter, so no crash');
@@ -44,7 +44,7 @@ t.test('an internal failure is reported without a caret', async (t) => {
   const result = explainRule('($A eq $B)? /x', {}, vars);
   t.same(result.json, { ok: false, error: { code: 'rule_eval_error', message: 'broken vars' } });
   t.equal(result.text, 'error rule_eval_error: broken vars');
-  const odd = new Proxy({}, { ownKeys: () => { throw Symbol.for('not an Error'); } });
+  const odd = new Proxy({}, { ownKeys: () => { throw Symbol.for('not an Error') as unknown as Error; } });
   t.match(explainRule('($A eq $B)? /x', {}, odd).json, { ok: false, error: { code: 'rule_eval_error', message: 'Symbol(not an Error)' } });
 });
 

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';

@@ -97,6 +97,6 @@ t.test('a body that authenticates but is not a vault body is malformed', async (
   t.match(decodeVault(reseal({ records: [{ purpose: 'nope', sealed: '' }] }), keys), { ok: false, reason: 'malformed' });
   const noTimes = { purpose: 'gpp-secret', name: 'GPP_SA', secret: 's' } as VaultRecord;
   t.match(decodeVault(encodeVault([noTimes], keys), keys), { ok: false, reason: 'malformed' });
-  t.match(decodeVault(encodeVault([{ ...noTimes, createdAt: at } as VaultRecord], keys), keys), { ok: false, reason: 'malformed' });
+  t.match(decodeVault(encodeVault([{ ...noTimes, createdAt: at }], keys), keys), { ok: false, reason: 'malformed' });
   t.match(decodeVault(encodeVault([{ ...records[2]!, secret: 5 } as unknown as VaultRecord], keys), keys), { ok: false, reason: 'malformed' });
 });

@@ -240,7 +240,7 @@ t.test('nothing the vault writes or reports contains a secret it holds', async (
   await seed.vault.put({ purpose: 'parameter', name: 'Profile_Rule', secret: 'https://p.example.com/x.cfg --uid u --pwd rule-pw-77' });
   await seed.vault.delete(registration);
   const errors = await seed.vault.put({ ...backup, origin: { ...backup.origin!, port: 0 } }).catch((err: Error) => err.message);
-  lines.push(String(errors));
+  lines.push(JSON.stringify(errors));
   await fsp.writeFile(seed.file, Buffer.concat([await fsp.readFile(seed.file), Buffer.from('x')]));
   const { reports } = await reopen(seed.stateDir);
   lines.push(JSON.stringify(reports));
