@@ -95,7 +95,7 @@ const bench: BenchModule = {
       bus,
       events: eventLog,
       log,
-      snapshot: () => null,
+      snapshot: () => ({}),
     });
     const subscriber = await client(broker.url);
     const bare = await client(broker.url);

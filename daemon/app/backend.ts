@@ -60,7 +60,7 @@ export class DaemonBackend implements DisplayBackend {
   }
 
   /** The retained MQTT `state` document. */
-  mqttState(): JsonValue {
+  mqttState(): { [key: string]: JsonValue } {
     const { resync, em } = this.snapshot();
     return { resync, em: { state: em.state }, trust: this.trustSummary() };
   }

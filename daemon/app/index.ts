@@ -62,7 +62,7 @@ export class App {
   mqtt: MqttReporter | undefined;
   display: DisplayServers | undefined;
   /** The retained MQTT `state`: "starting" until the features it describes exist. */
-  private stateDocument: JsonValue = { starting: true };
+  private stateDocument: { [key: string]: JsonValue } = { starting: true };
 
   constructor(options: AppOptions) {
     this.settings = options.settings;

@@ -19,7 +19,7 @@ import { scrubUrl, type EventLog } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { respond, type CommandHandler } from './responder.js';
 import { Outbox } from './outbox.js';
-import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings } from './settings.js';
+import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings, type ProtocolVersion } from './settings.js';
 import { topicsFor, type Topics } from './topics.js';
 
 export type { CommandHandler } from './responder.js';
@@ -34,8 +34,8 @@ export interface MqttReporterOptions {
   /** The event journal: the reporter publishes what it holds after the cursor. */
   readonly events: EventLog;
   readonly log: Logger;
-  /** The retained `state` document: last/next resync, EM state, trust summary (allowlisted by its builder). */
-  readonly snapshot: () => JsonValue;
+  /** The retained `state` document: last/next resync, EM state, trust summary (allowlisted by its builder); the reporter adds `mqtt`. */
+  readonly snapshot: () => { readonly [key: string]: JsonValue };
   readonly handleCommand?: CommandHandler;
   /** The broker connection came up or went down (the display shows "Dashboard connected"). */
   readonly onConnectionChange?: (connected: boolean) => void;
@@ -58,6 +58,8 @@ export interface MqttStatus {
   readonly inFlight: number;
   /** Why the last attempt failed, while disconnected (no secrets). */
   readonly problem: string | null;
+  /** The protocol spoken: `5`, or `3.1.1` when configured so or after a broker refused 5. */
+  readonly protocol: '5' | '3.1.1';
 }
 
 const defaultSchedule: Scheduler = (run, ms) => {
@@ -69,6 +71,12 @@ const defaultSchedule: Scheduler = (run, ms) => {
 
 /** CONNACK refusals that mean "your credentials": 3.1.1 codes 4, 5; MQTT 5 0x86, 0x87. */
 const LOGIN_REFUSED = new Set([4, 5, 0x86, 0x87]);
+/**
+ * CONNACK refusals that mean "not this protocol": a 3.1.1 broker answers an MQTT 5 CONNECT
+ * with return code 1 (MQTT 3.1.1 §3.2.2.3), a 5 broker that will not speak it with 0x84
+ * (MQTT 5 §3.2.2.2).
+ */
+const PROTOCOL_REFUSED = new Set([1, 0x84]);
 
 export class MqttReporter {
   private readonly options: MqttReporterOptions;
@@ -85,6 +93,9 @@ export class MqttReporter {
   private attempt = 0;
   private refused = false;
   private problem: string | null = null;
+  private protocol: ProtocolVersion;
+  /** Set when a broker refused MQTT 5 on the attempt that just closed: retry at once with 3.1.1. */
+  private downgraded = false;
   private lastState: string | undefined;
   private cancelReconnect: (() => void) | undefined;
   /** Set while a stop waits for the outbox to empty. */
@@ -97,6 +108,7 @@ export class MqttReporter {
     this.redactor = options.redactor ?? secrets;
     this.schedule = options.schedule ?? defaultSchedule;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.protocol = options.settings.protocolVersion ?? 5;
     this.log = options.log.child('mqtt');
     this.outbox = new Outbox({
       stateDir: options.stateDir,
@@ -161,7 +173,7 @@ export class MqttReporter {
   }
 
   status(): MqttStatus {
-    return { connected: this.isConnected, pending: this.outbox.size, inFlight: this.inFlight.size, problem: this.problem };
+    return { connected: this.isConnected, pending: this.outbox.size, inFlight: this.inFlight.size, problem: this.problem, protocol: this.protocol === 5 ? '5' : '3.1.1' };
   }
 
   /** Republishes `state` if the snapshot changed since it was last published. */
@@ -170,7 +182,7 @@ export class MqttReporter {
     if (!client || !this.isConnected) return;
     let text: string;
     try {
-      text = this.redactor.redact(JSON.stringify(this.options.snapshot()));
+      text = this.redactor.redact(JSON.stringify({ ...this.options.snapshot(), mqtt: { protocol: this.status().protocol } }));
     } catch (error) {
       this.log.warning('cannot build the state snapshot', { error: String(error) });
       return;
@@ -190,7 +202,7 @@ export class MqttReporter {
         statusTopic: this.topics.status,
         connectTimeoutMs: this.options.connectTimeoutMs ?? 30_000,
         keepaliveSeconds: this.options.keepaliveSeconds ?? 60,
-      }),
+      }, this.protocol),
     );
     this.client = client;
     client.on('connect', () => this.onConnect(client));
@@ -204,7 +216,7 @@ export class MqttReporter {
     this.options.onConnectionChange?.(true);
     this.attempt = 0;
     this.refused = false;
-    this.log.notice('connected to the MQTT broker', { url: scrubUrl(this.options.settings.url) });
+    this.log.notice('connected to the MQTT broker', { url: scrubUrl(this.options.settings.url), protocol: this.status().protocol });
     this.problem = null;
     // Subscribed before `online` goes out: a dashboard that sees `online` can send commands.
     if (this.options.settings.commands) client.subscribe(this.topics.commands, { qos: 1 });
@@ -225,7 +237,9 @@ export class MqttReporter {
       this.options.onConnectionChange?.(false);
       this.noteProblem(new Error('connection lost'));
     }
-    const delay = reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
+    // The switch to 3.1.1 happens once per process, so the immediate retry cannot loop.
+    const delay = this.downgraded ? 0 : reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
+    this.downgraded = false;
     this.refused = false;
     this.cancelReconnect = this.schedule(() => this.connectNow(), delay);
   }
@@ -233,6 +247,12 @@ export class MqttReporter {
   /** Logs a connection problem once per change of problem, not once per attempt. */
   private noteProblem(error: Error & { code?: unknown }): void {
     const code = error.code;
+    if (this.protocol === 5 && typeof code === 'number' && PROTOCOL_REFUSED.has(code)) {
+      this.protocol = 4;
+      this.downgraded = true;
+      this.log.notice('the MQTT broker refuses MQTT 5; speaking MQTT 3.1.1 to it (no response topics)', { code });
+      return;
+    }
     this.refused = typeof code === 'number';
     const problem = typeof code === 'number' && LOGIN_REFUSED.has(code) ? `login refused (${code})` : this.redactor.redact(error.message);
     if (problem === this.problem) return;
@@ -288,7 +308,7 @@ export class MqttReporter {
 
   private publishOptions(retain: boolean): IClientPublishOptions {
     const options: IClientPublishOptions = { qos: 1, retain };
-    if (this.options.settings.protocolVersion === 5) options.properties = { contentType: 'application/json' };
+    if (this.protocol === 5) options.properties = { contentType: 'application/json' };
     return options;
   }
 }

@@ -18,10 +18,13 @@ import { scrubUrl } from '../events/index.js';
 
 /**
  * The validated `mqtt` settings with a URL (no URL: MQTT is off and no reporter is built).
- * `protocolVersion` 4 = MQTT 3.1.1 (the default, as in zigbee2mqtt: not every broker speaks 5
- * well), 5 = MQTT 5.
+ * `protocolVersion` 5 = MQTT 5 (the default: response topics and correlation data, SPEC §8),
+ * 4 = MQTT 3.1.1 only. The reporter falls back from 5 to 3.1.1 by itself when a broker refuses 5.
  */
-export type MqttSettings = Omit<ConfiguredMqtt, 'url' | 'protocolVersion'> & { readonly url: string; readonly protocolVersion?: 4 | 5 };
+export type MqttSettings = Omit<ConfiguredMqtt, 'url' | 'protocolVersion'> & { readonly url: string; readonly protocolVersion?: ProtocolVersion };
+
+/** 4 = MQTT 3.1.1, 5 = MQTT 5. */
+export type ProtocolVersion = 4 | 5;
 
 export interface LoadedFiles {
   readonly password?: string;
@@ -80,8 +83,7 @@ export interface ConnectParameters {
 }
 
 /** mqtt.js options: our own reconnect loop (reconnectPeriod 0), a clean session, the last will. */
-export function clientOptions(settings: MqttSettings, files: LoadedFiles, parameters: ConnectParameters): IClientOptions {
-  const protocolVersion = settings.protocolVersion ?? 4;
+export function clientOptions(settings: MqttSettings, files: LoadedFiles, parameters: ConnectParameters, protocolVersion: ProtocolVersion): IClientOptions {
   return {
     protocolVersion,
     clientId: parameters.clientId,

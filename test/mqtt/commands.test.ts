@@ -4,6 +4,7 @@ import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
 import { subscribe, until, type Subscriber } from '../fixtures/mqtt/subscriber.js';
 import { DASH_PASSWORD, DASH_USER, PHONE_PASSWORD, PHONE_USER, startHarness, TEST_ACL } from '../fixtures/mqtt/harness.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
+import { parseSettings } from '../../daemon/settings/index.js';
 import type { JsonValue } from '../../daemon/bus/index.js';
 
 const users = { [PHONE_USER]: PHONE_PASSWORD, [DASH_USER]: DASH_PASSWORD, limited: 'limited-pass' };
@@ -27,7 +28,7 @@ t.test('MQTT 3.1.1 commands run the handler and get results with their transacti
   const phone = await startHarness({
     stateDir: t.testdir(),
     url: broker.url,
-    settings: { commands: true },
+    settings: { commands: true, protocolVersion: 4 },
     handleCommand: async (name, args) => {
       calls.push([name, args]);
       if (name === 'backup') throw new ProvisiondError('backup_failed', `server refused ${PHONE_PASSWORD}`);
@@ -57,13 +58,17 @@ t.test('MQTT 3.1.1 commands run the handler and get results with their transacti
   t.ok(phone.reporter.connected, 'malformed commands do not hurt the connection');
 });
 
-t.test('MQTT 5 commands are answered on the response topic with the correlation data', async (t) => {
+t.test('with default settings, MQTT 5 commands are answered on the response topic with the correlation data', async (t) => {
   const broker = await startMosquitto({ users, acl: TEST_ACL });
   t.teardown(() => broker.close());
+  // The settings file names only the broker: the shipped defaults decide the protocol.
+  const { mqtt } = parseSettings({ stateDir: t.testdir(), mqtt: { url: broker.url, topicPrefix: 'prov', commands: true } });
+  t.equal(mqtt.protocolVersion, 5, 'MQTT 5 is the default');
+  const { protocolVersion, commands } = mqtt;
   const phone = await startHarness({
     stateDir: t.testdir(),
     url: broker.url,
-    settings: { commands: true, protocolVersion: 5 },
+    settings: { commands, protocolVersion },
     handleCommand: async () => undefined,
   });
   t.teardown(() => phone.stop());

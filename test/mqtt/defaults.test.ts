@@ -16,7 +16,7 @@ function options(url: string, stateDir: string, device = 'phone1') {
   const log = new Logger({ sink: { out: (line) => lines.push(line), err: (line) => lines.push(line) } });
   const bus = new TypedBus<DaemonEvents>();
   const events = new EventLog({ bus, stateDir, device, log });
-  return { lines, events, options: { settings: settings(url), device, stateDir, bus, events, log, snapshot: () => null } };
+  return { lines, events, options: { settings: settings(url), device, stateDir, bus, events, log, snapshot: () => ({}) } };
 }
 
 t.test('settings that cannot work are refused when the reporter is built', async (t) => {

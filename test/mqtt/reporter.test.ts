@@ -13,7 +13,7 @@ t.test('against Mosquitto: retained online status and state, then QoS 1 events i
   const phone = await startHarness({ stateDir: t.testdir(), url: broker.url });
   t.teardown(() => phone.stop());
   await until(() => phone.reporter.connected);
-  t.match(phone.logLines.join('\n'), /mqtt: connected to the MQTT broker url=mqtt:\/\/127\.0\.0\.1:\d+/);
+  t.match(phone.logLines.join('\n'), /mqtt: connected to the MQTT broker url=mqtt:\/\/127\.0\.0\.1:\d+ protocol=5/, 'MQTT 5 by default');
 
   // A dashboard that subscribes after the fact still learns the phone is online (retained).
   const dashboard = await subscribe(broker.url, 'prov/#', dash);
@@ -21,7 +21,7 @@ t.test('against Mosquitto: retained online status and state, then QoS 1 events i
   await dashboard.waitFor((messages) => messages.some((m) => m.topic === 'prov/phone1/state'));
   const status = dashboard.messages.find((m) => m.topic === 'prov/phone1/status');
   t.match(status, { text: 'online', retain: true });
-  t.match(dashboard.messages.find((m) => m.topic === 'prov/phone1/state'), { text: '{"em":{"state":"host"}}', retain: true });
+  t.match(dashboard.messages.find((m) => m.topic === 'prov/phone1/state'), { text: '{"em":{"state":"host"},"mqtt":{"protocol":"5"}}', retain: true });
 
   for (let i = 0; i < 50; i++) phone.emit({ type: 'resync.unchanged', url: `https://joe:${PHONE_PASSWORD}@prov.example/${i}` });
   await dashboard.waitFor((messages) => messages.filter((m) => m.topic.includes('/events/')).length >= 50);
@@ -33,13 +33,13 @@ t.test('against Mosquitto: retained online status and state, then QoS 1 events i
   t.ok(events.every((m) => m.packet.qos === 1 && !m.retain), 'QoS 1, not retained');
   t.notOk(dashboard.messages.some((m) => m.text.includes(PHONE_PASSWORD)), 'no credential on the wire');
   await until(() => phone.reporter.status().pending === 0);
-  t.same(phone.reporter.status(), { connected: true, pending: 0, inFlight: 0, problem: null });
+  t.same(phone.reporter.status(), { connected: true, pending: 0, inFlight: 0, problem: null, protocol: '5' });
 });
 
 t.test('state is republished when the snapshot changes, and only then', async (t) => {
   const broker = await startMosquitto({ users, acl: TEST_ACL });
   t.teardown(() => broker.close());
-  let state: JsonValue = { em: { state: 'host' } };
+  let state: { [key: string]: JsonValue } = { em: { state: 'host' } };
   let broken = false;
   const phone = await startHarness({
     stateDir: t.testdir(),
@@ -70,7 +70,7 @@ t.test('state is republished when the snapshot changes, and only then', async (t
   await dashboard.waitFor((messages) => messages.length === 3);
   t.same(
     dashboard.messages.map((m) => m.text),
-    ['{"em":{"state":"host"}}', '{"em":{"state":"mobile","user":"alice"}}', '{"em":{"state":"host"}}'],
+    ['{"em":{"state":"host"}}', '{"em":{"state":"mobile","user":"alice"}}', '{"em":{"state":"host"}}'].map((text) => text.replace(/}$/, ',"mqtt":{"protocol":"5"}}')),
   );
 });
 

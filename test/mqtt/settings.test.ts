@@ -28,7 +28,7 @@ t.test('the password file is read without its trailing newline and registered as
   t.equal(files.password, 'hunter2');
   t.ok(redactor.has('hunter2'));
   t.ok(redactor.has('KEY-MATERIAL'));
-  const options = clientOptions({ ...base, username: 'phone', protocolVersion: 5 }, files, parameters);
+  const options = clientOptions({ ...base, username: 'phone', protocolVersion: 5 }, files, parameters, 5);
   t.match(options, { protocolVersion: 5, clientId: 'provisiond-d', username: 'phone', password: 'hunter2', clean: true, reconnectPeriod: 0, keepalive: 30 });
   t.equal(String(options.ca), 'CA');
   t.equal(String(options.cert), 'CERT');
@@ -37,8 +37,8 @@ t.test('the password file is read without its trailing newline and registered as
   t.equal(String(options.will?.payload), 'offline');
 });
 
-t.test('without files or user name the options carry none, and MQTT 3.1.1 is the default', async (t) => {
-  const options = clientOptions(base, await loadFiles(base, new Redactor()), parameters);
+t.test('without files or user name the options carry none; the protocol is the one asked for', async (t) => {
+  const options = clientOptions(base, await loadFiles(base, new Redactor()), parameters, 4);
   t.equal(options.protocolVersion, 4);
   for (const key of ['username', 'password', 'ca', 'cert', 'key']) t.notOk(key in options, key);
 });
