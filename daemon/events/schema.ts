@@ -29,7 +29,7 @@ export const EVENT_FIELDS: Readonly<Record<EventType, readonly string[]>> = {
   'resync.failed': [...FAILURE, 'status', 'retryInSeconds'],
   'resync.unchanged': ['url', 'status', 'message'],
   // changed parameter names (SPEC §8)
-  'config.applied': ['changed', 'source'],
+  'config.applied': ['changed', 'source', 'ignored'],
   'backup.succeeded': ['url', 'bytes', 'trigger'],
   'backup.failed': [...FAILURE, 'status'],
   'restore.succeeded': ['url', 'bytes', 'changed', 'trigger'],

@@ -5,7 +5,7 @@
  */
 import { ProvisiondError } from '../errors/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
-import type { ParamUpdate } from '../params/index.js';
+import { normaliseValue, type ParamUpdate } from '../params/index.js';
 import { parseProfile } from '../profiles/index.js';
 import { evaluateExpression, evaluateRule, expandMessage, type MacroContext, type RulePlan } from '../rules/index.js';
 import { delayMs, nextDailyResync, startupDelayMs } from '../schedule/index.js';
@@ -36,8 +36,15 @@ export interface ProfileParseOptions {
 }
 
 /** The whole profile as parameter updates, or a ProvisiondError. */
+export interface ParsedUpdates {
+  readonly format: string;
+  readonly updates: readonly ParamUpdate[];
+  /** Avaya `SET` lines left out for an invalid value (DOMAIN §3.1), with the reason. */
+  readonly ignored: readonly { readonly name: string; readonly reason: string }[];
+}
+
 export interface ProfileParser {
-  parse(body: Buffer, options: ProfileParseOptions): Promise<{ readonly format: string; readonly updates: readonly ParamUpdate[] }>;
+  parse(body: Buffer, options: ProfileParseOptions): Promise<ParsedUpdates>;
 }
 
 /** HTTP(S) and TFTP in one, the engine's transport. Failures are ProvisiondErrors (`not_found`, `auth_rejected`, …). */
@@ -98,7 +105,20 @@ export function profileParser(limits: { readonly profileBytes?: number } = {}, v
       // An element carrying only `ua` changes only the access (SPEC §3), which the parameter
       // store does not hold: it changes no value.
       const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
-      return { format: parsed.format, updates };
+      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [] };
+      // A settings script is a list of independent SETs: the phone ignores the line with an
+      // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.
+      const ignored: { name: string; reason: string }[] = [];
+      const valid = updates.filter((update) => {
+        try {
+          normaliseValue(update.name, update.value);
+          return true;
+        } catch (error) {
+          ignored.push({ name: update.name, reason: (error as Error).message });
+          return false;
+        }
+      });
+      return { format: parsed.format, updates: valid, ignored };
     },
   };
 }

@@ -205,7 +205,7 @@ export class ResyncEngine {
       );
     } catch (error) {
       const failure = toProvisiondError(error);
-      result = { ok: false, changed: [], error: failure, err: `${failure.code}: ${failure.message}`, vars: {}, messages: [] };
+      result = { ok: false, changed: [], ignored: 0, error: failure, err: `${failure.code}: ${failure.message}`, vars: {}, messages: [] };
     }
     return this.finish(trigger, started, result);
   }

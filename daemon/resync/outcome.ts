@@ -35,7 +35,8 @@ export function report(input: ReportInput): { outcome: ResyncOutcome; events: Ev
   const { trigger, started, finished, result } = input;
   const times = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), url: result.url };
   const changed = [...result.changed];
-  const events: EventInput[] = changed.length > 0 ? [{ type: 'config.applied', changed, source: 'resync' }] : [];
+  const ignored = result.ignored > 0 ? { ignored: result.ignored } : {};
+  const events: EventInput[] = changed.length > 0 ? [{ type: 'config.applied', changed, source: 'resync', ...ignored }] : [];
   const common = { url: result.url, status: result.status, message: result.messages.at(-1) };
   if (result.ok) {
     if (changed.length === 0) {

@@ -50,6 +50,8 @@ export interface RunFailure extends RunReport {
 interface RunReport {
   /** Names of the parameters the assignments and profiles changed. */
   readonly changed: readonly string[];
+  /** Settings-script lines left out for an invalid value. */
+  readonly ignored: number;
   /** `$ERR` for the log messages. */
   readonly err: string;
   /** The variables of the last request, for the final log message. */
@@ -63,6 +65,7 @@ interface RunReport {
 
 export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResult> {
   const changed = new Set<string>();
+  let ignored = 0;
   const messages: string[] = [];
   let err = '';
   let vars: Record<string, string> = { ...input.vars, ERR: err };
@@ -98,6 +101,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
         say(input.requestMessage);
         const outcome = await fetchAndApply(deps, input, request, named);
         add(changed, outcome.changed);
+        ignored += outcome.ignored;
         status = outcome.status;
         err = outcome.err;
         vars = { ...vars, ERR: err };
@@ -107,13 +111,13 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
       }
     } catch (error) {
       const failure = toProvisiondError(error);
-      return { ok: false, changed: [...changed], error: failure, err: errText(failure), vars: { ...vars, ERR: errText(failure) }, messages, url, status };
+      return { ok: false, changed: [...changed], ignored, error: failure, err: errText(failure), vars: { ...vars, ERR: errText(failure) }, messages, url, status };
     }
   }
-  return { ok: true, changed: [...changed], err, vars, messages, url, status };
+  return { ok: true, changed: [...changed], ignored, err, vars, messages, url, status };
 }
 
-async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: ReadonlySet<string>): Promise<{ changed: readonly string[]; err: string; status?: number }> {
+async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: ReadonlySet<string>): Promise<{ changed: readonly string[]; ignored: number; err: string; status?: number }> {
   const credentials = async (challenge: CredentialContext): Promise<Credentials | undefined> => {
     const chosen = chooseCredentials({
       ruleUid: request.uid,
@@ -139,18 +143,19 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   } catch (error) {
     // DOMAIN §1.1: with Resync_Fails_On_FNF=No a file-not-found counts as success.
     if (error instanceof ProvisiondError && error.code === 'not_found' && !readBool((name) => deps.params.get(name), 'Resync_Fails_On_FNF')) {
-      return { changed: [], err: 'file not found', status: 404 };
+      return { changed: [], ignored: 0, err: 'file not found', status: 404 };
     }
     throw error;
   }
-  if (result.notModified) return { changed: [], err: 'not modified', status: result.status };
+  if (result.notModified) return { changed: [], ignored: 0, err: 'not modified', status: result.status };
   const finalUrl = result.url;
   const profile = await deps.parser.parse(result.body, {
     key: request.key,
     alias: request.alias,
     fetchRelated: async (file) => (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET'))).body,
   });
-  return { changed: await deps.params.applyProvisioned(profile.updates), err: 'ok', status: result.status };
+  for (const line of profile.ignored) deps.logger.warning('settings script: SET ignored, invalid value', { parameter: line.name, reason: line.reason, url: finalUrl });
+  return { changed: await deps.params.applyProvisioned(profile.updates), ignored: profile.ignored.length, err: 'ok', status: result.status };
 }
 
 function add(target: Set<string>, names: readonly string[]): void {
