@@ -282,14 +282,14 @@ export class BackupRestore {
     this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
   }
 
-  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: string, url: string, realm: string): Promise<{ username: string; password: string }> {
-    const prompt = this.options.prompts.open({ kind, context: { realm, server: originUrl(originOf(url)) } });
+  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, realm: string): Promise<{ username: string; password: string }> {
+    // An unanswered prompt ends with the broker's auth.failure (cancelled / timeout).
+    const prompt = this.options.prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: originUrl(originOf(url)) } });
     const result = await prompt.result;
     if (result.outcome === 'answered') {
       secrets.add(result.password);
       return result;
     }
-    this.emit({ type: 'auth.failure', operation, url, realm, reason: result.outcome });
     throw new ProvisiondError(`auth_${result.outcome}`, `the HTTP Authentication prompt for realm ${JSON.stringify(realm)} was ${result.outcome === 'timeout' ? 'not answered in time' : 'cancelled'}`);
   }
 }

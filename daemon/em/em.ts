@@ -68,7 +68,7 @@ export class ExtensionMobility {
 
   /** The `Login` softkey: asks for user id and password, then logs in. */
   openLogin(): string {
-    const prompt = this.options.prompts.open({ kind: 'em-login' });
+    const prompt = this.options.prompts.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
     void prompt.result.then(async (result) => {
       if (result.outcome === 'answered') await this.login(result.username, result.password);
       else await this.abort();
@@ -110,7 +110,7 @@ export class ExtensionMobility {
     try {
       const user = this.options.params.get('EM_Mobile_User_ID') ?? '';
       this.failedFrom = undefined;
-      await this.options.vault.delete(EM_MOBILE);
+      if (await this.options.vault.delete(EM_MOBILE)) this.options.emit({ type: 'credentials.cleared', operation: 'em-login', reason: 'logout' });
       await this.options.params.setLocal([
         { name: 'EM_Mobile_User_ID', value: '' },
         { name: 'EM_Login_State', value: 'host' },
@@ -129,7 +129,7 @@ export class ExtensionMobility {
    * corrected) as an answer; `Abort` (cancel, or the prompt timing out) restores.
    */
   private offerRetry(user: string): void {
-    const prompt = this.options.prompts.open({ kind: 'em-login-failed', context: { username: user } });
+    const prompt = this.options.prompts.open({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: user } });
     void prompt.result.then(async (result) => {
       if (result.outcome === 'answered') await this.login(result.username, result.password);
       else await this.abort();
@@ -142,7 +142,8 @@ export class ExtensionMobility {
     if (before === undefined) return;
     this.failedFrom = undefined;
     if (before.mobile) await this.options.vault.put({ ...EM_MOBILE, username: before.mobile.username, secret: before.mobile.secret });
-    else await this.options.vault.delete(EM_MOBILE);
+    // The failed attempt's credentials go; a dashboard learns they are no longer held.
+    else if (await this.options.vault.delete(EM_MOBILE)) this.options.emit({ type: 'credentials.cleared', operation: 'em-login', reason: 'aborted' });
     const local: ParamUpdate[] = [];
     const cleared: string[] = [];
     for (const saved of before.values) {

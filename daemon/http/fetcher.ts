@@ -287,7 +287,8 @@ export class Fetcher {
       const scheme = digest !== undefined ? 'Digest' : 'Basic';
       const realm = digest?.realm ?? basic!.params.get('realm') ?? '';
       const algorithm = digest === undefined ? undefined : algorithmName(digest);
-      event('auth.challenge', { realm, scheme, algorithm });
+      // `source`: where the credentials this request carried came from (`none` for a first try).
+      event('auth.challenge', { realm, scheme, algorithm, source: used?.credentials.source ?? 'none' });
       const failure = (code: string, reason: string, message: string): FetchError => {
         event('auth.failure', { reason, realm, scheme, algorithm, source: used?.credentials.source ?? 'none' });
         return new FetchError(code, message, shown, { status: 401 });

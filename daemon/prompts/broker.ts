@@ -17,9 +17,21 @@ import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
 import { lookOf, type PromptContext, type PromptContexts, type PromptField, type PromptKind } from './kinds.js';
 
 /** A prompt to open: its kind, and the facts that kind shows (`PromptContexts`). */
+/**
+ * What a prompt asks credentials for. Its `auth.prompt` event carries it, and so does the
+ * `auth.failure` (`cancelled`, `timeout`) with which an unanswered prompt ends (SPEC §8).
+ */
+export interface PromptPurpose {
+  readonly operation: 'resync' | 'backup' | 'restore' | 'em-login' | 'trustcerts';
+  /** Where the credentials would go (scrubbed by the event log like every URL). */
+  readonly url?: string | undefined;
+  readonly realm?: string | undefined;
+}
+
 export type PromptRequest = {
   readonly [K in PromptKind]: {
     readonly kind: K;
+    readonly purpose: PromptPurpose;
     readonly fields?: readonly PromptField[];
     readonly softkeys?: readonly [string, string];
     readonly context?: PromptContexts[K];
@@ -69,6 +81,7 @@ export interface PromptBrokerOptions {
 
 interface OpenPrompt {
   readonly view: PromptView;
+  readonly purpose: { readonly [K in keyof PromptPurpose]?: string };
   readonly handle: PromptHandle;
   readonly settle: (result: PromptResult) => void;
   readonly timer: unknown;
@@ -116,7 +129,7 @@ export class PromptBroker {
       lines: look.lines,
       fields: request.fields ?? look.fields,
       softkeys: request.softkeys ?? look.softkeys,
-      context: definedOnly(request.context ?? {}),
+      context: definedOnly<PromptContext>(request.context ?? {}),
       expiresAt: new Date(this.now() + this.timeoutMs).toISOString(),
     };
     let settle!: (result: PromptResult) => void;
@@ -125,9 +138,10 @@ export class PromptBroker {
     });
     // The timer is cleared whenever the prompt closes first, so it only ever closes an open one.
     const timer = this.timers.setTimeout(() => this.close(entry, { outcome: 'timeout' }), this.timeoutMs);
-    const entry: OpenPrompt = { view, handle: { id, result }, settle, timer };
+    const purpose = definedOnly(request.purpose);
+    const entry: OpenPrompt = { view, purpose, handle: { id, result }, settle, timer };
     this.prompts.set(id, entry);
-    this.bus.emit('event', { type: 'auth.prompt', id, kind: request.kind });
+    this.bus.emit('event', { type: 'auth.prompt', id, kind: request.kind, ...purpose });
     this.changed();
     return entry.handle;
   }
@@ -181,6 +195,7 @@ export class PromptBroker {
     const { id } = entry.view;
     this.prompts.delete(id);
     this.timers.clearTimeout(entry.timer);
+    if (result.outcome !== 'answered') this.bus.emit('event', { type: 'auth.failure', ...entry.purpose, reason: result.outcome, source: 'prompt' });
     this.bus.emit('event', { type: 'auth.prompt.closed', id, kind: entry.view.kind, outcome: result.outcome });
     entry.settle(result);
     this.changed();
@@ -191,10 +206,10 @@ export class PromptBroker {
   }
 }
 
-function definedOnly(context: PromptContext): PromptFacts {
+function definedOnly<T extends object>(facts: T): { readonly [K in keyof T]?: string } {
   const out: { [key: string]: string } = {};
-  for (const [key, value] of Object.entries(context) as [string, string | undefined][]) if (value !== undefined) out[key] = value;
-  return out;
+  for (const [key, value] of Object.entries(facts) as [string, string | undefined][]) if (value !== undefined) out[key] = value;
+  return out as { readonly [K in keyof T]?: string };
 }
 
 /** Why an answer is not acceptable, or undefined. Names the field, never echoes a value. */

@@ -35,11 +35,22 @@ export class ProfileAccount {
   }
 
   /** Stores the account (replacing any) and asks for a resync. */
-  async store(username: string, password: string, source: 'prompt' | 'local'): Promise<void> {
+  /** `source`: the Setup prompt, or a technician's `profile-account` command (SPEC §8 sources). */
+  async store(username: string, password: string, source: 'prompt' | 'profile-account'): Promise<void> {
     await this.options.vault.put({ ...PROFILE_ACCOUNT, username, secret: password });
     this.options.emit({ type: 'credentials.stored', operation: 'resync', source });
     this.options.logger.notice('profile account stored', { source });
     this.options.onStored();
+  }
+
+  /** Removes the stored account (a technician's `profile-account --clear`); false when there was none. */
+  async clear(): Promise<boolean> {
+    const removed = await this.options.vault.delete(PROFILE_ACCOUNT);
+    if (removed) {
+      this.options.emit({ type: 'credentials.cleared', operation: 'resync', reason: 'cleared' });
+      this.options.logger.notice('profile account cleared');
+    }
+    return removed;
   }
 
   /**
@@ -48,7 +59,7 @@ export class ProfileAccount {
    */
   openSetup(): string {
     if (this.openId !== undefined) return this.openId;
-    const prompt = this.options.prompts.open({ kind: 'profile-account' });
+    const prompt = this.options.prompts.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
     this.openId = prompt.id;
     void prompt.result
       .then(async (result) => {

@@ -125,7 +125,12 @@ export class ResyncEngine {
 
   /** Stores the Profile Account given locally (CLI) and resyncs at once. */
   storeProfileAccount(username: string, password: string): Promise<void> {
-    return this.account.store(username, password, 'local');
+    return this.account.store(username, password, 'profile-account');
+  }
+
+  /** Removes the stored Profile Account; false when none was stored. */
+  clearProfileAccount(): Promise<boolean> {
+    return this.account.clear();
   }
 
   /** Resolves when no resync is running or queued (shutdown waits for it, or gives up). */

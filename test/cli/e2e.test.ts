@@ -59,7 +59,7 @@ t.test('without a terminal and without --password-stdin a password command is a 
 
 t.test('answer finds the open prompt and the typed answer reaches the request', async (t) => {
   const h = await harnessFor(t);
-  const handle = h.broker.open({ kind: 'profile-account' });
+  const handle = h.broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   const run = await spawnCli(['--socket', h.socketPath, 'answer', '--user', 'cisco', '--password-stdin'], { input: 'typed' });
   t.same([run.code, run.stdout], [0, 'prompt answered\n']);
   t.same(await handle.result, { outcome: 'answered', username: 'cisco', password: 'typed' });

@@ -63,7 +63,7 @@ t.test('--json prints the daemon data, or ok, or the error object', async (t) =>
 t.test('status shows Extension Mobility and an open prompt', async (t) => {
   const h = await harnessFor(t);
   h.backend.set({ em: { enabled: true, state: 'mobile', user: 'alice' }, mqtt: { connected: false }, resync: { running: true, last: null, next: null }, device: { id: 'SEP1' } });
-  h.broker.open({ kind: 'em-login' });
+  h.broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
   const { stdout } = await cli(h, ['status']);
   t.equal(stdout, ['Device     SEP1', 'Resync     running', 'Mobility   logged in as alice', 'Dashboard  not connected', 'Prompt     em-login (answer with: provisionctl answer --user NAME)', ''].join('\n'));
   h.backend.set({ em: { enabled: true, state: 'host' }, resync: { running: false, last: null, next: null } });
@@ -72,11 +72,11 @@ t.test('status shows Extension Mobility and an open prompt', async (t) => {
 
 t.test('answer and cancel take --prompt, softkey presses a key', async (t) => {
   const h = await harnessFor(t);
-  const first = h.broker.open({ kind: 'http-auth' });
+  const first = h.broker.open({ kind: 'http-auth', purpose: { operation: 'backup' } });
   t.same(await cli(h, ['answer', '--prompt', first.id, '--user', 'u', '--password-stdin'], 'p'), { code: 0, stdout: 'prompt answered\n', stderr: '' });
-  const second = h.broker.open({ kind: 'em-login' });
+  const second = h.broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
   t.same(await cli(h, ['cancel', '--prompt', second.id]), { code: 0, stdout: 'prompt cancelled\n', stderr: '' });
-  const third = h.broker.open({ kind: 'profile-account' });
+  const third = h.broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   t.same(await cli(h, ['cancel']), { code: 0, stdout: 'prompt cancelled\n', stderr: '' });
   t.same(await third.result, { outcome: 'cancelled' });
   t.same(await cli(h, ['answer', '--user', 'u', '--password-stdin'], 'p'), { code: 1, stdout: '', stderr: 'provisionctl: no prompt is open\n' });

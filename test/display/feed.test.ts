@@ -116,7 +116,7 @@ t.test('a prompt answered from one client closes it on the others', async (t) =>
   const h = await harnessFor(t);
   const a = await unixClient(h);
   const b = await tcpClient(h);
-  const handle = h.broker.open({ kind: 'http-auth', context: { realm: 'Avaya', server: 'br.example:443' } });
+  const handle = h.broker.open({ kind: 'http-auth', purpose: { operation: 'backup' }, context: { realm: 'Avaya', server: 'br.example:443' } });
   const onA = await a.next('screen', (m) => (m.screen as { prompt: unknown }).prompt !== null);
   const onB = await b.next('screen', (m) => (m.screen as { prompt: unknown }).prompt !== null);
   t.same(onA.screen, onB.screen);
@@ -148,7 +148,7 @@ t.test('a prompt answered from one client closes it on the others', async (t) =>
 t.test('an invalid answer is refused and the prompt stays open', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
-  const handle = h.broker.open({ kind: 'profile-account' });
+  const handle = h.broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   const result = await client.request({ type: 'answer', id: 1, promptId: handle.id, username: '', password: 'pw' });
   t.match(result, { ok: false, error: { code: 'invalid_answer' } });
   t.equal(h.broker.list().length, 1);
@@ -180,7 +180,7 @@ t.test('softkeys: only those on screen are accepted, and they change with the st
 t.test('prompt softkeys: Abort cancels Login failed, Retry needs the fields', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
-  const handle = h.broker.open({ kind: 'em-login-failed', context: { username: 'alice' } });
+  const handle = h.broker.open({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: 'alice' } });
   const screen = (await client.next('screen', (m) => (m.screen as { prompt: unknown }).prompt !== null)).screen as {
     softkeys: string[];
     prompt: { fields: { name: string; value?: string }[] };
@@ -197,7 +197,7 @@ t.test('prompt softkeys: Abort cancels Login failed, Retry needs the fields', as
 t.test('commands: status and events are answered by the feed, the rest by the daemon', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
-  h.broker.open({ kind: 'em-login' });
+  h.broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
   const status = await client.request({ type: 'command', id: 's', name: 'status' });
   t.match(status.data, { resync: { next: '2026-01-01T13:00:00.000Z' }, em: { state: '' }, mqtt: { connected: true }, prompt: { kind: 'em-login' } });
   const events = await client.request({ type: 'command', id: 'e', name: 'events', args: { limit: 1 } });

@@ -38,7 +38,7 @@ t.test('the page shows the phone status and removes the token from the address b
 t.test('a prompt is rendered with a hidden password field and the typed answer reaches the daemon', async (t) => {
   const { h, page } = await open(t);
   await page.locator('#conn', { hasText: 'online' }).waitFor();
-  const handle = h.broker.open({ kind: 'profile-account' });
+  const handle = h.broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   const password = page.locator('#prompt input[name=password]');
   await password.waitFor();
   t.equal(await password.getAttribute('type'), 'password');
@@ -58,12 +58,12 @@ t.test('a prompt is rendered with a hidden password field and the typed answer r
 t.test('Cancel closes the prompt, Enter in a field submits it', async (t) => {
   const { h, page } = await open(t);
   await page.locator('#conn', { hasText: 'online' }).waitFor();
-  const first = h.broker.open({ kind: 'http-auth', context: { realm: 'Avaya' } });
+  const first = h.broker.open({ kind: 'http-auth', purpose: { operation: 'backup' }, context: { realm: 'Avaya' } });
   await page.locator('#lines li', { hasText: 'Realm: Avaya' }).waitFor();
   await page.locator('#softkeys button', { hasText: 'Cancel' }).click();
   t.same(await first.result, { outcome: 'cancelled' });
   await page.locator('#prompt').waitFor({ state: 'hidden' });
-  const second = h.broker.open({ kind: 'em-login-failed', context: { username: 'alice' } });
+  const second = h.broker.open({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: 'alice' } });
   const user = page.locator('#prompt input[name=username]');
   await user.waitFor();
   t.equal(await user.inputValue(), 'alice', 'Login failed offers the user id again');
@@ -90,7 +90,7 @@ t.test('softkeys change with the state and pressing one reaches the daemon', asy
 t.test('an error from the daemon is shown on the screen', async (t) => {
   const { h, page } = await open(t);
   await page.locator('#conn', { hasText: 'online' }).waitFor();
-  h.broker.open({ kind: 'profile-account' });
+  h.broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   await page.locator('#prompt input[name=password]').waitFor();
   await page.locator('#softkeys button', { hasText: 'OK' }).click();
   await page.locator('#message', { hasText: 'the user ID is empty' }).waitFor();

@@ -71,7 +71,7 @@ t.test('a failed login offers Retry; Retry with corrected credentials logs in', 
   s.results.push('failed');
   const result = await s.em.login('alice', 'wrong');
   t.match(result, { ok: false, outcome: { error: { code: 'auth_rejected' } } });
-  t.same(s.prompts.opened, [{ kind: 'em-login-failed', context: { username: 'alice' } }]);
+  t.same(s.prompts.opened, [{ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: 'alice' } }]);
   s.prompts.answer(s.prompts.current('em-login-failed') as string, 'alice', 'right');
   await settle();
   t.equal(s.em.state(), 'mobile');
@@ -106,6 +106,7 @@ t.test('Abort from a first login puts back values of lower layers and removes th
   t.equal(s.store.get('EM_Login_State'), 'host');
   t.equal(s.store.get('EM_Mobile_User_ID'), undefined);
   t.equal(await s.vault.get({ purpose: 'em-mobile' }), undefined);
+  t.same(s.events.at(-1), { type: 'credentials.cleared', operation: 'em-login', reason: 'aborted' }, 'the failed attempt\'s credentials are reported gone');
 });
 
 t.test('the Login softkey asks for user id and password; cancelling it changes nothing', async (t) => {
@@ -126,7 +127,10 @@ t.test('logout clears the mobile credentials, sets host and resyncs with the pho
   const result = await s.em.logout();
   t.match(result, { ok: true, state: 'host' });
   t.same(s.seen.at(-1), { request: undefined, state: 'host', user: '', password: undefined });
-  t.same(s.events.at(-1), { type: 'em.logout', user: 'alice', reason: 'logout' });
+  t.same(s.events.slice(-2), [
+    { type: 'credentials.cleared', operation: 'em-login', reason: 'logout' },
+    { type: 'em.logout', user: 'alice', reason: 'logout' },
+  ], 'the mobile credentials are gone, and a dashboard is told (SPEC §8)');
   s.results.push('failed');
   await s.em.login('alice', 'alice-pw');
   t.equal((await s.em.logout()).ok, true, 'logout from a failed login drops the pending Abort');

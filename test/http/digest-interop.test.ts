@@ -78,7 +78,7 @@ t.test('several challenges: the strongest supported one is answered, unknown alg
   t.teardown(() => fetcher.close());
   await fetcher.fetch({ url: `${server.origin}/p`, operation: 'resync', credentials: async () => ({ username: 'alice', password: 'pw', source: 'rule' }) });
   t.match(events, [
-    { type: 'auth.challenge', scheme: 'Digest', algorithm: 'SHA-256', realm: 'provisioning@test', operation: 'resync' },
+    { type: 'auth.challenge', scheme: 'Digest', algorithm: 'SHA-256', realm: 'provisioning@test', operation: 'resync', source: 'none' },
     { type: 'auth.success', scheme: 'Digest', algorithm: 'SHA-256', source: 'rule' },
   ]);
 });

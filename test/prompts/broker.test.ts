@@ -43,7 +43,7 @@ t.test('opening a prompt shows it with its kind look and announces auth.prompt',
   const { broker, events } = setup();
   const changes: number[] = [];
   broker.onChange(() => changes.push(broker.list().length));
-  const handle = broker.open({ kind: 'http-auth', context: { realm: 'Avaya', server: undefined } });
+  const handle = broker.open({ kind: 'http-auth', purpose: { operation: 'backup', url: 'https://backup.example/user/', realm: 'Avaya' }, context: { realm: 'Avaya', server: undefined } });
   t.equal(handle.id, 'p1');
   const view = broker.get('p1');
   t.equal(view?.title, 'HTTP Authentication');
@@ -51,13 +51,13 @@ t.test('opening a prompt shows it with its kind look and announces auth.prompt',
   t.same(view?.context, { realm: 'Avaya' }, 'undefined context values are left out');
   t.equal(view?.expiresAt, '2026-01-01T00:05:00.000Z');
   t.same(view?.fields.map((f) => [f.name, f.secret]), [['username', false], ['password', true]]);
-  t.same(events, [{ type: 'auth.prompt', id: 'p1', kind: 'http-auth' }]);
+  t.same(events, [{ type: 'auth.prompt', id: 'p1', kind: 'http-auth', operation: 'backup', url: 'https://backup.example/user/', realm: 'Avaya' }], 'auth.prompt names what it is for (SPEC §8)');
   t.same(changes, [1]);
 });
 
 t.test('the first valid answer wins, resolves the requester and closes the prompt for all', async (t) => {
   const { broker, events, redactor, timers } = setup();
-  const handle = broker.open({ kind: 'profile-account' });
+  const handle = broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   broker.answer(handle.id, 'alice', 's3cret');
   t.same(await handle.result, { outcome: 'answered', username: 'alice', password: 's3cret' });
   t.same(broker.list(), []);
@@ -71,7 +71,7 @@ t.test('the first valid answer wins, resolves the requester and closes the promp
 
 t.test('an invalid answer is refused with a reason and leaves the prompt open', async (t) => {
   const { broker, redactor } = setup();
-  const handle = broker.open({ kind: 'em-login' });
+  const handle = broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
   try {
     broker.answer(handle.id, '', 'pw-never-logged');
     t.fail('should throw');
@@ -95,26 +95,32 @@ t.test('answerProblem names each problem without echoing values', async (t) => {
 
 t.test('a cancel closes the prompt with outcome cancelled', async (t) => {
   const { broker, events } = setup();
-  const handle = broker.open({ kind: 'em-login-failed', context: { username: 'alice' } });
+  const handle = broker.open({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: 'alice' } });
   t.same(broker.get(handle.id)?.softkeys, ['Retry', 'Abort'], 'Login failed offers Retry and Abort (SPEC §5)');
   broker.cancel(handle.id);
   t.same(await handle.result, { outcome: 'cancelled' });
-  t.equal(events.at(-1)?.outcome, 'cancelled');
+  t.same(events.slice(-2), [
+    { type: 'auth.failure', operation: 'em-login', reason: 'cancelled', source: 'prompt' },
+    { type: 'auth.prompt.closed', id: 'p1', kind: 'em-login-failed', outcome: 'cancelled' },
+  ], 'a cancelled prompt ends with auth.failure cancelled, then closes');
 });
 
 t.test('an unanswered prompt times out after prompts.timeoutSeconds', async (t) => {
   const { broker, events, timers } = setup();
-  const handle = broker.open({ kind: 'http-auth-failure' });
+  const handle = broker.open({ kind: 'http-auth-failure', purpose: { operation: 'backup' } });
   timers.fire();
   t.same(await handle.result, { outcome: 'timeout' });
-  t.same(events.at(-1), { type: 'auth.prompt.closed', id: 'p1', kind: 'http-auth-failure', outcome: 'timeout' });
+  t.same(events.slice(-2), [
+    { type: 'auth.failure', operation: 'backup', reason: 'timeout', source: 'prompt' },
+    { type: 'auth.prompt.closed', id: 'p1', kind: 'http-auth-failure', outcome: 'timeout' },
+  ], 'a prompt that times out ends with auth.failure timeout, then closes');
 });
 
 t.test('one prompt per kind: a second open joins the first, other kinds open beside it', async (t) => {
   const { broker } = setup();
-  const first = broker.open({ kind: 'http-auth' });
-  const again = broker.open({ kind: 'http-auth' });
-  const other = broker.open({ kind: 'profile-account', fields: [{ name: 'password', label: 'PIN', secret: true }], softkeys: ['Save', 'Back'] });
+  const first = broker.open({ kind: 'http-auth', purpose: { operation: 'backup' } });
+  const again = broker.open({ kind: 'http-auth', purpose: { operation: 'backup' } });
+  const other = broker.open({ kind: 'profile-account', purpose: { operation: 'resync' }, fields: [{ name: 'password', label: 'PIN', secret: true }], softkeys: ['Save', 'Back'] });
   t.equal(again, first);
   t.equal(broker.list().length, 2);
   t.same(broker.get(other.id)?.softkeys, ['Save', 'Back']);
@@ -127,9 +133,9 @@ t.test('stop cancels every open prompt and unsubscribed listeners hear nothing',
   const { broker } = setup();
   let calls = 0;
   const off = broker.onChange(() => calls++);
-  const a = broker.open({ kind: 'http-auth' });
+  const a = broker.open({ kind: 'http-auth', purpose: { operation: 'backup' } });
   off();
-  const b = broker.open({ kind: 'em-login' });
+  const b = broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
   broker.stop();
   t.same(await Promise.all([a.result, b.result]), [{ outcome: 'cancelled' }, { outcome: 'cancelled' }]);
   t.equal(calls, 1);
@@ -138,7 +144,7 @@ t.test('stop cancels every open prompt and unsubscribed listeners hear nothing',
 t.test('default timers and ids work without injection', async (t) => {
   const bus: DaemonBus = new TypedBus<DaemonEvents>();
   const broker = new PromptBroker({ bus, timeoutSeconds: 0.001 });
-  const handle = broker.open({ kind: 'profile-account' });
+  const handle = broker.open({ kind: 'profile-account', purpose: { operation: 'resync' } });
   t.match(handle.id, /^[0-9a-f-]{36}$/);
   t.same(await handle.result, { outcome: 'timeout' });
 });

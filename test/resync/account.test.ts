@@ -49,7 +49,7 @@ t.test('the first 401 after start-up opens the setup prompt; its answer is store
   const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
   const first = await h.engine.resyncNow();
   t.equal(first.error?.code, 'no_credentials');
-  t.same(h.prompts.opened, [{ kind: 'profile-account' }]);
+  t.same(h.prompts.opened, [{ kind: 'profile-account', purpose: { operation: 'resync' } }]);
   const id = h.prompts.current('profile-account') as string;
   t.equal(h.engine.openProfileAccountSetup(), id, 'one prompt per kind');
   h.prompts.answer(id, 'acct', 'acct-pw');
@@ -114,7 +114,13 @@ t.test('the CLI stores the account and resyncs at once', async (t) => {
   await h.vault.put({ purpose: 'profile-account', secret: 'acct-pw' });
   t.equal((await h.engine.resyncNow()).error?.code, 'auth_rejected', 'a record without user name answers with an empty one');
   t.same(answered.at(-1), { username: '', password: 'acct-pw', source: 'profile-account' });
-  t.match(h.events.find((event) => event.type === 'credentials.stored'), { source: 'local' });
+  t.match(h.events.find((event) => event.type === 'credentials.stored'), { source: 'profile-account' });
+  t.equal(await h.engine.clearProfileAccount(), true, 'a technician clears the account');
+  t.equal(await h.vault.get({ purpose: 'profile-account' }), undefined);
+  t.same(h.events.at(-1), { type: 'credentials.cleared', operation: 'resync', reason: 'cleared' });
+  const count = h.events.length;
+  t.equal(await h.engine.clearProfileAccount(), false, 'nothing left to clear');
+  t.equal(h.events.length, count, 'and nothing reported');
 });
 
 t.test('a prompt whose answer cannot be stored is reported, and can be opened again', async (t) => {
@@ -146,5 +152,5 @@ t.test('the first challenge counts even when an account answered it; a pre-empti
   await fresh.engine.resyncNow();
   fresh.setHandler(challenging('acct', 'acct-pw', answered));
   await fresh.engine.resyncNow();
-  t.same(fresh.prompts.opened, [{ kind: 'profile-account' }], 'the first real challenge still prompts');
+  t.same(fresh.prompts.opened, [{ kind: 'profile-account', purpose: { operation: 'resync' } }], 'the first real challenge still prompts');
 });
