@@ -36,14 +36,18 @@ export interface OriginParts {
 }
 
 export class Origin {
-  readonly #scheme: string;
-  readonly #host: string;
-  readonly #port: number;
+  readonly scheme: string;
+  /** Lower case; an IPv6 address in brackets, as in a URL (`[2001:db8::1]`). */
+  readonly host: string;
+  readonly port: number;
+  /** `scheme://host:port`: what makes two origins the same, and how one is shown. */
+  readonly #spelling: string;
 
   private constructor(scheme: string, host: string, port: number) {
-    this.#scheme = scheme;
-    this.#host = host;
-    this.#port = port;
+    this.scheme = scheme;
+    this.host = host;
+    this.port = port;
+    this.#spelling = `${scheme}://${host}:${port}`;
     Object.freeze(this);
   }
 
@@ -68,32 +72,19 @@ export class Origin {
     return new Origin(scheme, canonicalHost(scheme, parts.host), port);
   }
 
-  get scheme(): string {
-    return this.#scheme;
-  }
-
-  /** Lower case; an IPv6 address in brackets, as in a URL (`[2001:db8::1]`). */
-  get host(): string {
-    return this.#host;
-  }
-
   /** The host without IPv6 brackets, as `$SERV` shows it and a DNS lookup takes it. */
   get bareHost(): string {
-    return this.#host.replace(/^\[(.*)\]$/, '$1');
-  }
-
-  get port(): number {
-    return this.#port;
+    return this.host.replace(/^\[(.*)\]$/, '$1');
   }
 
   /** The one comparison: same scheme, host and port. */
   equals(other: Origin | undefined): boolean {
-    return other !== undefined && other.#scheme === this.#scheme && other.#host === this.#host && other.#port === this.#port;
+    return other !== undefined && other.#spelling === this.#spelling;
   }
 
   /** `scheme://host:port`, the port always written, so `https://a` and `https://a:443` agree. */
   toString(): string {
-    return `${this.#scheme}://${this.#host}:${this.#port}`;
+    return this.#spelling;
   }
 }
 
