@@ -11,12 +11,13 @@ import { Redactor } from '../daemon/log/index.js';
 import { openFileVault, type VaultEntry } from '../daemon/vault/index.js';
 import type { BenchModule, BenchRow } from './types.js';
 import { median, timed } from './util.js';
+import { Origin } from '../daemon/origin/index.js';
 
 const PUTS = 50;
 const OPENS = 20;
 
 function entry(i: number): VaultEntry {
-  return { purpose: 'backup-restore', origin: { scheme: 'https', host: `br${i}.example.com`, port: 443 }, realm: 'BR', username: `user${i}`, secret: `secret-${i}-${'x'.repeat(16)}` };
+  return { purpose: 'backup-restore', origin: Origin.from({ scheme: 'https', host: `br${i}.example.com`, port: 443 }), realm: 'BR', username: `user${i}`, secret: `secret-${i}-${'x'.repeat(16)}` };
 }
 
 const bench: BenchModule = {

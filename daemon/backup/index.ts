@@ -12,11 +12,12 @@ import type { DaemonBus, EventInput } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
 import { secrets, type Logger } from '../log/index.js';
+import { Origin } from '../origin/index.js';
 import { OWNED_PARAMS, canonicalName, isSecretParam, normaliseValue, type ParamStore, type ParamUpdate } from '../params/index.js';
 import { isUserDataName, parseBackupFile, serializeBackupFile } from '../profiles/index.js';
 import type { PromptBroker } from '../prompts/index.js';
 import type { TrustStore } from '../tls/index.js';
-import { originOf, type Vault, type VaultOrigin } from '../vault/index.js';
+import type { Vault } from '../vault/index.js';
 
 /** A few seconds: a burst of changes (a restore of many contacts, a script) is one PUT (SPEC §7). */
 export const DEFAULT_DEBOUNCE_MS = 3000;
@@ -39,7 +40,7 @@ export interface BackupOptions {
 
 /** The one stored realm credential (DOMAIN.md §3.4: NV holds one realm + one pair). */
 interface RealmCredential {
-  readonly origin: VaultOrigin;
+  readonly origin: Origin;
   readonly realm: string;
   readonly username: string;
   readonly password: string;
@@ -218,22 +219,22 @@ export class BackupRestore {
    * credential when origin and realm match, otherwise the HTTP Authentication prompt.
    */
   private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer): Promise<FetchResult> {
-    const origin = originOf(url);
+    const origin = Origin.of(url);
     const stored = await this.storedRealm();
     let used: (RealmCredential & { source: 'stored' | 'prompt' }) | undefined;
     const credentials = async (context: CredentialContext): Promise<Credentials | undefined> => {
       if (context.attempt === 0) return used; // a pre-emptive Digest answer repeats what worked
-      const sameServer = stored !== undefined && sameOrigin(stored.origin, origin) && stored.realm === context.realm;
+      const sameServer = stored !== undefined && stored.origin.equals(origin) && stored.realm === context.realm;
       if (sameServer && !context.previousRejected && used === undefined) {
         used = { ...stored, source: 'stored' };
         return { username: stored.username, password: stored.password, source: 'stored' };
       }
       const kind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
-      const answer = await this.ask(kind, operation, url, context.realm);
+      const answer = await this.ask(kind, operation, url, origin, context.realm);
       used = { origin, realm: context.realm, username: answer.username, password: answer.password, source: 'prompt' };
       return { username: answer.username, password: answer.password, source: 'prompt' };
     };
-    const preemptiveBasic = await this.callServerCredential(url);
+    const preemptiveBasic = await this.callServerCredential(origin);
     const result = await this.options.fetch({
       url,
       method,
@@ -249,8 +250,8 @@ export class BackupRestore {
   }
 
   /** `callserver-ip:registration-password` (DOMAIN.md §3.4); never over plain http (the fetcher sends it on https only). */
-  private async callServerCredential(url: string): Promise<Credentials | undefined> {
-    if (!url.startsWith('https:')) return undefined;
+  private async callServerCredential(origin: Origin): Promise<Credentials | undefined> {
+    if (origin.scheme !== 'https') return undefined;
     if (this.options.trust().hasTrustCerts && this.options.params.get('BRAUTH') !== '1') return undefined;
     // MCIPADD is owned (default empty); the first entry is the call server in use (SPEC §3).
     const callServer = this.options.params.get('MCIPADD')!.split(',')[0]!.trim();
@@ -276,15 +277,15 @@ export class BackupRestore {
     const { vault } = this.options;
     if (stored !== undefined) {
       await vault.clear('backup-restore');
-      this.emit({ type: 'credentials.cleared', operation, url: originUrl(stored.origin), realm: stored.realm, reason: 'replaced' });
+      this.emit({ type: 'credentials.cleared', operation, url: String(stored.origin), realm: stored.realm, reason: 'replaced' });
     }
     await vault.put({ purpose: 'backup-restore', origin: used.origin, realm: used.realm, username: used.username, secret: used.password });
     this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
   }
 
-  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, realm: string): Promise<{ username: string; password: string }> {
+  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, origin: Origin, realm: string): Promise<{ username: string; password: string }> {
     // An unanswered prompt ends with the broker's auth.failure (cancelled / timeout).
-    const prompt = this.options.prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: originUrl(originOf(url)) } });
+    const prompt = this.options.prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: String(origin) } });
     const result = await prompt.result;
     if (result.outcome === 'answered') {
       secrets.add(result.password);
@@ -322,13 +323,4 @@ function readBackup(result: FetchResult): Map<string, string> {
   } catch (error) {
     throw new ProvisiondError('restore_not_backup', toProvisiondError(error).message);
   }
-}
-
-function sameOrigin(a: VaultOrigin, b: VaultOrigin): boolean {
-  return a.scheme === b.scheme && a.host === b.host && a.port === b.port;
-}
-
-function originUrl(origin: VaultOrigin): string {
-  const host = origin.host.includes(':') ? `[${origin.host}]` : origin.host;
-  return `${origin.scheme}://${host}:${origin.port}`;
 }

@@ -4,6 +4,7 @@
  * RELIABILITY.md §2.5). State is keyed by the full origin and never shared across origins
  * (curl CVE-2026-11856).
  */
+import type { Origin } from '../origin/index.js';
 import { parseChallenges } from './challenge.js';
 import type { DigestChallenge } from './digest.js';
 
@@ -22,27 +23,27 @@ export class DigestCache {
     this.newCnonce = newCnonce;
   }
 
-  get(origin: string): DigestSession | undefined {
-    return this.sessions.get(origin);
+  get(origin: Origin): DigestSession | undefined {
+    return this.sessions.get(String(origin));
   }
 
   /** Starts counting for a challenge; a repeated nonce keeps its counter. */
-  adopt(origin: string, challenge: DigestChallenge): DigestSession {
-    const known = this.sessions.get(origin);
+  adopt(origin: Origin, challenge: DigestChallenge): DigestSession {
+    const known = this.get(origin);
     if (known && known.challenge.nonce === challenge.nonce && known.challenge.realm === challenge.realm) return known;
     const session: DigestSession = { challenge, cnonce: this.newCnonce(), nc: 0 };
-    this.sessions.set(origin, session);
+    this.sessions.set(String(origin), session);
     return session;
   }
 
   /** `Authentication-Info: nextnonce` (RFC 7616 §3.5): the next request uses the new nonce. */
-  rotate(origin: string, nextnonce: string): void {
-    const known = this.sessions.get(origin);
+  rotate(origin: Origin, nextnonce: string): void {
+    const known = this.get(origin);
     if (known && known.challenge.nonce !== nextnonce) this.adopt(origin, { ...known.challenge, nonce: nextnonce, stale: false });
   }
 
-  forget(origin: string): void {
-    this.sessions.delete(origin);
+  forget(origin: Origin): void {
+    this.sessions.delete(String(origin));
   }
 }
 

@@ -9,13 +9,14 @@ import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
 import { ProvisiondError } from '../errors/index.js';
 import { secrets, type Redactor } from '../log/index.js';
+import { Origin } from '../origin/index.js';
 import { DigestCache, nextNonce } from './auth.js';
 import { basicAuthorization } from './basic.js';
 import { parseChallenges } from './challenge.js';
 import { digestAuthorization, strongestDigest, type DigestChallenge } from './digest.js';
 import { FetchError } from './errors.js';
 import { DEFAULT_TIMEOUTS, Transport, type ExchangeResult, type Timeouts } from './transport.js';
-import { displayUrl, originOf, requestTarget } from './url.js';
+import { displayUrl, requestTarget } from './url.js';
 import { ValidatorStore } from './validators.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -28,7 +29,7 @@ export interface Credentials {
 }
 
 export interface CredentialContext {
-  readonly origin: string;
+  readonly origin: Origin;
   readonly realm: string;
   readonly scheme: 'Basic' | 'Digest';
   /** 0: a pre-emptive answer (must not prompt); 1 or 2: answering a challenge. */
@@ -49,14 +50,14 @@ export interface FetchRequest {
   readonly operation: string;
   readonly credentials?: CredentialsCallback;
   /** Origins that may receive credentials; default: only the request's own origin. */
-  readonly allowCredentialsFor?: (origin: string) => boolean;
+  readonly allowCredentialsFor?: (origin: Origin) => boolean;
   /** Sent as Basic on every https request to the request's origin (Avaya call-server credential, DOMAIN.md §3.4). */
   readonly preemptiveBasic?: Credentials;
   /** Conditional GET with the stored validators (default: true for GET when a state dir is set). */
   readonly conditional?: boolean;
   readonly maxBytes?: number;
   /** TLS policy for this request (default: the fetcher's). */
-  readonly tls?: (origin: string) => tls.ConnectionOptions;
+  readonly tls?: (origin: Origin) => tls.ConnectionOptions;
   /** Abandons the fetch with `aborted` (daemon shutdown). */
   readonly signal?: AbortSignal;
 }
@@ -80,7 +81,7 @@ export interface FetcherOptions {
   /** Where `http-validators.json` lives; omitted: no conditional GET. */
   readonly stateDir?: string;
   /** TLS options per origin, usually `tlsConnectionOptions(trustStore, { checkName })`. */
-  readonly tls?: (origin: string) => tls.ConnectionOptions;
+  readonly tls?: (origin: Origin) => tls.ConnectionOptions;
   readonly timeouts?: Partial<Timeouts>;
   /** Default body cap (SPEC §2 `limits.profileBytes`, 4 MiB). */
   readonly maxBytes?: number;
@@ -102,6 +103,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 interface Hop {
   url: URL;
+  origin: Origin;
   method: Method;
   body: Buffer | undefined;
   /** Whether credentials and auth state may be used on this hop. */
@@ -134,20 +136,20 @@ export class Fetcher {
   }
 
   /** Forgets the Digest state of an origin (its credentials changed). */
-  forgetAuth(origin: string): void {
+  forgetAuth(origin: Origin): void {
     this.digests.forget(origin);
   }
 
   async fetch(request: FetchRequest): Promise<FetchResult> {
     const first = parseUrl(request.url);
-    const firstOrigin = originOf(first);
-    const allow = request.allowCredentialsFor ?? ((origin: string) => origin === firstOrigin);
+    const firstOrigin = Origin.of(first);
+    const allow = request.allowCredentialsFor ?? ((origin: Origin) => origin.equals(firstOrigin));
     const method = request.method ?? 'GET';
     const deadline = this.now() + this.timeouts.totalMs;
     const conditional = this.validators !== undefined && method === 'GET' && request.conditional !== false;
     const stored = conditional ? await this.validators.get(first.href) : undefined;
     const counter = { requests: 0 };
-    let hop: Hop = { url: first, method, body: request.body, authAllowed: allow(firstOrigin) };
+    let hop: Hop = { url: first, origin: firstOrigin, method, body: request.body, authAllowed: allow(firstOrigin) };
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: '*/*', ...request.headers };
     if (stored?.etag !== undefined) headers['if-none-match'] = stored.etag;
     if (stored?.lastModified !== undefined) headers['if-modified-since'] = stored.lastModified;
@@ -178,7 +180,7 @@ export class Fetcher {
   }
 
   /** SPEC §4: never https → http; on an origin change no credential and no auth state, for good. */
-  private follow(hop: Hop, status: number, location: string, firstOrigin: string): Hop {
+  private follow(hop: Hop, status: number, location: string, firstOrigin: Origin): Hop {
     const shown = displayUrl(hop.url);
     let next: URL;
     try {
@@ -192,13 +194,14 @@ export class Fetcher {
     if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new FetchError('redirect_invalid', `${shown} redirected to an unsupported scheme ${next.protocol}`, shown, { status });
     if (hop.url.protocol === 'https:' && next.protocol === 'http:') throw new FetchError('redirect_downgrade', `${shown} redirected from https to http`, shown, { status });
     const toGet = status === 303 || ((status === 301 || status === 302) && hop.method === 'POST');
-    const sameOrigin = originOf(next) === originOf(hop.url) && originOf(next) === firstOrigin;
+    const origin = Origin.of(next);
+    const sameOrigin = origin.equals(hop.origin) && origin.equals(firstOrigin);
     // 307/308 keep the method and body (RFC 9110 §15.4.8): a PUT of the user's backup or a
     // POST body must not follow to a server the request was never meant for.
     if (!toGet && hop.body !== undefined && hop.body.length > 0 && !sameOrigin) {
-      throw new FetchError('redirect_body_cross_origin', `${shown} redirected a ${hop.method} with a body to another origin (${originOf(next)}); not sent`, shown, { status });
+      throw new FetchError('redirect_body_cross_origin', `${shown} redirected a ${hop.method} with a body to another origin (${String(origin)}); not sent`, shown, { status });
     }
-    return { url: next, method: toGet ? 'GET' : hop.method, body: toGet ? undefined : hop.body, authAllowed: hop.authAllowed && sameOrigin };
+    return { url: next, origin, method: toGet ? 'GET' : hop.method, body: toGet ? undefined : hop.body, authAllowed: hop.authAllowed && sameOrigin };
   }
 
   /** Every password and Basic header we send is redacted from logs and events (issue 5). */
@@ -215,7 +218,7 @@ export class Fetcher {
 
   /** One URL: pre-emptive auth, then up to two answered challenges (DOMAIN.md §1.12). */
   private async authenticated(request: FetchRequest, hop: Hop, headers: Record<string, string>, deadline: number, counter: { requests: number }): Promise<ExchangeResult> {
-    const origin = originOf(hop.url);
+    const { origin } = hop;
     const shown = displayUrl(hop.url);
     const event = (type: EventInput['type'], fields: Record<string, JsonValue | undefined>): void =>
       this.options.onEvent?.({ type, operation: request.operation, url: shown, ...fields });
@@ -225,6 +228,7 @@ export class Fetcher {
       try {
         return await this.transport.exchange({
           url: hop.url,
+          origin,
           method: hop.method,
           headers: authorization === undefined ? headers : { ...headers, authorization },
           body: hop.body,
@@ -294,7 +298,7 @@ export class Fetcher {
         return new FetchError(code, message, shown, { status: 401 });
       };
       if (!hop.authAllowed || request.credentials === undefined) {
-        throw failure('no_credentials', 'no-credentials', `${shown} asks for credentials and none may be sent to ${origin}`);
+        throw failure('no_credentials', 'no-credentials', `${shown} asks for credentials and none may be sent to ${String(origin)}`);
       }
       // A stale nonce is not a rejection: retry silently with the same credentials (RFC 7616 §3.3).
       const stale = digest?.stale === true && used?.scheme === 'Digest';
@@ -306,7 +310,7 @@ export class Fetcher {
       const previousRejected = used !== undefined && !stale && !preemptive;
       const credentials = stale ? used!.credentials : await request.credentials({ origin, realm, scheme, attempt: answered + 1, previousRejected });
       if (credentials === undefined) {
-        throw previousRejected ? failure('auth_rejected', 'rejected', `${shown} refused the credentials`) : failure('no_credentials', 'no-credentials', `no credentials for ${origin} realm "${realm}"`);
+        throw previousRejected ? failure('auth_rejected', 'rejected', `${shown} refused the credentials`) : failure('no_credentials', 'no-credentials', `no credentials for ${String(origin)} realm "${realm}"`);
       }
       // The same refused credentials again would only be refused again (curl's loop guard).
       if (previousRejected && sameCredentials(credentials, used!.credentials) && used!.realm === realm && used!.scheme === scheme) {

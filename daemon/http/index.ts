@@ -4,4 +4,4 @@ export { computeDigest, digestAuthorization, readDigestChallenge, strongestDiges
 export { FetchError } from './errors.js';
 export { Fetcher, userAgent, type CredentialContext, type CredentialSource, type Credentials, type CredentialsCallback, type FetcherOptions, type FetchRequest, type FetchResult, type Method } from './fetcher.js';
 export { DEFAULT_TIMEOUTS, type Timeouts } from './transport.js';
-export { displayUrl, originOf } from './url.js';
+export { displayUrl } from './url.js';

@@ -10,9 +10,10 @@ import * as https from 'node:https';
 import type * as tls from 'node:tls';
 import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
+import type { Origin } from '../origin/index.js';
 import { peerCertificateInfo, tlsReason, type CertificateInfo } from '../tls/index.js';
 import { FetchError } from './errors.js';
-import { displayUrl, originOf, requestTarget } from './url.js';
+import { displayUrl, requestTarget } from './url.js';
 
 export interface Timeouts {
   /** TCP connection established. */
@@ -31,6 +32,8 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, handshakeMs: 10_0
 
 export interface Exchange {
   readonly url: URL;
+  /** The origin of `url`: one keep-alive agent per origin. */
+  readonly origin: Origin;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Buffer;
@@ -71,16 +74,15 @@ export class Transport {
     this.agents.clear();
   }
 
-  private agentFor(url: URL, tlsOptions: tls.ConnectionOptions = TRUST_NOTHING): http.Agent {
-    const origin = originOf(url);
-    const known = this.agents.get(origin);
+  private agentFor(url: URL, origin: Origin, tlsOptions: tls.ConnectionOptions = TRUST_NOTHING): http.Agent {
+    const known = this.agents.get(String(origin));
     // New trust (another options object) means new connections: never reuse a socket or
     // session that was verified against anchors we no longer hold.
     if (known && sameOptions(known.tls, tlsOptions)) return known.agent;
     known?.agent.destroy();
     const common = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2 };
     const agent = url.protocol === 'https:' ? new https.Agent({ ...common, ...tlsOptions }) : new http.Agent(common);
-    this.agents.set(origin, { agent, tls: tlsOptions });
+    this.agents.set(String(origin), { agent, tls: tlsOptions });
     return agent;
   }
 
@@ -135,7 +137,7 @@ export class Transport {
         path: requestTarget(url),
         method: request.method,
         headers: { ...request.headers, 'content-length': String(request.body?.length ?? 0) },
-        agent: this.agentFor(url, request.tls),
+        agent: this.agentFor(url, request.origin, request.tls),
       });
 
       req.on('socket', (socket: Socket) => {
@@ -191,9 +193,9 @@ export class Transport {
         const code = err.code;
         if (connected && !secured) {
           const reason = tlsReason(code, err.message);
-          finish(new FetchError(`tls_${reason}`, `TLS with ${originOf(url)} failed: ${reason} (${err.message})`, shown, { tlsReason: reason, certificate: peer, cause: err }));
+          finish(new FetchError(`tls_${reason}`, `TLS with ${String(request.origin)} failed: ${reason} (${err.message})`, shown, { tlsReason: reason, certificate: peer, cause: err }));
         } else if (req.reusedSocket && code === 'ECONNRESET') {
-          finish(new FetchError('connection_reused_closed', `a kept-alive connection to ${originOf(url)} was closed`, shown, { cause: err }));
+          finish(new FetchError('connection_reused_closed', `a kept-alive connection to ${String(request.origin)} was closed`, shown, { cause: err }));
         } else {
           finish(new FetchError('network_error', `cannot fetch ${shown}: ${err.message}`, shown, { cause: err }));
         }

@@ -1,16 +1,9 @@
 /**
- * URL helpers shared by the fetcher: the origin that scopes every piece of auth state
- * (scheme, host, port: RELIABILITY.md §1.4), the request target hashed by Digest, and the
- * form of a URL that may appear in events, logs and errors (SPEC §8: userinfo and query
- * secrets removed).
+ * URL helpers shared by the fetcher: the request target hashed by Digest, and the form of a
+ * URL that may appear in events, logs and errors (SPEC §8: userinfo and query secrets
+ * removed). The origin that scopes auth state is `daemon/origin`.
  */
 import { SECRET_QUERY_NAME } from '../log/index.js';
-
-/** `scheme://host:port` with the port always written, so `https://a` and `https://a:443` agree. */
-export function originOf(url: URL): string {
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return `${url.protocol}//${url.hostname}:${port}`;
-}
 
 /** The request-line target: path and query, never the fragment (RFC 9112 §3.2.1). */
 export function requestTarget(url: URL): string {

@@ -9,11 +9,12 @@ import { secrets, type Logger } from '../log/index.js';
 import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
 import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
 import { readBool } from '../params/index.js';
+import type { Origin } from '../origin/index.js';
 import type { MacroContext, RuleRequest } from '../rules/index.js';
 import type { ProfileParser, ProfileSource, RuleLanguage } from './adapters.js';
 import type { EngineParams, Operation } from './engine.js';
 import { RULE_PARAMETERS, uncomment } from './settings.js';
-import { hostOf, originOf, urlVars } from './vars.js';
+import { urlVars } from './vars.js';
 
 export interface RunDeps {
   readonly params: EngineParams;
@@ -72,7 +73,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
   const param = (name: string): string | undefined => deps.params.get(name);
   const context = (): MacroContext => ({ params: param, vars });
   // Origins the configured rules name (SPEC §5: the account goes only there).
-  const named = new Set<string>();
+  const named = new NamedOrigins();
   let url: string | undefined;
   let status: number | undefined;
   const say = (template: string): void => {
@@ -90,14 +91,15 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
       if (plan.assignments.length > 0) add(changed, await deps.params.applyProvisioned(plan.assignments));
       if (!plan.request) continue;
       const request = plan.request;
-      named.add(originOf(request.url));
+      named.add(request.origin);
       url = request.url;
       status = undefined;
       // A literal or expanded --pwd/--key must never reach a log line (SPEC §6).
       const registered = [request.pwd, request.key].filter((secret): secret is string => secret !== undefined && secret !== '');
       for (const secret of registered) secrets.add(secret);
       try {
-        vars = { ...vars, ...urlVars(request.url, await deps.lookup(hostOf(request.url)).catch(() => hostOf(request.url))), ERR: '' };
+        const host = request.origin.bareHost;
+        vars = { ...vars, ...urlVars(request, await deps.lookup(host).catch(() => host)), ERR: '' };
         say(input.requestMessage);
         const outcome = await fetchAndApply(deps, input, request, named);
         add(changed, outcome.changed);
@@ -117,14 +119,14 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
   return { ok: true, changed: [...changed], ignored, err, vars, messages, url, status };
 }
 
-async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: ReadonlySet<string>): Promise<{ changed: readonly string[]; ignored: number; err: string; status?: number }> {
+async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: NamedOrigins): Promise<{ changed: readonly string[]; ignored: number; err: string; status?: number }> {
   const credentials = async (challenge: CredentialContext): Promise<Credentials | undefined> => {
     const chosen = chooseCredentials({
       ruleUid: request.uid,
       rulePwd: request.pwd,
       account: input.account,
       accountEnabled: input.accountEnabled,
-      originNamed: named.has(normalOrigin(challenge.origin)),
+      originNamed: named.has(challenge.origin),
     });
     if (challenge.attempt > 0) input.onChallenge(ruleHasCredentials(request.uid, request.pwd));
     return chosen;
@@ -135,7 +137,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
     body,
     operation: input.operation,
     credentials,
-    allowCredentialsFor: (origin) => named.has(normalOrigin(origin)),
+    allowCredentialsFor: (origin) => named.has(origin),
   });
   let result;
   try {
@@ -162,11 +164,16 @@ function add(target: Set<string>, names: readonly string[]): void {
   for (const name of names) target.add(name);
 }
 
-function normalOrigin(origin: string): string {
-  try {
-    return originOf(origin);
-  } catch {
-    return origin;
+/** The origins the configured rules name (SPEC §5), compared the one way origins compare. */
+class NamedOrigins {
+  private readonly origins: Origin[] = [];
+
+  add(origin: Origin): void {
+    this.origins.push(origin);
+  }
+
+  has(origin: Origin): boolean {
+    return this.origins.some((named) => named.equals(origin));
   }
 }
 

@@ -2,37 +2,22 @@
  * Macro variables the resync engine fills (DOMAIN §1.8): device facts, provisioning state,
  * and the parts of the URL being requested. Pure.
  */
-
-const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', tftp: '69' };
+import type { ResolvedUrl } from '../rules/index.js';
 
 /**
  * `$SCHEME` (lower case, SPEC §3 decision), its deprecated alias `$METH`, `$SERV`, `$SERVIP`
  * (the address actually connected to, after DNS), `$PORT` (default resolved) and `$PATH`.
  */
-export function urlVars(url: string, serverIp: string): Record<string, string> {
-  const parsed = new URL(url);
-  const scheme = parsed.protocol.replace(/:$/, '').toLowerCase();
+export function urlVars(request: ResolvedUrl, serverIp: string): Record<string, string> {
+  const { origin } = request;
+  // The path as it is sent: percent-encoded, without a fragment (RFC 9112 §3.2.1).
+  const target = new URL(request.url);
   return {
-    SCHEME: scheme,
-    METH: scheme,
-    SERV: stripBrackets(parsed.hostname),
+    SCHEME: origin.scheme,
+    METH: origin.scheme,
+    SERV: origin.bareHost,
     SERVIP: serverIp,
-    PORT: parsed.port || (DEFAULT_PORTS[scheme] ?? ''),
-    PATH: parsed.pathname + parsed.search,
+    PORT: String(origin.port),
+    PATH: target.pathname + target.search,
   };
-}
-
-export function hostOf(url: string): string {
-  return stripBrackets(new URL(url).hostname);
-}
-
-/** `scheme://host:port` with the default port spelled out, the vault's origin form (SPEC §6). */
-export function originOf(url: string): string {
-  const parsed = new URL(url);
-  const scheme = parsed.protocol.replace(/:$/, '').toLowerCase();
-  return `${scheme}://${parsed.hostname}:${parsed.port || (DEFAULT_PORTS[scheme] ?? '')}`;
-}
-
-function stripBrackets(host: string): string {
-  return host.startsWith('[') ? host.slice(1, -1) : host;
 }

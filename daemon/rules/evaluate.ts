@@ -69,7 +69,7 @@ function buildRequest(url: OptionArgument, options: ParsedRule['alternatives'][n
   const key = secret(options.key);
   let post: RuleRequest['post'];
   if (options.post) {
-    if (resolved.scheme === 'tftp') throw ruleError('--post needs an http or https URL', options.post.column - 1, 'rule_url_error');
+    if (resolved.origin.scheme === 'tftp') throw ruleError('--post needs an http or https URL', options.post.column - 1, 'rule_url_error');
     const param = gppName(options.post.text) as string;
     post = { param, body: expandMacros(ctx.params(param) ?? '', ctx) };
   }
@@ -107,5 +107,6 @@ export function evaluateRule(rule: string | ParsedRule, ctx: RuleContext): RuleP
 /** The URL macros of the chosen request, for `Log_Resync_*` messages (DOMAIN.md §1.8–1.9). */
 export function requestVars(request: ResolvedUrl): Record<string, string> {
   // `$SCHEME` expands in lower case (SPEC §3 decision).
-  return { SCHEME: request.scheme, METH: request.scheme, SERV: request.host, PORT: String(request.port), PATH: request.path };
+  const { origin } = request;
+  return { SCHEME: origin.scheme, METH: origin.scheme, SERV: origin.host, PORT: String(origin.port), PATH: request.path };
 }

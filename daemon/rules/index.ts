@@ -6,7 +6,7 @@ export type { Alternative, Assignment, Comparison, Operand, Operator, OptionArgu
 export { evaluateExpression } from './condition.js';
 export { evaluateRule, parseAliasMap, requestVars, MAX_ALIASES } from './evaluate.js';
 export type { RuleContext, RulePlan, RuleRequest } from './evaluate.js';
-export type { ResolvedUrl, Scheme } from './url.js';
+export type { ResolvedUrl } from './url.js';
 export { compareVersions, parseVersion } from './version.js';
 export type { Version } from './version.js';
 export { describePlan, isSecretName, maskRuleText, planToJson, MASK } from './display.js';

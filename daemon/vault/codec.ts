@@ -14,7 +14,7 @@
  * check (also HKDF) tells "another key" apart from "altered bytes".
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { keyId, normalizeEntry, type VaultRecord } from './record.js';
+import { keyId, normalizeEntry, storedOrigin, type VaultRecord } from './record.js';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = Buffer.from('PVDVAULT', 'latin1');
@@ -80,7 +80,8 @@ function recordAad(record: Parameters<typeof keyId>[0]): Buffer {
 export function encodeVault(records: readonly VaultRecord[], keys: VaultKeys, random: RandomBytes = cryptoRandomBytes): Buffer {
   const body = records.map(({ username, secret, createdAt, updatedAt, ...key }) => {
     const inner = Buffer.from(JSON.stringify({ username, secret, createdAt, updatedAt }), 'utf8');
-    return { ...key, sealed: seal(keys.record, inner, recordAad(key), random).toString('base64') };
+    const stored = key.origin === undefined ? key : { ...key, origin: storedOrigin(key.origin) };
+    return { ...stored, sealed: seal(keys.record, inner, recordAad(key), random).toString('base64') };
   });
   return sealBody(Buffer.from(JSON.stringify({ records: body }), 'utf8'), keys, random);
 }

@@ -6,12 +6,9 @@
 export {
   PURPOSES,
   keyId,
-  normalizeOrigin,
-  originOf,
   type VaultEntry,
   type VaultFilter,
   type VaultKey,
-  type VaultOrigin,
   type VaultPurpose,
   type VaultRecord,
 } from './record.js';

@@ -4,6 +4,7 @@
  * the canonical form can be bound into each ciphertext as associated data.
  */
 import { ProvisiondError } from '../errors/index.js';
+import { Origin, OriginError } from '../origin/index.js';
 
 export const PURPOSES = [
   'profile-account',
@@ -17,17 +18,13 @@ export const PURPOSES = [
 ] as const;
 export type VaultPurpose = (typeof PURPOSES)[number];
 
-/** Scheme, host and port: the same realm string on another origin is another record (SPEC §6). */
-export interface VaultOrigin {
-  readonly scheme: string;
-  readonly host: string;
-  readonly port: number;
-}
-
 export interface VaultKey {
   readonly purpose: VaultPurpose;
-  /** Absent for records that belong to no server (the profile account, EM passwords). */
-  readonly origin?: VaultOrigin;
+  /**
+   * Absent for records that belong to no server (the profile account, EM passwords). The same
+   * realm string on another origin is another record (SPEC §6).
+   */
+  readonly origin?: Origin;
   /** The HTTP authentication realm, compared exactly (RFC 7235 §2.2: realms are case-sensitive). */
   readonly realm?: string;
   /** Which one when a purpose holds several, e.g. `GPP_SA` or a parameter name. */
@@ -50,12 +47,10 @@ export interface VaultRecord extends VaultEntry {
 /** Every field given must match; an absent field matches anything. */
 export interface VaultFilter {
   readonly purpose?: VaultPurpose;
-  readonly origin?: VaultOrigin;
+  readonly origin?: Origin;
   readonly realm?: string;
   readonly name?: string;
 }
-
-const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 
 function invalid(path: string, expected: string): ProvisiondError {
   return new ProvisiondError('vault_invalid_record', `vault record ${path}: expected ${expected}`, { path });
@@ -67,25 +62,36 @@ function optionalString(value: unknown, path: string): string | undefined {
   return value;
 }
 
-/** Lower-cases scheme and host (RFC 3986 §3.1, §3.2.2) and drops IPv6 brackets. */
-export function normalizeOrigin(origin: unknown, path = '$.origin'): VaultOrigin {
-  if (typeof origin !== 'object' || origin === null) throw invalid(path, 'an object with scheme, host and port');
-  const { scheme, host, port } = origin as Record<string, unknown>;
-  if (typeof scheme !== 'string' || !SCHEME.test(scheme.toLowerCase())) throw invalid(`${path}.scheme`, 'a URL scheme');
-  if (typeof host !== 'string' || host === '') throw invalid(`${path}.host`, 'a host name or address');
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`${path}.port`, 'a port from 1 to 65535');
-  return { scheme: scheme.toLowerCase(), host: host.toLowerCase().replace(/^\[(.*)\]$/, '$1'), port };
+/**
+ * How the vault file spells an origin: an object with the host without IPv6 brackets. The
+ * same fields make the key id, so files written before `Origin` existed still open.
+ */
+export interface StoredOrigin {
+  readonly scheme: string;
+  readonly host: string;
+  readonly port: number;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, tftp: 69 };
+export function storedOrigin(origin: Origin): StoredOrigin {
+  return { scheme: origin.scheme, host: origin.bareHost, port: origin.port };
+}
 
-/** The origin of a URL, with the scheme's default port filled in. */
-export function originOf(url: string | URL): VaultOrigin {
-  const parsed = typeof url === 'string' ? new URL(url) : url;
-  const scheme = parsed.protocol.slice(0, -1);
-  const port = parsed.port === '' ? DEFAULT_PORTS[scheme] : Number(parsed.port);
-  if (port === undefined) throw invalid('$.origin.port', `a port (no default is known for ${scheme})`);
-  return normalizeOrigin({ scheme, host: parsed.hostname, port });
+const EXPECTED = { scheme: 'a URL scheme', host: 'a host name or address', port: 'a port from 1 to 65535' } as const;
+
+/** An `Origin` as it is, or the stored spelling read back from a file. */
+function readOrigin(origin: unknown, path: string): Origin {
+  if (origin instanceof Origin) return origin;
+  if (typeof origin !== 'object' || origin === null) throw invalid(path, 'an object with scheme, host and port');
+  const { scheme, host, port } = origin as Record<string, unknown>;
+  if (typeof scheme !== 'string') throw invalid(`${path}.scheme`, EXPECTED.scheme);
+  if (typeof host !== 'string') throw invalid(`${path}.host`, EXPECTED.host);
+  if (typeof port !== 'number') throw invalid(`${path}.port`, EXPECTED.port);
+  try {
+    return Origin.from({ scheme, host, port });
+  } catch (error) {
+    const part = (error as OriginError).where!.path as keyof typeof EXPECTED;
+    throw invalid(`${path}.${part}`, EXPECTED[part]);
+  }
 }
 
 /** Validates and normalises a key; unknown fields are dropped. */
@@ -97,7 +103,7 @@ export function normalizeKey(key: unknown, path = '$'): VaultKey {
   const name = optionalString(raw.name, `${path}.name`);
   return {
     purpose: raw.purpose as VaultPurpose,
-    ...(raw.origin === undefined ? {} : { origin: normalizeOrigin(raw.origin, `${path}.origin`) }),
+    ...(raw.origin === undefined ? {} : { origin: readOrigin(raw.origin, `${path}.origin`) }),
     ...(realm === undefined ? {} : { realm }),
     ...(name === undefined ? {} : { name }),
   };
@@ -116,24 +122,16 @@ export function normalizeEntry(entry: unknown, path = '$'): VaultEntry {
  * record's ciphertext on disk, so a ciphertext moved to another record's slot fails.
  */
 export function keyId(key: VaultKey): string {
-  const { origin } = key;
+  const origin = key.origin === undefined ? undefined : storedOrigin(key.origin);
   return JSON.stringify([key.purpose, origin?.scheme ?? null, origin?.host ?? null, origin?.port ?? null, key.realm ?? null, key.name ?? null]);
-}
-
-function sameOrigin(a: VaultOrigin | undefined, b: VaultOrigin): boolean {
-  return a !== undefined && a.scheme === b.scheme && a.host === b.host && a.port === b.port;
 }
 
 export function matches(record: VaultKey, filter: VaultFilter): boolean {
   return (
     (filter.purpose === undefined || record.purpose === filter.purpose) &&
-    (filter.origin === undefined || sameOrigin(record.origin, filter.origin)) &&
+    (filter.origin === undefined || filter.origin.equals(record.origin)) &&
     (filter.realm === undefined || record.realm === filter.realm) &&
     (filter.name === undefined || record.name === filter.name)
   );
 }
 
-/** A filter with its origin normalised, so `HTTPS://Host` finds `https://host`. */
-export function normalizeFilter(filter: VaultFilter): VaultFilter {
-  return filter.origin === undefined ? filter : { ...filter, origin: normalizeOrigin(filter.origin, '$.filter.origin') };
-}

@@ -11,7 +11,6 @@ import {
   keyId,
   matches,
   normalizeEntry,
-  normalizeFilter,
   normalizeKey,
   type VaultEntry,
   type VaultFilter,
@@ -43,11 +42,6 @@ export interface TableOptions {
   readonly initial?: readonly VaultRecord[];
 }
 
-function freeze(record: VaultRecord): VaultRecord {
-  if (record.origin) Object.freeze(record.origin);
-  return Object.freeze(record);
-}
-
 export class TableVault implements Vault {
   private records: ReadonlyMap<string, VaultRecord>;
   private readonly redactor: Redactor;
@@ -59,7 +53,7 @@ export class TableVault implements Vault {
     this.redactor = options.redactor ?? daemonSecrets;
     this.now = options.now ?? (() => new Date());
     this.persist = options.persist ?? (async () => undefined);
-    const initial = (options.initial ?? []).map((record) => freeze({ ...record }));
+    const initial = (options.initial ?? []).map((record) => Object.freeze({ ...record }));
     this.records = new Map(initial.map((record) => [keyId(record), record]));
     for (const record of initial) this.redactor.add(record.secret);
   }
@@ -69,8 +63,7 @@ export class TableVault implements Vault {
   }
 
   async list(filter: VaultFilter = {}): Promise<VaultRecord[]> {
-    const wanted = normalizeFilter(filter);
-    return sorted(this.records).filter((record) => matches(record, wanted));
+    return sorted(this.records).filter((record) => matches(record, filter));
   }
 
   async put(entry: VaultEntry): Promise<VaultRecord> {
@@ -79,7 +72,7 @@ export class TableVault implements Vault {
     return this.change((next) => {
       const previous = next.get(id);
       const at = this.now().toISOString();
-      const record = freeze({ ...clean, createdAt: previous?.createdAt ?? at, updatedAt: at });
+      const record = Object.freeze({ ...clean, createdAt: previous?.createdAt ?? at, updatedAt: at });
       next.set(id, record);
       return record;
     });

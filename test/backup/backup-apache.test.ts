@@ -18,6 +18,7 @@ import { loadTrustStore, makeTestPki, tlsConnectionOptions } from '../../daemon/
 import { createMemoryVault, type Vault } from '../../daemon/vault/index.js';
 import { startApache, type AccessLogLine, type Apache } from '../fixtures/http/apache.js';
 import { until } from '../fixtures/local.js';
+import { Origin } from '../../daemon/origin/index.js';
 
 const BASIC = { scheme: 'Basic' as const, realm: 'backup', users: { bob: 'builder', carol: 'second' } };
 const DIGEST = { scheme: 'Digest' as const, realm: 'backup', users: { bob: 'builder' } };
@@ -260,7 +261,7 @@ t.test('stored realm credential: prompt, store after success, then silent; refus
     const { feature, params, prompts, events } = await rig(t, { vault });
     await feature.register('602', 'reg-secret-7');
     await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/basic` }]);
-    const origin = { scheme: 'http', host: '127.0.0.1', port: apache.port };
+    const origin = Origin.from({ scheme: 'http', host: '127.0.0.1', port: apache.port });
     await vault.put({ purpose: 'backup-restore', origin, realm: 'backup', username: 'bob', secret: 'stale-pass' });
     await feature.set({ ABKNAME001: 'X' });
     const running = feature.backup();
@@ -276,7 +277,7 @@ t.test('stored realm credential: prompt, store after success, then silent; refus
     const vault = createMemoryVault();
     const { feature, params, prompts } = await rig(t, { vault });
     await feature.register('603', 'reg-secret-8');
-    await vault.put({ purpose: 'backup-restore', origin: { scheme: 'http', host: '127.0.0.1', port: apache.port }, realm: 'backup', username: 'bob', secret: 'builder' });
+    await vault.put({ purpose: 'backup-restore', origin: Origin.from({ scheme: 'http', host: '127.0.0.1', port: apache.port }), realm: 'backup', username: 'bob', secret: 'builder' });
     await feature.set({ ABKNAME001: 'Y' });
     await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/other` }]);
     const mismatch = feature.backup();
@@ -309,7 +310,7 @@ t.test('a stored record of another server (an IPv6 origin) is replaced after a p
   const vault = createMemoryVault();
   const { feature, params, prompts, events } = await rig(t, { vault });
   await feature.register('605', 'reg-secret-12');
-  await vault.put({ purpose: 'backup-restore', origin: { scheme: 'http', host: '::1', port: 8080 }, realm: 'backup', username: 'bob', secret: 'builder' });
+  await vault.put({ purpose: 'backup-restore', origin: Origin.from({ scheme: 'http', host: '::1', port: 8080 }), realm: 'backup', username: 'bob', secret: 'builder' });
   await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/basic` }]);
   const running = feature.backup();
   await answerNext(prompts, 'http-auth', 'bob', 'builder');

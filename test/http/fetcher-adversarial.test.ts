@@ -6,6 +6,7 @@ import t from 'tap';
 import * as net from 'node:net';
 import type { EventInput } from '../../daemon/bus/events.js';
 import { Fetcher, type Credentials, type FetcherOptions } from '../../daemon/http/index.js';
+import { Origin } from '../../daemon/origin/index.js';
 import { startStub, type StubHandler } from '../fixtures/http/stub.js';
 
 const creds: Credentials = { username: 'u', password: 'p', source: 'rule' };
@@ -193,7 +194,7 @@ t.test('a refused pre-emptive Digest answer is not a rejection: the callback hea
     { attempt: 0, previousRejected: false },
     { attempt: 1, previousRejected: false },
   ]);
-  f.forgetAuth(new URL(s.origin).origin.replace(/$/, ''));
+  f.forgetAuth(Origin.of(s.origin));
   // A pre-emptive answer the callback declines is simply not sent.
   const declined = await f.fetch({ url: s.origin + '/p', operation: 'resync', credentials: async (ctx) => (ctx.attempt === 0 ? undefined : creds) });
   t.equal(declined.requests, 2);

@@ -4,15 +4,10 @@ import * as path from 'node:path';
 import { DigestCache, nextNonce } from '../../daemon/http/auth.js';
 import { readDigestChallenge } from '../../daemon/http/digest.js';
 import { parseChallenges } from '../../daemon/http/challenge.js';
-import { displayUrl, originOf, userAgent } from '../../daemon/http/index.js';
+import { displayUrl, userAgent } from '../../daemon/http/index.js';
 import { requestTarget } from '../../daemon/http/url.js';
 import { VALIDATORS_FILE, ValidatorStore } from '../../daemon/http/validators.js';
-
-t.test('origins always name the port, so default and explicit ports agree', async (t) => {
-  t.equal(originOf(new URL('https://Prov.Example.com/x')), 'https://prov.example.com:443');
-  t.equal(originOf(new URL('http://prov.example.com:80/x')), 'http://prov.example.com:80');
-  t.equal(originOf(new URL('http://[::1]:8080/')), 'http://[::1]:8080');
-});
+import { Origin } from '../../daemon/origin/index.js';
 
 t.test('URLs in events lose userinfo, fragments and secret query values', async (t) => {
   t.equal(displayUrl(new URL('https://u:p@h/a?mac=00:11&pwd=x&token=y&pwd=z#f')), 'https://h/a?mac=00%3A11&pwd=***&token=***');
@@ -36,17 +31,19 @@ t.test('Digest state: nc counts per nonce, a new nonce starts over with a new cn
   let n = 0;
   const cache = new DigestCache(() => `c${++n}`);
   const challenge = readDigestChallenge(parseChallenges(['Digest realm="r", nonce="1", qop=auth'])[0]!)!;
-  const a = cache.adopt('o', challenge);
+  const o = Origin.of('https://o.example/');
+  const other = Origin.of('https://o.example:8443/');
+  const a = cache.adopt(o, challenge);
   a.nc++;
-  t.equal(cache.adopt('o', challenge), a, 'same nonce, same counter');
-  cache.rotate('o', '1');
-  t.equal(cache.get('o'), a);
-  cache.rotate('o', '2');
-  t.match(cache.get('o'), { nc: 0, cnonce: 'c2', challenge: { nonce: '2' } });
-  cache.rotate('other', '3');
-  t.equal(cache.get('other'), undefined);
-  cache.forget('o');
-  t.equal(cache.get('o'), undefined);
+  t.equal(cache.adopt(o, challenge), a, 'same nonce, same counter');
+  cache.rotate(o, '1');
+  t.equal(cache.get(o), a);
+  cache.rotate(o, '2');
+  t.match(cache.get(o), { nc: 0, cnonce: 'c2', challenge: { nonce: '2' } });
+  cache.rotate(other, '3');
+  t.equal(cache.get(other), undefined);
+  cache.forget(o);
+  t.equal(cache.get(o), undefined);
 });
 
 t.test('validators: kept per URL hash, forgotten when a server stops sending them, a damaged file is ignored', async (t) => {

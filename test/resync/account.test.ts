@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
+import { Origin } from '../../daemon/origin/index.js';
 import { chooseCredentials, shouldOpenAccountPrompt } from '../../daemon/resync/index.js';
 import type { CredentialContext as ChallengeContext, Credentials, FetchRequest } from '../../daemon/http/index.js';
 import { fetchPlan, settle } from '../fixtures/resync/fakes.js';
@@ -35,7 +36,7 @@ t.test('the prompt opens only on the first challenge, with an empty account and 
 /** A server that challenges and accepts `user`/`pass`, as the fetcher's callback sees it. */
 function challenging(user: string, pass: string, answered: (Credentials | undefined)[]) {
   return async (request: FetchRequest) => {
-    const context: ChallengeContext = { origin: new URL(request.url).origin, realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false };
+    const context: ChallengeContext = { origin: Origin.of(request.url), realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false };
     const credentials = await request.credentials!(context);
     answered.push(credentials);
     if (!credentials) throw new ProvisiondError('no_credentials', 'the server asks for credentials and none are configured');
@@ -96,12 +97,12 @@ t.test('the account is not offered to an origin no rule names', async (t) => {
   await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   const offered: unknown[] = [];
   h.setHandler(async (request) => {
-    offered.push(request.allowCredentialsFor!('http://127.0.0.1:8080'), request.allowCredentialsFor!('http://elsewhere:8080'), request.allowCredentialsFor!('not a url'));
-    offered.push(await request.credentials!({ origin: 'http://elsewhere:8080', realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false }));
+    offered.push(request.allowCredentialsFor!(Origin.of('http://127.0.0.1:8080')), request.allowCredentialsFor!(Origin.of('http://elsewhere:8080')));
+    offered.push(await request.credentials!({ origin: Origin.of('http://elsewhere:8080'), realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false }));
     return ok('', request.url);
   });
   await h.engine.resyncNow();
-  t.same(offered, [true, false, false, undefined]);
+  t.same(offered, [true, false, undefined]);
   t.same(h.prompts.opened, [], 'a challenge from a redirect target is not the account prompt');
 });
 
@@ -146,7 +147,7 @@ t.test('the first challenge counts even when an account answered it; a pre-empti
 
   const fresh = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
   fresh.setHandler(async (request) => {
-    await request.credentials!({ origin: 'http://127.0.0.1:8080', realm: 'prov', scheme: 'Digest', attempt: 0, previousRejected: false });
+    await request.credentials!({ origin: Origin.of('http://127.0.0.1:8080'), realm: 'prov', scheme: 'Digest', attempt: 0, previousRejected: false });
     return ok('', request.url);
   });
   await fresh.engine.resyncNow();

@@ -6,6 +6,7 @@ import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { profileParser, profileSource, rulesLanguage, scheduleMath } from '../../daemon/resync/adapters.js';
 import type { FetchRequest } from '../../daemon/http/index.js';
+import { Origin } from '../../daemon/origin/index.js';
 
 const request = (url: string, extra: Partial<FetchRequest> = {}): FetchRequest => ({
   url,
@@ -25,7 +26,7 @@ t.test('a tftp URL goes to the TFTP client; without one it is refused', async (t
 t.test('an http request carries method, body, operation and the credential callbacks', async (t) => {
   const seen: unknown[] = [];
   const source = profileSource(async (http) => {
-    seen.push(http.method, http.body?.toString(), http.operation, http.allowCredentialsFor?.('x'));
+    seen.push(http.method, http.body?.toString(), http.operation, http.allowCredentialsFor?.(Origin.of('http://127.0.0.1/')));
     return { status: 200, headers: {}, body: Buffer.from('ok'), url: http.url, notModified: false, requests: 1, redirects: 0 };
   });
   await source.fetch(request('http://127.0.0.1/x', { method: 'POST', body: Buffer.from('b'), operation: 'em-login' }));

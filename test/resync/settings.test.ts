@@ -4,7 +4,8 @@
 import t from 'tap';
 import { DEFAULT_MESSAGES, readSettings } from '../../daemon/resync/index.js';
 import { yes } from '../../daemon/resync/settings.js';
-import { originOf, urlVars } from '../../daemon/resync/vars.js';
+import { Origin } from '../../daemon/origin/index.js';
+import { urlVars } from '../../daemon/resync/vars.js';
 
 t.test('unset parameters take the vendor defaults (DOMAIN §1.1, §1.9)', async (t) => {
   t.same(readSettings(() => undefined), {
@@ -47,9 +48,8 @@ t.test('Profile_Authentication_Type=Disabled turns the account off, in any case'
   t.equal(readSettings((name) => (name === 'Profile_Authentication_Type' ? 'Basic Http Authentication' : undefined)).accountEnabled, true);
 });
 
-t.test('URL macros resolve default ports; an unknown scheme has none', async (t) => {
-  t.same(urlVars('http://Prov.Example/p.cfg', '192.0.2.1'), { SCHEME: 'http', METH: 'http', SERV: 'prov.example', SERVIP: '192.0.2.1', PORT: '80', PATH: '/p.cfg' });
-  t.equal(urlVars('gopher://h/x', 'h').PORT, '');
-  t.equal(originOf('https://h'), 'https://h:443');
-  t.equal(originOf('gopher://h/x'), 'gopher://h:');
+t.test('URL macros resolve default ports, drop IPv6 brackets and show the path as it is sent', async (t) => {
+  const at = (url: string) => ({ origin: Origin.of(url), path: new URL(url).pathname, url });
+  t.same(urlVars(at('http://Prov.Example/p.cfg'), '192.0.2.1'), { SCHEME: 'http', METH: 'http', SERV: 'prov.example', SERVIP: '192.0.2.1', PORT: '80', PATH: '/p.cfg' });
+  t.match(urlVars(at('https://[2001:db8::1]/a b.cfg?x=1#f'), '2001:db8::1'), { SERV: '2001:db8::1', PORT: '443', PATH: '/a%20b.cfg?x=1' });
 });

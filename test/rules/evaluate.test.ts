@@ -1,6 +1,7 @@
 import t from 'tap';
 import { evaluateExpression, evaluateRule, parseRule, requestVars } from '../../daemon/rules/index.js';
 import { isProvisiondError } from '../../daemon/errors/index.js';
+import { Origin } from '../../daemon/origin/index.js';
 import { context, thrown } from '../fixtures/rules/context.js';
 
 t.test('the first alternative whose condition holds is chosen', async (t) => {
@@ -61,6 +62,17 @@ t.test('bad URLs are rule_url_error with the URL column', async (t) => {
   t.match(thrown(() => evaluateRule('http://h:0/x', ctx)), { code: 'rule_url_error', message: /port/ });
   t.match(thrown(() => evaluateRule('http://h:70000/x', ctx)), { code: 'rule_url_error', message: /port/ });
   t.match(thrown(() => evaluateRule('http://h:/x', ctx)), { code: 'rule_url_error', message: /port/ });
+  t.match(thrown(() => evaluateRule('http://[:::]/x', ctx)), { code: 'rule_url_error', message: /server name/ }, 'brackets around no IPv6 address');
+});
+
+t.test("the request's origin is the one the fetcher derives from its URL", async (t) => {
+  // The account goes only to origins a rule names (SPEC §5): both sides must spell them alike.
+  const ctx = context({}, {}, '192.168.1.1');
+  for (const rule of ['HTTP://Prov.Example.COM/x', 'https://[FE80::0001]:8443/x', 'http://0x7f.1/x', 'tftp://TFTP.Example/x', '/x.cfg']) {
+    const request = evaluateRule(rule, ctx).request!;
+    t.ok(request.origin.equals(Origin.of(request.url)), `${rule}: ${String(request.origin)}`);
+  }
+  t.equal(evaluateRule('https://[FE80::0001]:8443/x', ctx).request?.url, 'https://[fe80::1]:8443/x', 'IPv6 in one spelling');
 });
 
 t.test('options give credentials, key, POST body and alias map', async (t) => {

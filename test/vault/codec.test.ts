@@ -2,12 +2,13 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { decodeVault, deriveKeys, encodeVault, openBody, sealBody } from '../../daemon/vault/codec.js';
 import type { VaultRecord } from '../../daemon/vault/index.js';
+import { Origin } from '../../daemon/origin/index.js';
 
 const keys = deriveKeys(Buffer.alloc(32, 7));
 const at = '2026-11-22T08:00:00.000Z';
 const records: VaultRecord[] = [
-  { purpose: 'backup-restore', origin: { scheme: 'https', host: 'br.example.com', port: 443 }, realm: 'BR realm', username: 'alice', secret: 'hunter2-br', createdAt: at, updatedAt: at },
-  { purpose: 'backup-restore', origin: { scheme: 'https', host: 'br.example.com', port: 443 }, realm: 'Other realm', username: 'carol', secret: 'hunter2-other', createdAt: at, updatedAt: at },
+  { purpose: 'backup-restore', origin: Origin.from({ scheme: 'https', host: 'br.example.com', port: 443 }), realm: 'BR realm', username: 'alice', secret: 'hunter2-br', createdAt: at, updatedAt: at },
+  { purpose: 'backup-restore', origin: Origin.from({ scheme: 'https', host: 'br.example.com', port: 443 }), realm: 'Other realm', username: 'carol', secret: 'hunter2-other', createdAt: at, updatedAt: at },
   { purpose: 'gpp-secret', name: 'GPP_SA', secret: 'gpp-sa-value', createdAt: at, updatedAt: at },
 ];
 
@@ -22,6 +23,14 @@ const reseal = (value: unknown) => sealBody(Buffer.from(JSON.stringify(value)), 
 t.test('records survive a round trip exactly', async (t) => {
   t.same(decodeVault(encodeVault(records, keys), keys), { ok: true, records });
   t.same(decodeVault(encodeVault([], keys), keys), { ok: true, records: [] });
+});
+
+t.test('an origin is written as it always was: scheme, host without IPv6 brackets, port', async (t) => {
+  const ipv6: VaultRecord = { purpose: 'backup-restore', origin: Origin.of('https://[2001:db8::1]:8443/br/'), realm: 'BR', username: 'u', secret: 's', createdAt: at, updatedAt: at };
+  const bytes = encodeVault([ipv6, records[2]!], keys);
+  t.same(body(bytes).records.map((r) => r.origin), [{ scheme: 'https', host: '2001:db8::1', port: 8443 }, undefined]);
+  const decoded = decodeVault(bytes, keys);
+  t.ok(decoded.ok && decoded.records[0]!.origin!.equals(ipv6.origin), 'read back as the same Origin');
 });
 
 t.test('every write uses a fresh nonce, and nothing stored is readable in the file', async (t) => {

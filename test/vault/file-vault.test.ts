@@ -6,9 +6,10 @@ import { deriveKeys, encodeVault, openBody, sealBody } from '../../daemon/vault/
 import { openFileVault, type VaultCorruption, type VaultEntry } from '../../daemon/vault/index.js';
 import { steppingClock } from '../fixtures/vault/contract.js';
 import { faultyFileVault, faultyFs } from '../fixtures/vault/faults.js';
+import { Origin } from '../../daemon/origin/index.js';
 
 // DOMAIN.md §3.4: the Avaya backup/restore credential, one realm on one server.
-const backup: VaultEntry = { purpose: 'backup-restore', origin: { scheme: 'https', host: 'br.example.com', port: 443 }, realm: 'BR', username: 'alice', secret: 'old-br-secret' };
+const backup: VaultEntry = { purpose: 'backup-restore', origin: Origin.from({ scheme: 'https', host: 'br.example.com', port: 443 }), realm: 'BR', username: 'alice', secret: 'old-br-secret' };
 const registration: VaultEntry = { purpose: 'registration', secret: 'old-reg-secret' };
 
 async function seeded(t: Test) {
@@ -239,7 +240,7 @@ t.test('nothing the vault writes or reports contains a secret it holds', async (
   await seed.vault.put({ purpose: 'em-mobile', username: 'mobile-user-77', secret: 'em-mobile-pw-77' });
   await seed.vault.put({ purpose: 'parameter', name: 'Profile_Rule', secret: 'https://p.example.com/x.cfg --uid u --pwd rule-pw-77' });
   await seed.vault.delete(registration);
-  const errors = await seed.vault.put({ ...backup, origin: { ...backup.origin!, port: 0 } }).catch((err: Error) => err.message);
+  const errors = await seed.vault.put({ ...backup, origin: { scheme: 'https', host: 'br.example.com', port: 0 } as never }).catch((err: Error) => err.message);
   lines.push(JSON.stringify(errors));
   await fsp.writeFile(seed.file, Buffer.concat([await fsp.readFile(seed.file), Buffer.from('x')]));
   const { reports } = await reopen(seed.stateDir);
