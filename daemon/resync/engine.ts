@@ -65,7 +65,7 @@ export class ResyncEngine {
   private readonly logger: Logger;
   private readonly account: ProfileAccount;
   private readonly startedAt: number;
-  private history: History = { succeededOnce: false, consecutiveFailures: 0 };
+  private history: History = { succeededOnce: false, consecutiveFailures: 0, periodicTurns: 0 };
   private readonly timer: DueTimer;
   private running: Promise<ResyncOutcome> | undefined;
   private queued: Promise<ResyncOutcome> | undefined;
@@ -213,7 +213,7 @@ export class ResyncEngine {
   private finish(trigger: Trigger, started: number, result: RunResult): ResyncOutcome {
     const finished = this.clock.now();
     this.history = result.ok
-      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished }
+      ? { ...this.history, succeededOnce: true, consecutiveFailures: 0, lastFinished: finished }
       : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished };
     if (this.active) this.arm(planNext(this.planInput()));
     const failureLine = result.ok ? '' : this.expandFailure(readSettings(this.param).messages.failure, result);
@@ -277,7 +277,7 @@ export class ResyncEngine {
       PRVST: String(PRVST.periodic),
       PRVTMR: String(this.secondsSinceLastAttempt()),
     };
-    return triggers.some((expression) => {
+    return triggers.some(({ expression }) => {
       try {
         return this.options.rules.condition(expression, { params: this.param, vars });
       } catch (error) {
