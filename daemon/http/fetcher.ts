@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import { secrets, type Redactor } from '../log/index.js';
 import { DigestCache, nextNonce } from './auth.js';
 import { basicAuthorization } from './basic.js';
@@ -288,7 +288,7 @@ export class Fetcher {
       const realm = digest?.realm ?? basic!.params.get('realm') ?? '';
       const algorithm = digest === undefined ? undefined : algorithmName(digest);
       event('auth.challenge', { realm, scheme, algorithm });
-      const failure = (code: string, reason: string, message: string): FetchError => {
+      const failure = (code: ErrorCode, reason: string, message: string): FetchError => {
         event('auth.failure', { reason, realm, scheme, algorithm, source: used?.credentials.source ?? 'none' });
         return new FetchError(code, message, shown, { status: 401 });
       };

@@ -206,7 +206,7 @@ t.test('a vault that cannot be read fails the resync with its error', async (t) 
   const h = harness({ params: { Profile_Rule: 'A' }, plans: { A } });
   h.vault.failGet = true;
   const outcome = await h.engine.resyncNow();
-  t.match(outcome, { result: 'failed', error: { code: 'vault_read_failed' } });
+  t.match(outcome, { result: 'failed', error: { code: 'vault_unavailable' } });
 });
 
 t.test('status() reports the last outcome and the next timer', async (t) => {
