@@ -46,6 +46,9 @@ interface RealmCredential {
   readonly password: string;
 }
 
+/** The code of a failure that has none of its own, per operation. */
+const FAILED_CODE = { 'backup.failed': 'backup_failed', 'restore.failed': 'restore_failed' } as const;
+
 export class BackupRestore {
   private readonly options: BackupOptions;
   private readonly debounceMs: number;
@@ -196,14 +199,14 @@ export class BackupRestore {
     return run;
   }
 
-  private requireUrl(operation: string): string {
+  private requireUrl(operation: 'backup' | 'restore'): string {
     const url = this.url();
     if (url === undefined) throw new ProvisiondError(`${operation}_not_configured`, `${operation} needs BRURI and NVPHONEXT (register an extension)`);
     return url;
   }
 
   private failed(type: 'backup.failed' | 'restore.failed', url: string, error: unknown): ProvisiondError {
-    const failure = toProvisiondError(error, `${type.split('.')[0]}_failed`);
+    const failure = toProvisiondError(error, FAILED_CODE[type]);
     const status = (error as { status?: number }).status;
     this.emit({ type, url, code: failure.code, message: failure.message, reason: failure.code, ...(status !== undefined ? { status } : {}) });
     return failure;

@@ -2,7 +2,7 @@
  * The fetcher's typed failures (STYLE.md §7). `FetchError` adds what a caller needs to act
  * without parsing messages: the HTTP status, or the TLS reason and the peer certificate.
  */
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import type { CertificateInfo, TlsReason } from '../tls/index.js';
 
 export interface FetchErrorDetails {
@@ -17,7 +17,7 @@ export class FetchError extends ProvisiondError {
   readonly tlsReason: TlsReason | undefined;
   readonly certificate: CertificateInfo | undefined;
 
-  constructor(code: string, message: string, url: string, details: FetchErrorDetails = {}) {
+  constructor(code: ErrorCode, message: string, url: string, details: FetchErrorDetails = {}) {
     super(code, message, { path: url }, { cause: details.cause });
     this.status = details.status;
     this.tlsReason = details.tlsReason;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import { secrets, type Redactor } from '../log/index.js';
 import { Origin } from '../origin/index.js';
 import { DigestCache, nextNonce } from './auth.js';
@@ -293,7 +293,7 @@ export class Fetcher {
       const algorithm = digest === undefined ? undefined : algorithmName(digest);
       // `source`: where the credentials this request carried came from (`none` for a first try).
       event('auth.challenge', { realm, scheme, algorithm, source: used?.credentials.source ?? 'none' });
-      const failure = (code: string, reason: string, message: string): FetchError => {
+      const failure = (code: ErrorCode, reason: string, message: string): FetchError => {
         event('auth.failure', { reason, realm, scheme, algorithm, source: used?.credentials.source ?? 'none' });
         return new FetchError(code, message, shown, { status: 401 });
       };

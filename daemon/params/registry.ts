@@ -87,20 +87,65 @@ const ALIASES: Readonly<Record<string, string>> = {
 export const OWNED_PARAMS: ReadonlyMap<string, OwnedParam> = new Map(OWNED.map((p) => [p.name, p]));
 
 type Owned = (typeof OWNED)[number];
+/** The name of an owned parameter. */
+export type OwnedName = Owned['name'];
 type NamesOf<T extends ParamKind['type']> = Extract<Owned, { readonly kind: { readonly type: T } }>['name'];
 /** The boolean owned parameters, so a boolean read names one (`Provision_Enable`, `EM_Enable`…). */
 export type BoolParam = NamesOf<'bool'>;
+/** The whole-number owned parameters (`Resync_Random_Delay`, `Resync_At_Random_Delay`). */
+export type IntParam = NamesOf<'int'>;
+/** The schedule-list owned parameters (`Resync_Periodic`, `Resync_Error_Retry_Delay`, DOMAIN §1.2). */
+export type ScheduleParam = NamesOf<'schedule'>;
+/** The free-text owned parameters (rules, triggers, messages, GPP_*…). */
+export type TextParam = NamesOf<'text'>;
+/** The owned parameters with a fixed set of values (`Profile_Authentication_Type`, `BRAUTH`…). */
+export type EnumParam = NamesOf<'enum'>;
 
 /** How features read parameters: `ParamStore.get`, which resolves aliases and holds normalised values. */
 export type ParamReader = (name: string) => string | undefined;
 
-/** A boolean parameter (`Yes`/`No`, DOMAIN §1.1), or its registry default. */
+/**
+ * The value of an owned parameter as the registry normalises it, or its registry default when
+ * the reader has none or holds a value the registry refuses (the store never does; another
+ * reader might). The one place a feature's read meets the defaults.
+ */
+function valueOf(get: ParamReader, name: OwnedName): string {
+  const value = get(name);
+  if (value === undefined) return defaultOf(name);
+  try {
+    return normaliseValue(name, value);
+  } catch {
+    return defaultOf(name);
+  }
+}
+
+/** A boolean parameter (`Yes`/`No`, DOMAIN §1.1). */
 export function readBool(get: ParamReader, name: BoolParam): boolean {
-  return YES.has((get(name) ?? defaultOf(name)).trim().toLowerCase());
+  return valueOf(get, name) === 'Yes';
+}
+
+/** A whole-number parameter, within the registry's range. */
+export function readInt(get: ParamReader, name: IntParam): number {
+  return Number(valueOf(get, name));
+}
+
+/** A schedule list (`60,120+30,240`, DOMAIN §1.2), whitespace removed; `daemon/schedule` reads it. */
+export function readSchedule(get: ParamReader, name: ScheduleParam): string {
+  return valueOf(get, name);
+}
+
+/** A text parameter (an empty value is a value: it is not replaced by the default). */
+export function readText(get: ParamReader, name: TextParam): string {
+  return valueOf(get, name);
+}
+
+/** An enumerated parameter, spelled as the registry lists its values. */
+export function readEnum(get: ParamReader, name: EnumParam): string {
+  return valueOf(get, name);
 }
 
 /** The registry default of an owned parameter (DOMAIN §1.1). */
-export function defaultOf(name: Owned['name']): string {
+export function defaultOf(name: OwnedName): string {
   return (OWNED_PARAMS.get(name) as OwnedParam).default;
 }
 

@@ -1,5 +1,5 @@
 /** What every profile format produces: parameter updates, applied whole or not at all. */
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 
 export type Access = 'na' | 'ro' | 'rw';
 
@@ -20,7 +20,7 @@ export function lineAt(text: string, offset: number): number {
   return line;
 }
 
-export function profileError(code: string, message: string, line?: number): ProvisiondError {
+export function profileError(code: ErrorCode, message: string, line?: number): ProvisiondError {
   return new ProvisiondError(code, line === undefined ? message : `${message} (line ${line})`, line === undefined ? undefined : { line });
 }
 

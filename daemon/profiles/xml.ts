@@ -8,6 +8,7 @@
  * so an entity bomb or an XXE is refused at its `<!`; nesting depth and element count are
  * capped so hostile input is refused quickly and in linear time.
  */
+import type { ErrorCode } from '../errors/index.js';
 import type { Access, ProfileUpdate } from './types.js';
 import { UpdateList, lineAt, profileError } from './types.js';
 
@@ -55,7 +56,7 @@ class FlatProfileParser {
     this.alias = options.alias ?? new Map();
   }
 
-  fail(message: string, offset: number, code = 'profile_parse_error'): never {
+  fail(message: string, offset: number, code: ErrorCode = 'profile_parse_error'): never {
     throw profileError(code, message, lineAt(this.text, offset));
   }
 

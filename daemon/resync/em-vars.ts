@@ -4,20 +4,21 @@
  * live only in the vault (SPEC §6); a value a profile delivered as a parameter is the fallback
  * for the phone's own password.
  */
+import { readEnum, readText, type ParamReader } from '../params/index.js';
 import type { Vault } from '../vault/index.js';
 
 export const EM_PHONE = { purpose: 'em-phone' } as const;
 export const EM_MOBILE = { purpose: 'em-mobile' } as const;
 
-export async function emVars(get: (name: string) => string | undefined, vault: Vault): Promise<Record<string, string>> {
+export async function emVars(get: ParamReader, vault: Vault): Promise<Record<string, string>> {
   const phone = await vault.get(EM_PHONE);
   const mobile = await vault.get(EM_MOBILE);
   return {
-    PDOM: get('EM_User_Domain') ?? '',
-    EMS: get('EM_Login_State') ?? '',
-    PUID: get('EM_Phone_User_ID') ?? '',
-    PPWD: phone?.secret ?? get('EM_Phone_Password') ?? '',
-    MUID: get('EM_Mobile_User_ID') ?? '',
+    PDOM: readText(get, 'EM_User_Domain'),
+    EMS: readEnum(get, 'EM_Login_State'),
+    PUID: readText(get, 'EM_Phone_User_ID'),
+    PPWD: phone?.secret ?? readText(get, 'EM_Phone_Password'),
+    MUID: readText(get, 'EM_Mobile_User_ID'),
     MPWD: mobile?.secret ?? '',
   };
 }

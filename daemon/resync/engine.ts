@@ -6,6 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { emVars } from './em-vars.js';
+import { phoneVars } from './phone-vars.js';
 import { toProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
@@ -36,14 +37,12 @@ export interface ResyncEngineOptions {
   readonly random?: () => number;
   /** Host name to address for `$SERVIP` (default: DNS A/AAAA lookup). */
   readonly lookup?: (host: string) => Promise<string>;
-  /** Macros other parts of the phone know (`$REGTMR1`, `$UPGTMR`, `$EXTIP`, `$CCERT`, `$UID1`…). */
-  readonly extraVars?: () => Readonly<Record<string, string>>;
 }
 
 export type { ResyncOutcome, ResyncResult } from './outcome.js';
 
 /** What the engine and EM use of the parameter store (`daemon/params`). */
-export type EngineParams = Pick<ParamStore, 'get' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
+export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
 
 /** What a resync is for: the `operation` of its auth events (SPEC §8). */
 export type Operation = 'resync' | 'em-login';
@@ -65,12 +64,14 @@ export class ResyncEngine {
   private readonly logger: Logger;
   private readonly account: ProfileAccount;
   private readonly startedAt: number;
-  private history: History = { succeededOnce: false, consecutiveFailures: 0 };
+  private history: History = { succeededOnce: false, consecutiveFailures: 0, periodicTurns: 0 };
   private readonly timer: DueTimer;
   private running: Promise<ResyncOutcome> | undefined;
   private queued: Promise<ResyncOutcome> | undefined;
   private last: ResyncOutcome | undefined;
   private lastAttempt: number | undefined;
+  /** The expression last reported as not evaluable, per trigger parameter (logged once). */
+  private readonly unevaluable = new Map<string, string>();
   private challengeSeen = false;
   private active = false;
   private unsubscribe: (() => void) | undefined;
@@ -177,25 +178,21 @@ export class ResyncEngine {
     const settings = readSettings(this.param);
     const started = this.clock.now();
     if (!settings.provisionEnable) {
-      // DOMAIN §1.1: Provision_Enable gates every resync, requested ones included.
+      // DOMAIN §1.1: Provision_Enable gates every resync, requested ones included (SPEC §8: reported).
+      const error = { code: 'provision_disabled', message: 'Provision_Enable is No' } as const;
       this.logger.notice('resync refused: Provision_Enable is No', { trigger });
+      this.emit({ type: 'resync.failed', code: error.code, reason: error.message, message: error.message });
       const at = new Date(started).toISOString();
-      return { result: 'failed', trigger, startedAt: at, finishedAt: at, changed: [], error: { code: 'provision_disabled', message: 'Provision_Enable is No' } };
+      return { result: 'failed', trigger, startedAt: at, finishedAt: at, changed: [], error };
     }
     this.timer.clear();
-    const prvtmr = this.secondsSinceLastAttempt();
+    const macros = this.macroVars(trigger);
     this.lastAttempt = started;
     this.emit({ type: 'resync.started', trigger });
     let result: RunResult;
     try {
       const account = await this.account.get();
-      const vars = {
-        ...this.options.extraVars?.(),
-        ...deviceMacros(this.options.device),
-        ...(await emVars(this.param, this.options.vault)),
-        PRVST: String(PRVST[trigger]),
-        PRVTMR: String(prvtmr),
-      };
+      const vars = { ...macros, ...(await emVars(this.param, this.options.vault)) };
       result = await runRules(
         { ...this.options, logger: this.logger, lookup: this.options.lookup ?? defaultLookup },
         {
@@ -217,9 +214,10 @@ export class ResyncEngine {
 
   private finish(trigger: Trigger, started: number, result: RunResult): ResyncOutcome {
     const finished = this.clock.now();
+    // A failure starts the `Resync_Periodic` list over; a periodic success moves to its next element.
     this.history = result.ok
-      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished }
-      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished };
+      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished, periodicTurns: this.history.periodicTurns + (trigger === 'periodic' ? 1 : 0) }
+      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished, periodicTurns: 0 };
     if (this.active) this.arm(planNext(this.planInput()));
     const failureLine = result.ok ? '' : this.expandFailure(readSettings(this.param).messages.failure, result);
     if (failureLine !== '') this.logger.warning(failureLine);
@@ -253,6 +251,8 @@ export class ResyncEngine {
 
   private onParamsChanged(names: readonly string[]): void {
     if (!names.some((name) => SCHEDULE_PARAMETERS.has(name))) return;
+    // A new `Resync_Periodic` list is used from its first element.
+    if (names.includes('Resync_Periodic')) this.history = { ...this.history, periodicTurns: 0 };
     // A resync in flight re-plans when it ends; a pending start-up resync keeps its turn.
     if (this.running !== undefined || this.timer.planned?.trigger === 'boot') return;
     this.arm(planNext(this.planInput()));
@@ -261,7 +261,7 @@ export class ResyncEngine {
   private onTimer(planned: PlannedTimer): void {
     if (planned.trigger === 'periodic' && !this.triggersAllow()) {
       this.logger.info('periodic resync held back by Resync_Trigger_*');
-      this.history = { ...this.history, lastFinished: this.clock.now() };
+      this.history = { ...this.history, lastFinished: this.clock.now(), periodicTurns: this.history.periodicTurns + 1 };
       this.arm(planNext(this.planInput()));
       return;
     }
@@ -270,31 +270,42 @@ export class ResyncEngine {
 
   /**
    * MPP meaning (DOMAIN §1.1, §7 item 6): when the periodic timer expires, configured
-   * triggers block the resync unless at least one is true. A trigger that does not parse
-   * counts as false, and says so.
+   * triggers block the resync unless at least one is true. A trigger that cannot be evaluated
+   * (it does not parse, or names a macro nothing fills) is read as absent, so it never holds
+   * resyncs back; it is logged once per expression.
    */
   private triggersAllow(): boolean {
     const { triggers } = readSettings(this.param);
-    if (triggers.length === 0) return true;
-    const vars = {
-      ...this.options.extraVars?.(),
-      ...deviceMacros(this.options.device),
-      PRVST: String(PRVST.periodic),
-      PRVTMR: String(this.secondsSinceLastAttempt()),
-    };
-    return triggers.some((expression) => {
+    const context = { params: this.param, vars: this.macroVars('periodic') };
+    const verdicts = triggers.flatMap(({ name, expression }) => {
       try {
-        return this.options.rules.condition(expression, { params: this.param, vars });
+        return [this.options.rules.condition(expression, context)];
       } catch (error) {
-        this.logger.warning('Resync_Trigger does not parse', { error: (error as Error).message });
-        return false;
+        if (this.unevaluable.get(name) !== expression) {
+          this.unevaluable.set(name, expression);
+          this.logger.warning(`${name} cannot be evaluated; it is read as absent`, { error: toProvisiondError(error).message });
+        }
+        return [];
       }
     });
+    return verdicts.length === 0 || verdicts.includes(true);
   }
 
-  /** `$PRVTMR`: seconds since the last resync attempt, or since start-up before the first. */
-  private secondsSinceLastAttempt(): number {
-    return Math.floor((this.clock.now() - (this.lastAttempt ?? this.startedAt)) / 1000);
+  /**
+   * The macros a rule or trigger sees besides the EM ones: what the rest of the phone set as
+   * parameters, the device facts (they win), `$PRVST`, and the daemon's own timers: `$PRVTMR`
+   * counts from the last resync attempt, `$UPGTMR` from the last upgrade attempt. This daemon
+   * never upgrades firmware, so both count from start-up until there is an attempt.
+   */
+  private macroVars(trigger: Trigger): Record<string, string> {
+    const now = this.clock.now();
+    return {
+      ...phoneVars(this.options.params.snapshot(), now),
+      ...deviceMacros(this.options.device),
+      PRVST: String(PRVST[trigger]),
+      PRVTMR: String(Math.floor((now - (this.lastAttempt ?? this.startedAt)) / 1000)),
+      UPGTMR: String(Math.floor((now - this.startedAt) / 1000)),
+    };
   }
 
   private arm(planned: PlannedTimer | undefined): void {

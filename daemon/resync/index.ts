@@ -9,5 +9,5 @@ export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
 export { emVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
 export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
-export { readSettings, DEFAULT_MESSAGES, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
+export { readSettings, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
 export { systemClock, type Clock } from './timer.js';

@@ -4,6 +4,7 @@
  * `resync.unchanged` or `resync.failed`, carrying the expanded `Log_Resync_*` line. Pure.
  */
 import type { EventInput } from '../bus/index.js';
+import type { ErrorCode } from '../errors/index.js';
 import type { Trigger } from './plan.js';
 import type { RunResult } from './run.js';
 
@@ -16,7 +17,7 @@ export interface ResyncOutcome {
   readonly finishedAt: string;
   /** Names of the parameters this resync changed. */
   readonly changed: readonly string[];
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
   /** The last URL requested (the event log scrubs its secrets before it leaves). */
   readonly url?: string | undefined;
 }

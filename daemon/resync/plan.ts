@@ -2,6 +2,7 @@
  * When the next automatic resync happens (DOMAIN §1.1, SPEC §4). Pure: settings, what has
  * happened so far, the time and a random source in; the next timer out.
  */
+import { defaultOf } from '../params/index.js';
 import type { ScheduleMath } from './adapters.js';
 import type { ResyncSettings } from './settings.js';
 
@@ -24,6 +25,11 @@ export interface History {
   readonly consecutiveFailures: number;
   /** When the last resync finished (epoch ms); periodic and retry delays count from it. */
   readonly lastFinished?: number | undefined;
+  /**
+   * `Resync_Periodic` elements used since the periodic schedule (re)started (DOMAIN §1.2: the
+   * list is used in turn, the last element repeating): picks the next periodic wait.
+   */
+  readonly periodicTurns: number;
 }
 
 export interface PlanInput {
@@ -36,12 +42,11 @@ export interface PlanInput {
   readonly onInvalid: (error: unknown) => void;
 }
 
-/** DOMAIN §1.1 defaults, used in place of a value that does not parse. */
-const FALLBACK = { randomDelay: '2', periodic: '3600', errorRetryDelay: '3600' } as const;
-
 /**
- * An invalid timer value must not leave a phone that never resyncs again: it is reported and
- * the vendor default is used instead (an invalid `Resync_At` is ignored, DOMAIN §1.1).
+ * A value the registry accepts may still be refused by the schedule arithmetic (a delay over
+ * 30 days, more than 64 elements). It must not leave a phone that never resyncs again: it is
+ * reported and the registry default is used instead (an invalid `Resync_At` is ignored,
+ * DOMAIN §1.1).
  */
 function guarded<T>(input: PlanInput, compute: () => T, fallback: () => T): T {
   try {
@@ -56,8 +61,7 @@ function guarded<T>(input: PlanInput, compute: () => T, fallback: () => T): T {
 export function planBoot(input: PlanInput): PlannedTimer | undefined {
   const { settings, now, math, random } = input;
   if (settings.provisionEnable && settings.onReset) {
-    const delay = guarded(input, () => math.bootDelay(settings.randomDelay, random), () => math.bootDelay(FALLBACK.randomDelay, random));
-    return { trigger: 'boot', due: now + delay };
+    return { trigger: 'boot', due: now + math.bootDelay(String(settings.randomDelay), random) };
   }
   return planNext(input);
 }
@@ -76,18 +80,18 @@ export function planNext(input: PlanInput): PlannedTimer | undefined {
   if (history.consecutiveFailures > 0) {
     const attempt = history.consecutiveFailures - 1;
     const list = (value: string): number | undefined => math.listDelay(value, 'Resync_Error_Retry_Delay', attempt, random);
-    const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(FALLBACK.errorRetryDelay));
+    const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(defaultOf('Resync_Error_Retry_Delay')));
     if (delay !== undefined) {
       candidates.push({ trigger: 'retry', due: Math.max(now, anchor + delay) });
       retryPending = true;
     }
   }
-  const at = settings.at === '' ? undefined : guarded(input, () => math.resyncAt(settings.at, settings.atRandomDelay, new Date(now), random), () => undefined);
+  const at = settings.at === '' ? undefined : guarded(input, () => math.resyncAt(settings.at, String(settings.atRandomDelay), new Date(now), random), () => undefined);
   if (at !== undefined) {
     candidates.push({ trigger: 'at', due: Math.max(now, at.getTime()) });
   } else if (history.succeededOnce && !retryPending) {
-    const periodic = (value: string): number | undefined => math.listDelay(value, 'Resync_Periodic', 0, random);
-    const delay = guarded(input, () => periodic(settings.periodic), () => periodic(FALLBACK.periodic));
+    const periodic = (value: string): number | undefined => math.listDelay(value, 'Resync_Periodic', history.periodicTurns, random);
+    const delay = guarded(input, () => periodic(settings.periodic), () => periodic(defaultOf('Resync_Periodic')));
     if (delay !== undefined) candidates.push({ trigger: 'periodic', due: Math.max(now, anchor + delay) });
   }
   return candidates.sort((a, b) => a.due - b.due)[0];

@@ -8,7 +8,7 @@ import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { secrets, type Logger } from '../log/index.js';
 import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
 import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
-import { readBool } from '../params/index.js';
+import { readBool, readText } from '../params/index.js';
 import type { Origin } from '../origin/index.js';
 import type { MacroContext, RuleRequest } from '../rules/index.js';
 import type { ProfileParser, ProfileSource, RuleLanguage } from './adapters.js';
@@ -83,7 +83,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
     deps.logger.info(line);
   };
   for (const name of RULE_PARAMETERS) {
-    const rule = uncomment(param(name));
+    const rule = uncomment(readText(param, name));
     if (rule === '') continue;
     try {
       const plan = deps.rules.evaluate(rule, context());

@@ -2,7 +2,7 @@
  * A cursor over rule text with the error helper every parser step uses. Columns are 1-based
  * (an administrator counts from 1; the caret line of `rule eval` uses them).
  */
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 
 export class Scanner {
   readonly text: string;
@@ -43,6 +43,6 @@ export class Scanner {
 }
 
 /** A `rule_parse_error` at the 0-based offset `at`. */
-export function ruleError(message: string, at: number, code = 'rule_parse_error'): ProvisiondError {
+export function ruleError(message: string, at: number, code: ErrorCode = 'rule_parse_error'): ProvisiondError {
   return new ProvisiondError(code, `${message} (column ${at + 1})`, { column: at + 1 });
 }

@@ -9,7 +9,7 @@
  */
 import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import { ack, decode, ERR, error, OP, readRequest } from './packets.js';
 
 export interface TftpOptions {
@@ -72,7 +72,7 @@ function transfer(host: string, port: number, file: string, o: typeof DEFAULTS &
       if (err) reject(err);
       else resolve(result!);
     };
-    const fail = (code: string, message: string, tell?: Buffer): void => {
+    const fail = (code: ErrorCode, message: string, tell?: Buffer): void => {
       done(new ProvisiondError(code, message, { path: shown }), undefined, tell);
     };
     const send = (packet: Buffer, toPort: number): void => {

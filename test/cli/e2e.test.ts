@@ -34,9 +34,9 @@ t.test('resync --wait exits with the outcome', async (t) => {
   h.backend.answers.set('resync', { outcome: 'unchanged' });
   const ok = await spawnCli(['--socket', h.socketPath, 'resync', '--wait']);
   t.same([ok.code, ok.stdout], [0, 'resync unchanged\n']);
-  h.backend.failWith = new ProvisiondError('resync_failed', 'https://prov.example/spa.xml answered 404');
+  h.backend.failWith = new ProvisiondError('not_found', 'https://prov.example/spa.xml answered 404');
   const failed = await spawnCli(['--socket', h.socketPath, 'resync', '--wait']);
-  t.same([failed.code, failed.stderr], [1, 'provisionctl: https://prov.example/spa.xml answered 404 (resync_failed)\n']);
+  t.same([failed.code, failed.stderr], [1, 'provisionctl: https://prov.example/spa.xml answered 404 (not_found)\n']);
   t.same(h.backend.commands.map((c) => [c.name, c.args]), [
     ['resync', { wait: true }],
     ['resync', { wait: true }],

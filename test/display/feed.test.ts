@@ -220,9 +220,9 @@ t.test('commands: status and events are answered by the feed, the rest by the da
 t.test('a password given with a command is registered for redaction before the daemon sees it', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
-  h.backend.failWith = new ProvisiondError('em_login_failed', 'login as alice with pw-in-args refused');
+  h.backend.failWith = new ProvisiondError('auth_rejected', 'login as alice with pw-in-args refused');
   const result = await client.request({ type: 'command', id: 1, name: 'login', args: { user: 'alice', password: 'pw-in-args' } });
-  t.same(result.error, { code: 'em_login_failed', message: 'login as alice with *** refused' }, 'error messages are redacted');
+  t.same(result.error, { code: 'auth_rejected', message: 'login as alice with *** refused' }, 'error messages are redacted');
   t.ok(h.redactor.has('pw-in-args'));
   h.backend.failWith = Object.assign(new Error('boom'), {}) as ProvisiondError;
   t.match(await client.request({ type: 'command', id: 2, name: 'trust' }), { ok: false, error: { code: 'internal_error', message: 'boom' } });

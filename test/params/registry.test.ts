@@ -86,3 +86,31 @@ t.test('the literal passwords and keys of a rule are extracted for redaction, ma
   const { ruleSecrets } = await import('../../daemon/params/index.js');
   t.same(ruleSecrets('( $A eq 1 )? [--uid bob --pwd s3cret --key "k e y"]https://s/p | [--pwd $MPWD --key ""]/x'), ['s3cret', 'k e y']);
 });
+
+t.test('typed reads by name: the value as the registry normalises it, else its default', async (t) => {
+  const { readBool, readEnum, readInt, readSchedule, readText, defaultOf } = await import('../../daemon/params/index.js');
+  const values: Record<string, string> = {
+    Provision_Enable: 'no',
+    Resync_Random_Delay: ' 7 ',
+    Resync_Periodic: '600, 1200+30',
+    Resync_Trigger_1: '',
+    Profile_Authentication_Type: 'disabled',
+  };
+  const get = (name: string): string | undefined => values[name];
+  t.equal(readBool(get, 'Provision_Enable'), false);
+  t.equal(readInt(get, 'Resync_Random_Delay'), 7);
+  t.equal(readSchedule(get, 'Resync_Periodic'), '600,1200+30');
+  t.equal(readText(get, 'Resync_Trigger_1'), '', 'an empty text is a value');
+  t.equal(readEnum(get, 'Profile_Authentication_Type'), 'Disabled');
+  // Unset: the registry default.
+  t.equal(readBool(get, 'Resync_On_Reset'), true);
+  t.equal(readInt(get, 'Resync_At_Random_Delay'), 600);
+  t.equal(readSchedule(get, 'Resync_Error_Retry_Delay'), defaultOf('Resync_Error_Retry_Delay'));
+  t.equal(readText(get, 'Log_Resync_Failure_Msg'), '$PN $MAC -- Resync failed: $ERR');
+  // A reader other than the store may hold what the registry refuses: the default then.
+  const bad = (name: string): string | undefined => ({ Provision_Enable: 'maybe', Resync_Random_Delay: '70000', Resync_Periodic: 'hourly', BRAUTH: '2' })[name];
+  t.equal(readBool(bad, 'Provision_Enable'), true);
+  t.equal(readInt(bad, 'Resync_Random_Delay'), 2);
+  t.equal(readSchedule(bad, 'Resync_Periodic'), '3600');
+  t.equal(readEnum(bad, 'BRAUTH'), '0');
+});

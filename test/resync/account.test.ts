@@ -54,7 +54,7 @@ t.test('the first 401 after start-up opens the setup prompt; its answer is store
   const id = h.prompts.current('profile-account') as string;
   t.equal(h.engine.openProfileAccountSetup(), id, 'one prompt per kind');
   h.prompts.answer(id, 'acct', 'acct-pw');
-  await settle();
+  await h.clock.advance(0);
   t.match(await h.vault.get({ purpose: 'profile-account' }), { purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   t.equal(h.engine.status().last?.result, 'succeeded', 'the answer resynced at once');
   t.same(answered.at(-1), { ...ACCOUNT, source: 'profile-account' });
@@ -73,7 +73,7 @@ t.test('later 401s do not open the prompt again; the softkey does', async (t) =>
   const id = h.engine.openProfileAccountSetup();
   t.equal(h.prompts.opened.length, 2, 'the Setup softkey reopens it at any time');
   h.prompts.answer(id, 'wrong', 'x');
-  await settle();
+  await h.clock.advance(0);
   t.equal(h.engine.status().last?.error?.code, 'auth_rejected', 'a wrong account fails');
 });
 
@@ -110,7 +110,7 @@ t.test('the CLI stores the account and resyncs at once', async (t) => {
   const answered: (Credentials | undefined)[] = [];
   const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
   await h.engine.storeProfileAccount('acct', 'acct-pw');
-  await settle();
+  await h.clock.advance(0);
   t.equal(h.engine.status().last?.result, 'succeeded');
   await h.vault.put({ purpose: 'profile-account', secret: 'acct-pw' });
   t.equal((await h.engine.resyncNow()).error?.code, 'auth_rejected', 'a record without user name answers with an empty one');

@@ -63,7 +63,7 @@ t.test('a failing rule stops the sequence and arms the retry; earlier profiles s
   t.match(last, { result: 'failed', changed: ['X'], error: { code: 'http_status', message: 'server answered 503' } });
   t.equal(h.engine.status().next?.trigger, 'retry');
   t.same(h.types(), ['resync.started', 'config.applied', 'resync.failed']);
-  t.match(h.events[2], { code: 'http_status', reason: 'server answered 503', retryInSeconds: 3600, message: 'SPA942 00:0e:08:aa:bb:cc -- Resync failed: http_status: server answered 503' });
+  t.match(h.events[2], { code: 'http_status', reason: 'server answered 503', retryInSeconds: 60, message: 'SPA942 00:0e:08:aa:bb:cc -- Resync failed: http_status: server answered 503' });
   h.engine.stop();
 });
 
@@ -101,7 +101,6 @@ t.test('a profile that half-parses changes nothing', async (t) => {
 
 t.test('a profile with a value the store refuses changes nothing', async (t) => {
   const h = harness({ params: { Profile_Rule: 'A' }, plans: { A }, handler: byPath({ '/a.cfg': 'X=1\nResync_Periodic=soon' }) });
-  h.params.invalid.add('soon');
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.error?.code, 'param_invalid');
   t.equal(h.params.get('X'), undefined);
@@ -115,15 +114,16 @@ t.test('Log_Resync_* lines are expanded per request into the journal and the eve
   t.equal(h.events.at(-1)?.message, 'SPA942 00:0e:08:aa:bb:cc -- Successful resync http://127.0.0.1:8080/a.cfg -- ok');
 });
 
-t.test('the MPP spellings Log_*_Msg are read, the SPA ones win, an empty message is silent', async (t) => {
+t.test('the MPP spellings Log_*_Msg are the same parameters; an empty message is silent', async (t) => {
   const h = harness({
-    params: { Profile_Rule: 'A', Log_Request_Msg: 'mpp request $SERV $GPP_A', Log_Resync_Success_Msg: '', Log_Success_Msg: 'mpp success', Log_Failure_Msg: '' },
+    params: { Profile_Rule: 'A', GPP_A: 'a', Log_Request_Msg: 'mpp request $SERV $GPP_A', Log_Success_Msg: '', Log_Failure_Msg: '' },
     plans: { A },
     handler: byPath({ '/a.cfg': 'X=1' }),
   });
+  t.equal(h.params.get('Log_Resync_Request_Msg'), 'mpp request $SERV $GPP_A', 'the store keeps one parameter under its SPA name');
   await h.engine.resyncNow();
-  t.same(h.lines, ['<6>resync: mpp request 127.0.0.1 $GPP_A']);
-  t.equal(h.events.at(-1)?.message, 'mpp request 127.0.0.1 $GPP_A');
+  t.same(h.lines, ['<6>resync: mpp request 127.0.0.1 a']);
+  t.equal(h.events.at(-1)?.message, 'mpp request 127.0.0.1 a');
   h.setHandler(async () => Promise.reject(new ProvisiondError('timeout', 'no answer')));
   await h.engine.resyncNow();
   t.equal(h.events.at(-1)?.message, 'no answer', 'a silent failure message leaves the error text in the event');
@@ -206,7 +206,7 @@ t.test('a vault that cannot be read fails the resync with its error', async (t) 
   const h = harness({ params: { Profile_Rule: 'A' }, plans: { A } });
   h.vault.failGet = true;
   const outcome = await h.engine.resyncNow();
-  t.match(outcome, { result: 'failed', error: { code: 'vault_read_failed' } });
+  t.match(outcome, { result: 'failed', error: { code: 'vault_unavailable' } });
 });
 
 t.test('status() reports the last outcome and the next timer', async (t) => {

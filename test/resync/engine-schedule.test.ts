@@ -6,6 +6,8 @@ import t from 'tap';
 // `daemon/schedule` places Resync_At in local time; these expectations are written in UTC.
 process.env.TZ = 'UTC';
 import { ProvisiondError } from '../../daemon/errors/index.js';
+import { buildEvent } from '../../daemon/events/index.js';
+import { Redactor } from '../../daemon/log/index.js';
 import type { Clock } from '../../daemon/resync/index.js';
 import { fetchPlan } from '../fixtures/resync/fakes.js';
 import { harness, ok } from '../fixtures/resync/harness.js';
@@ -123,11 +125,18 @@ t.test('Resync_Trigger_1/2 hold back the periodic resync unless one is true (MPP
   t.ok(h.lines.some((line) => line.includes('held back')));
   await h.params.setLocal([{ name: 'Resync_Trigger_2', value: 'not parseable' }]);
   await h.clock.advance(3_600_000);
-  t.equal(h.requests.length, 1, 'a trigger that does not parse counts as false');
-  t.ok(h.lines.some((line) => line.includes('Resync_Trigger does not parse')));
-  await h.params.setLocal([{ name: 'Resync_Trigger_2', value: 'true' }]);
   await h.clock.advance(3_600_000);
-  t.equal(h.requests.length, 2, 'one true trigger lets it run');
+  t.equal(h.requests.length, 1, 'a trigger that cannot be evaluated is absent: the false one still holds it back');
+  t.equal(h.lines.filter((line) => line.includes('Resync_Trigger_2 cannot be evaluated; it is read as absent')).length, 1, 'logged once');
+  await h.params.setLocal([{ name: 'Resync_Trigger_1', value: '# off' }]);
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 2, 'with only a trigger that cannot be evaluated, nothing holds the periodic resync back');
+  await h.params.setLocal([
+    { name: 'Resync_Trigger_1', value: 'false' },
+    { name: 'Resync_Trigger_2', value: 'true' },
+  ]);
+  await h.clock.advance(3_600_000);
+  t.equal(h.requests.length, 3, 'one true trigger lets it run');
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.result, 'unchanged', 'a resync on demand ignores the triggers');
   h.engine.stop();
@@ -166,7 +175,8 @@ t.test('Provision_Enable=No gates every resync, requested ones included (DOMAIN 
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.result, 'failed');
   t.equal(outcome.error?.code, 'provision_disabled');
-  t.same(h.events, [], 'no resync events');
+  t.same(h.events, [{ type: 'resync.failed', code: 'provision_disabled', reason: 'Provision_Enable is No', message: 'Provision_Enable is No' }], 'reported as a failed resync (SPEC §8), never started');
+  t.match(buildEvent(h.events[0]!, { seq: 1, ts: '2026-11-22T08:00:00.000Z', device: 'phone-1' }, new Redactor()), { type: 'resync.failed', code: 'provision_disabled', reason: 'Provision_Enable is No' }, 'the event schema keeps what it says');
   t.equal(h.requests.length, 0);
   h.engine.stop();
 });
@@ -231,35 +241,75 @@ t.test('with the system clock and DNS the start-up resync runs by itself', async
   engine.stop();
 });
 
-t.test('an invalid timer value is reported and the vendor default used; an invalid Resync_At is ignored', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Random_Delay: 'soon', Resync_Error_Retry_Delay: 'later', Resync_At: '2500' }, plans: PLANS, handler: fail });
-  const start = h.clock.now();
+t.test('a timer value the schedule arithmetic refuses is reported and the registry default used; an invalid Resync_At is ignored', async (t) => {
+  // The registry accepts any list of digits; `daemon/schedule` refuses delays over 30 days.
+  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '9999999', Resync_At: '2500' }, plans: PLANS, handler: fail });
   h.engine.start();
-  t.equal(Date.parse(h.engine.status().next?.at ?? ''), start + 20_000, 'Resync_Random_Delay falls back to 2 units (random 0.5)');
-  await h.clock.advance(20_000);
-  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 3_600_000, 'the retry falls back to 3600 s');
-  h.setHandler(async () => ok('Resync_Periodic=often'));
-  await h.clock.advance(3_600_000);
+  await h.clock.advance(0);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 60_000, 'the retry falls back to the registry default, 60 s first');
+  h.setHandler(async () => ok('Resync_Periodic=9999999'));
+  await h.clock.advance(60_000);
   t.equal(h.engine.status().next?.trigger, 'periodic', 'Resync_At 2500 is ignored');
   t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 3_600_000, 'Resync_Periodic falls back to 3600 s');
-  t.equal(h.lines.filter((line) => line.includes('timer parameter ignored')).length >= 4, true);
+  t.ok(h.lines.some((line) => line.includes('timer parameter ignored') && line.includes('Resync_Error_Retry_Delay')));
+  t.ok(h.lines.some((line) => line.includes('timer parameter ignored') && line.includes('Resync_Periodic')));
   h.engine.stop();
 });
 
-t.test('macros other parts of the phone know reach rules and triggers; idle() waits for the resync', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Trigger_1: 'true' }, plans: PLANS });
-  const { ResyncEngine } = await import('../../daemon/resync/index.js');
-  const options = (h.engine as unknown as { options: ConstructorParameters<typeof ResyncEngine>[0] }).options;
-  const engine = new ResyncEngine({ ...options, extraVars: () => ({ REGTMR1: '42', MA: 'not the device' }) });
-  engine.start();
+t.test('macros other parts of the phone know come from the parameters they set; idle() waits for the resync', async (t) => {
+  const lostAt = Date.UTC(2026, 10, 22, 7, 59, 18) / 1000;
+  const h = harness({
+    params: { ...RULE, Resync_Trigger_1: 'true', User_ID_1_: '2001', User_ID_2_: '2002', EXT_IP: '66.43.16.52', Registration_Lost_At_1_: String(lostAt), Registration_Lost_At_2_: '', Registration_Lost_At_3_: 'a while ago' },
+    plans: PLANS,
+  });
+  h.engine.start();
   await h.clock.advance(0);
-  t.equal(h.rules.contexts.at(-1)?.vars.REGTMR1, '42');
-  t.equal(h.rules.contexts.at(-1)?.vars.MA, '000e08aabbcc', 'device facts win over extra macros');
+  t.match(h.rules.contexts.at(-1)?.vars, { UID1: '2001', UID2: '2002', EXTIP: '66.43.16.52', REGTMR1: '42', REGTMR2: '0', UPGTMR: '0', PRVTMR: '0', MA: '000e08aabbcc' });
+  t.notOk('REGTMR3' in (h.rules.contexts.at(-1)?.vars ?? {}), 'a time that does not read leaves the timer unknown');
   await h.clock.advance(3_600_000);
-  const running = engine.resyncNow();
-  await engine.idle();
-  t.equal(engine.status().running, false);
+  t.match(h.rules.contexts.at(-1)?.vars, { REGTMR1: '3642', UPGTMR: '3600', PRVTMR: '3600', PRVST: '1' }, 'the timers count on');
+  const running = h.engine.resyncNow();
+  await h.engine.idle();
+  t.equal(h.engine.status().running, false);
   t.equal((await running).result, 'unchanged');
-  await engine.idle();
-  engine.stop();
+  await h.engine.idle();
+  h.engine.stop();
+});
+
+t.test('Resync_Periodic is used in turn, the last element repeating (DOMAIN §1.2)', async (t) => {
+  const h = harness({ params: { ...RULE, Resync_Periodic: '600,1200,2400' }, plans: PLANS });
+  h.engine.start();
+  await h.clock.advance(0);
+  const waits: number[] = [];
+  const next = async (): Promise<void> => {
+    const wait = Date.parse(h.engine.status().next?.at ?? '') - h.clock.now();
+    waits.push(wait / 1000);
+    await h.clock.advance(wait);
+  };
+  for (let i = 0; i < 4; i++) await next();
+  t.same(waits, [600, 1200, 2400, 2400]);
+  t.equal(h.requests.length, 5);
+
+  // A failure starts the list over once the retries succeed.
+  h.setHandler(fail);
+  await next();
+  t.equal(h.engine.status().next?.trigger, 'retry');
+  h.setHandler(async () => ok(''));
+  await next();
+  t.equal(h.engine.status().next?.trigger, 'periodic');
+  waits.length = 0;
+  await next();
+  await next();
+  t.same(waits, [600, 1200], 'from the first element again');
+
+  // A held-back periodic resync uses its turn; a new list starts from its first element.
+  await h.params.setLocal([{ name: 'Resync_Trigger_1', value: 'false' }]);
+  waits.length = 0;
+  await next();
+  t.equal(h.requests.length, 9, 'held back');
+  await next();
+  t.same(waits, [2400, 2400]);
+  await h.params.setLocal([{ name: 'Resync_Periodic', value: '300,900' }]);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 300_000);
+  h.engine.stop();
 });

@@ -1,51 +1,53 @@
 /**
- * Reading the owned parameters (SPEC §3, DOMAIN §1.1 defaults) and the URL macros (DOMAIN §1.8).
+ * Reading the owned parameters through the registry and the real store (SPEC §3, DOMAIN §1.1
+ * defaults) and the URL macros (DOMAIN §1.8).
  */
-import t from 'tap';
-import { DEFAULT_MESSAGES, readSettings } from '../../daemon/resync/index.js';
-import { yes } from '../../daemon/resync/settings.js';
+import t, { type Test } from 'tap';
+import { ParamStore, defaultOf } from '../../daemon/params/index.js';
+import { readSettings } from '../../daemon/resync/index.js';
 import { Origin } from '../../daemon/origin/index.js';
 import { urlVars } from '../../daemon/resync/vars.js';
 
-t.test('unset parameters take the vendor defaults (DOMAIN §1.1, §1.9)', async (t) => {
-  t.same(readSettings(() => undefined), {
+const store = (t: Test, factory: Record<string, string> = {}): ParamStore => new ParamStore({ stateDir: t.testdir(), factory });
+
+t.test('unset parameters take the registry defaults (DOMAIN §1.1, §1.9)', async (t) => {
+  const params = store(t);
+  t.same(readSettings((name) => params.get(name)), {
     provisionEnable: true,
     onReset: true,
-    randomDelay: '2',
+    randomDelay: 2,
     periodic: '3600',
-    errorRetryDelay: '3600',
+    errorRetryDelay: '60,120,240,480,960,1920,3840,7680,15360,30720,61440,86400',
     at: '',
-    atRandomDelay: '600',
-    failsOnFnf: true,
+    atRandomDelay: 600,
     triggers: [],
-    rules: [
-      { name: 'Profile_Rule', rule: '' },
-      { name: 'Profile_Rule_B', rule: '' },
-      { name: 'Profile_Rule_C', rule: '' },
-      { name: 'Profile_Rule_D', rule: '' },
-    ],
     accountEnabled: true,
-    messages: DEFAULT_MESSAGES,
+    messages: {
+      request: defaultOf('Log_Resync_Request_Msg'),
+      success: defaultOf('Log_Resync_Success_Msg'),
+      failure: defaultOf('Log_Resync_Failure_Msg'),
+    },
   });
+  t.same(readSettings(() => undefined), readSettings((name) => params.get(name)), 'a reader without the store reads the same defaults');
 });
 
-t.test('a set Resync_At__HHmm_ wins over Resync_At; an empty one does not', async (t) => {
-  const values: Record<string, string> = { Resync_At: '0300', Resync_At__HHmm_: ' ' };
-  t.equal(readSettings((name) => values[name]).at, '0300');
-  values.Resync_At__HHmm_ = '0400';
-  t.equal(readSettings((name) => values[name]).at, '0400');
+t.test('the MPP spellings are the same parameters (the store resolves them)', async (t) => {
+  const params = store(t, { Resync_At: '0300', Log_Request_Msg: 'mpp request' });
+  t.equal(readSettings((name) => params.get(name)).at, '0300');
+  await params.setLocal([{ name: 'Resync_At__HHmm_', value: '0400' }]);
+  const settings = readSettings((name) => params.get(name));
+  t.equal(settings.at, '0400');
+  t.equal(settings.messages.request, 'mpp request');
 });
 
-t.test('Cisco booleans read Yes/No, 1/0 and true/false; anything else keeps the default', async (t) => {
-  for (const text of ['Yes', 'yes', '1', 'true', ' TRUE ']) t.equal(yes(text, false), true, text);
-  for (const text of ['No', 'no', '0', 'false']) t.equal(yes(text, true), false, text);
-  t.equal(yes('maybe', true), true);
-  t.equal(yes(undefined, false), false);
+t.test('triggers: set ones in order, a # comment reads as unset', async (t) => {
+  const params = store(t, { Resync_Trigger_1: '# $PRVTMR ge 600', Resync_Trigger_2: ' $PRVTMR ge 60 ' });
+  t.same(readSettings((name) => params.get(name)).triggers, [{ name: 'Resync_Trigger_2', expression: '$PRVTMR ge 60' }]);
 });
 
 t.test('Profile_Authentication_Type=Disabled turns the account off, in any case', async (t) => {
-  t.equal(readSettings((name) => (name === 'Profile_Authentication_Type' ? 'disabled' : undefined)).accountEnabled, false);
-  t.equal(readSettings((name) => (name === 'Profile_Authentication_Type' ? 'Basic Http Authentication' : undefined)).accountEnabled, true);
+  t.equal(readSettings((name) => store(t, { Profile_Authentication_Type: 'disabled' }).get(name)).accountEnabled, false);
+  t.equal(readSettings((name) => store(t, { Profile_Authentication_Type: 'Basic Http Authentication' }).get(name)).accountEnabled, true);
 });
 
 t.test('URL macros resolve default ports, drop IPv6 brackets and show the path as it is sent', async (t) => {
