@@ -47,6 +47,10 @@ export interface DashboardOptions {
   /** The page token; random when not given. */
   readonly token?: string | undefined;
   readonly now?: () => number;
+  /** How long a socket may stay without `auth` (default 10 s). */
+  readonly authDeadlineMs?: number;
+  /** How often device rows are re-sent so the last-hour counts fall (default 60 s). */
+  readonly refreshMs?: number;
   /** Called with one line per broker connection change (no secrets). */
   readonly log?: (line: string) => void;
 }
@@ -119,7 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const accept = (ws: WebSocket): void => {
     let authenticated = false;
-    const deadline = setTimeout(() => ws.close(4001, 'auth required'), AUTH_DEADLINE_MS);
+    const deadline = setTimeout(() => ws.close(4001, 'auth required'), options.authDeadlineMs ?? AUTH_DEADLINE_MS);
     const settle = (): void => {
       clearTimeout(deadline);
       if (!authenticated) pending--;
@@ -161,16 +165,23 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const refresh = setInterval(() => {
     for (const view of fleet.views(now())) broadcast({ type: 'device', view: view as unknown as JsonValue });
-  }, REFRESH_MS);
+  }, options.refreshMs ?? REFRESH_MS);
   refresh.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Nothing is served: the broker client and the refresh must not keep the process alive.
+    clearInterval(refresh);
+    client.end(true);
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
