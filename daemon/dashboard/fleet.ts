@@ -150,7 +150,7 @@ export class Fleet {
         break;
       }
       case 'auth.prompt.closed':
-        record.prompts.delete(String(event.id));
+        record.prompts.delete(asString(event.id) ?? '');
         break;
       case 'daemon.started':
         // Prompts live in the daemon's memory: a restart closed them all.

@@ -224,7 +224,8 @@ function replyOf(prefix: string, topic: string, payload: Buffer): PageMessage | 
 
 function parseMessage(data: RawData): PageMessage | undefined {
   try {
-    const value = JSON.parse(String(data)) as unknown;
+    // binaryType is the default, nodebuffer: a message is one Buffer.
+    const value = JSON.parse((data as Buffer).toString('utf8')) as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as PageMessage).type === 'string' ? (value as PageMessage) : undefined;
   } catch {
     return undefined;

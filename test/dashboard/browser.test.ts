@@ -80,8 +80,8 @@ t.test('four phones on Mosquitto: three online, one offline by its last will, au
     // Plain node on transpiled sources: four daemons under the test loader would compile everything four times.
     const child = spawn(process.execPath, [daemon.main, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: envWithoutCoverage() });
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const started = { child, exited: new Promise((resolve) => child.once('exit', resolve)), output: () => out };
     running.push(started);
     return started;

@@ -94,6 +94,7 @@ t.test('open prompts: opened by auth.prompt, closed by auth.prompt.closed and by
     { id: 'p2', kind: 'prompt', operation: null, realm: null },
   ]);
   fleet.apply('prov/a/events/auth.prompt.closed', event('a', 'auth.prompt.closed', { id: 'p1', outcome: 'answered' }), NOW);
+  fleet.apply('prov/a/events/auth.prompt.closed', event('a', 'auth.prompt.closed', { outcome: 'answered' }), NOW);
   t.same(fleet.views(NOW)[0]!.prompts.map((p) => p.id), ['p2']);
   fleet.apply('prov/a/events/daemon.started', event('a', 'daemon.started'), NOW);
   t.same(fleet.views(NOW)[0]!.prompts, []);

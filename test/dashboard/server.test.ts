@@ -39,7 +39,7 @@ function client(d: Dashboard, options: WebSocket.ClientOptions = {}): Client {
   const messages: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   ws.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as Record<string, unknown>);
+    messages.push(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>);
     for (const w of [...waiters]) w();
   });
   ws.on('error', () => undefined);
@@ -83,7 +83,7 @@ function get(port: number, path: string, method = 'GET'): Promise<{ status: numb
   });
 }
 
-async function phone(t: Test, device: string): Promise<MqttClient> {
+async function phone(t: Test): Promise<MqttClient> {
   const c = connect(broker.url, { username: 'phone', password: 'phone-pw' });
   t.teardown(() => c.endAsync(true));
   await new Promise((resolve) => c.once('connect', resolve));
@@ -143,7 +143,7 @@ t.test('at most 32 sockets at once', async (t) => {
 });
 
 t.test('hello carries what is known; status, state and events are pushed as they come', async (t) => {
-  const p = await phone(t, 'p1');
+  const p = await phone(t);
   await p.publishAsync('prov/p1/status', 'online', { qos: 1, retain: true });
   t.teardown(() => p.publishAsync('prov/p1/status', '', { qos: 1, retain: true }));
   let clock = Date.parse('2026-12-02T05:00:00Z');
@@ -172,7 +172,7 @@ t.test('without --commands the page cannot command; with it, requests are valida
   off.ws.send(JSON.stringify({ type: 'command', id: 1, device: 'p2', name: 'resync' }));
   t.match(await off.next('error'), { id: 1, code: 'commands_disabled' });
 
-  const p = await phone(t, 'p2');
+  const p = await phone(t);
   await p.subscribeAsync('prov/p2/cmd/+', { qos: 1 });
   const requests: { topic: string; text: string; retain: boolean }[] = [];
   p.on('message', (topic, payload, packet) => {
@@ -233,7 +233,7 @@ t.test('defaults: random token, real clock, no log function; IPv6 listen', async
   const ws = new WebSocket(`ws://[::1]:${d.port}/ws`);
   t.teardown(() => ws.terminate());
   const messages: Record<string, unknown>[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+  ws.on('message', (data) => messages.push(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>));
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify({ type: 'auth', token }));
   await until(() => messages.some((m) => (m.type === 'hello' && (m.broker as { connected: boolean }).connected) || (m.type === 'broker' && m.connected === true)));
