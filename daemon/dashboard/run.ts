@@ -1,6 +1,6 @@
 /**
  * `provisionctl dashboard --mqtt URL [--listen HOST:PORT] [--commands] [--prefix P]
- * [--username NAME --password-file FILE] [--mqtt-version 4|5]` (issue 17): starts the fleet
+ * [--username NAME --password-file FILE] [--mqtt-version 4|5] [--share GROUP]` (issue 17): starts the fleet
  * view, prints its URL and serves it until interrupted. The broker password comes from a file,
  * never from the command line (it would show in `ps`).
  */
@@ -10,13 +10,14 @@ import { parseArgs } from 'node:util';
 import { startDashboard, type Dashboard } from './server.js';
 
 export const DASHBOARD_USAGE = `usage: provisionctl dashboard --mqtt URL [--listen HOST:PORT] [--commands] [--prefix PREFIX]
-                            [--username NAME --password-file FILE] [--mqtt-version 4|5]
+                            [--username NAME --password-file FILE] [--mqtt-version 4|5] [--share GROUP]
 
   --mqtt URL            the broker the phones report to (mqtt://, mqtts://, ws://, wss://)
   --listen HOST:PORT    where the page is served (default 127.0.0.1:8090)
   --commands            let the page send cmd/resync, cmd/backup and cmd/restore
   --prefix PREFIX       the phones' mqtt.topicPrefix (default provisiond)
-  --username NAME       the dashboard's broker login; its password is read from --password-file`;
+  --username NAME       the dashboard's broker login; its password is read from --password-file
+  --share GROUP         take events through $share/GROUP/… (several dashboards split the load)`;
 
 export interface DashboardIo {
   readonly stdout: Writable;
@@ -36,6 +37,7 @@ export interface DashboardArgs {
   readonly username: string | undefined;
   readonly passwordFile: string | undefined;
   readonly protocolVersion: 4 | 5;
+  readonly share: string | undefined;
 }
 
 export function parseDashboardArgs(argv: readonly string[]): { ok: true; args: DashboardArgs } | { ok: false; message: string } | { ok: 'help' } {
@@ -52,6 +54,7 @@ export function parseDashboardArgs(argv: readonly string[]): { ok: true; args: D
         username: { type: 'string' },
         'password-file': { type: 'string' },
         'mqtt-version': { type: 'string' },
+        share: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -65,6 +68,7 @@ export function parseDashboardArgs(argv: readonly string[]): { ok: true; args: D
   if (!listen || port > 65535) return { ok: false, message: '--listen must be HOST:PORT' };
   const version = values['mqtt-version'] ?? '4';
   if (version !== '4' && version !== '5') return { ok: false, message: '--mqtt-version must be 4 or 5' };
+  if (values.share !== undefined && !/^[^/+#\s]+$/.test(values.share)) return { ok: false, message: '--share must be a group name (no /, + or #)' };
   if ((values.username === undefined) !== (values['password-file'] === undefined)) return { ok: false, message: '--username and --password-file go together' };
   return {
     ok: true,
@@ -77,6 +81,7 @@ export function parseDashboardArgs(argv: readonly string[]): { ok: true; args: D
       username: values.username,
       passwordFile: values['password-file'],
       protocolVersion: version === '5' ? 5 : 4,
+      share: values.share,
     },
   };
 }

@@ -44,6 +44,12 @@ export interface DashboardOptions {
   readonly username?: string | undefined;
   readonly password?: string | undefined;
   readonly protocolVersion?: 4 | 5 | undefined;
+  /**
+   * Take the events through the shared subscription `$share/<share>/<prefix>/+/events/#`, so
+   * several dashboard processes split a fleet's events (status and state stay plain
+   * subscriptions: a broker sends no retained message to a shared one).
+   */
+  readonly share?: string | undefined;
   /** The page token; random when not given. */
   readonly token?: string | undefined;
   readonly now?: () => number;
@@ -88,7 +94,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ...(options.password !== undefined ? { password: options.password } : {}),
   };
   const client: MqttClient = mqtt.connect(options.mqttUrl, mqttOptions);
-  const filters = [`${prefix}/+/status`, `${prefix}/+/state`, `${prefix}/+/events/#`, ...(options.commands ? [`${prefix}/+/cmd/+/result`] : [])];
+  const events = options.share === undefined ? `${prefix}/+/events/#` : `$share/${options.share}/${prefix}/+/events/#`;
+  const filters = [`${prefix}/+/status`, `${prefix}/+/state`, events, ...(options.commands ? [`${prefix}/+/cmd/+/result`] : [])];
   client.on('connect', () => {
     connected = true;
     log('connected to the MQTT broker');

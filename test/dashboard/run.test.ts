@@ -21,10 +21,10 @@ function io(signal?: AbortSignal, onStarted?: (d: Dashboard) => void) {
 }
 
 t.test('options', async (t) => {
-  t.match(parseDashboardArgs(['--mqtt', 'mqtt://b:1883']), { ok: true, args: { mqttUrl: 'mqtt://b:1883', host: '127.0.0.1', port: 8090, commands: false, prefix: 'provisiond', protocolVersion: 4, username: undefined } });
-  t.match(parseDashboardArgs(['--mqtt', 'wss://b/mqtt', '--listen', '[::1]:0', '--commands', '--prefix', 'p', '--username', 'u', '--password-file', '/f', '--mqtt-version', '5']), {
+  t.match(parseDashboardArgs(['--mqtt', 'mqtt://b:1883']), { ok: true, args: { mqttUrl: 'mqtt://b:1883', host: '127.0.0.1', port: 8090, commands: false, prefix: 'provisiond', protocolVersion: 4, username: undefined, share: undefined } });
+  t.match(parseDashboardArgs(['--mqtt', 'wss://b/mqtt', '--listen', '[::1]:0', '--commands', '--prefix', 'p', '--username', 'u', '--password-file', '/f', '--mqtt-version', '5', '--share', 'dash']), {
     ok: true,
-    args: { host: '::1', port: 0, commands: true, prefix: 'p', username: 'u', passwordFile: '/f', protocolVersion: 5 },
+    args: { host: '::1', port: 0, commands: true, prefix: 'p', username: 'u', passwordFile: '/f', protocolVersion: 5, share: 'dash' },
   });
   t.same(parseDashboardArgs(['--help']), { ok: 'help' });
   for (const [argv, message] of [
@@ -34,6 +34,7 @@ t.test('options', async (t) => {
     [['--mqtt', 'mqtt://b', '--listen', 'h:99999'], /HOST:PORT/],
     [['--mqtt', 'mqtt://b', '--mqtt-version', '3'], /4 or 5/],
     [['--mqtt', 'mqtt://b', '--username', 'u'], /go together/],
+    [['--mqtt', 'mqtt://b', '--share', 'a/b'], /group name/],
     [['--mqtt', 'mqtt://b', '--password', 'x'], /Unknown option/],
     [['--mqtt', 'mqtt://b', 'extra'], /positional/],
   ] as const) t.match(parseDashboardArgs(argv), { ok: false, message }, argv.join(' '));

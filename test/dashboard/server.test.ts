@@ -240,6 +240,18 @@ t.test('defaults: random token, real clock, no log function; IPv6 listen', async
   t.match(messages[0], { type: 'hello', prefix: 'prov' });
 });
 
+t.test('with a share group, events come through $share/<group>/… (MQTT 5 on Mosquitto)', async (t) => {
+  const d = await dashboard(t, { share: 'fleet', protocolVersion: 5 });
+  const c = await authed(t, d);
+  await until(() => (c.messages[0] as { broker: { connected: boolean } }).broker.connected || c.messages.some((m) => m.type === 'broker'));
+  const p = await phone(t);
+  // The subscription is in place once the retained-less status round trip arrives.
+  await p.publishAsync('prov/s1/status', 'online', { qos: 1 });
+  await c.next('device', (m) => (m.view as { device: string }).device === 's1');
+  await p.publishAsync('prov/s1/events/daemon.started', JSON.stringify({ v: 1, seq: 1, ts: new Date().toISOString(), device: 's1', type: 'daemon.started' }), { qos: 1 });
+  t.match(await c.next('event'), { event: { device: 's1', type: 'daemon.started' } });
+});
+
 t.test('a port in use is an error at start', async (t) => {
   const d = await dashboard(t);
   await t.rejects(startDashboard({ mqttUrl: broker.url, host: '127.0.0.1', port: d.port, prefix: 'prov', commands: false }), { code: 'EADDRINUSE' });
