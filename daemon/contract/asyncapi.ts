@@ -149,7 +149,7 @@ const nullable = (schema: Schema): Schema => ({ oneOf: [{ type: 'null' }, schema
 
 export const STATE_SCHEMA: Schema = {
   type: 'object',
-  description: 'Retained snapshot; `{"starting": true}` until the features it describes run.',
+  description: 'Retained snapshot (last and next resync, EM state, trust summary, MQTT protocol); `{"starting": true}` until the features it describes run.',
   properties: {
     starting: { const: true },
     resync: {
@@ -170,8 +170,9 @@ export const STATE_SCHEMA: Schema = {
         next: nullable({ type: 'string', format: 'date-time' }),
       },
     },
-    em: { type: 'object', properties: { state: { type: 'string', description: 'host, mobile, …' } } },
+    em: { type: 'object', properties: { state: { type: 'string', enum: ['', 'host', 'mobile'], description: "Extension Mobility: '' when off" } } },
     trust: { type: 'object', description: 'trust summary (anchor counts, no key material)' },
+    mqtt: { type: 'object', properties: { protocol: { type: 'string', enum: ['5', '3.1.1'], description: 'the MQTT version spoken (3.1.1 after a broker refused 5)' } } },
   },
 };
 
