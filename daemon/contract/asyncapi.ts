@@ -59,6 +59,7 @@ const FIELD_TYPES: Readonly<Record<string, Schema>> = {
   node: text('the Node.js version'),
   signal: text('the signal that stopped the daemon'),
   count: count('events lost to outbox overflow'),
+  ignored: count('settings-script SET lines ignored for an invalid value'),
 };
 
 /** Where SPEC §8 fixes a field's values for one event type. */
