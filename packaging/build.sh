@@ -74,6 +74,8 @@ cp config/provisiond.json "$root/etc/provisiond/provisiond.json"
 ln -s /usr/lib/provisiond/config/provisiond.schema.json "$root/etc/provisiond/provisiond.schema.json"
 cp "$here/certs-avaya-README" "$root/etc/provisiond/certs/avaya/README"
 cp README.md "$root/usr/share/doc/provisiond/README.md"
+# The MQTT contract (AsyncAPI 3) for whoever builds a dashboard against the phones.
+cp docs/asyncapi.json "$root/usr/share/doc/provisiond/asyncapi.json"
 cp "$here/copyright" "$root/usr/share/doc/provisiond/copyright"
 
 # root:root, 0755 directories, 0644 files, executables 0755.

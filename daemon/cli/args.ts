@@ -47,6 +47,7 @@ export const USAGE = `usage: provisionctl [--socket PATH] [--json] COMMAND
   unset NAME…                     remove local values
   trust                           trusted certificates
   rule eval RULE [--param N=V …]  evaluate a profile rule offline
+  dashboard --mqtt URL [--listen HOST:PORT] [--commands]  serve the fleet view (see dashboard --help)
 
 Passwords are read from the terminal without echo, or from standard input with
 --password-stdin; never from the command line.

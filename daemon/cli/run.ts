@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { JsonValue } from '../bus/index.js';
+import { runDashboardCli } from '../dashboard/index.js';
 import { explainRule } from '../rules/index.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
 import { FeedConnection, type ResultMessage } from './client.js';
@@ -23,6 +24,8 @@ export interface CliIo extends Terminal {
 const RECENT_EVENTS = 20;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // The fleet view talks to the broker, not to a daemon: its own options and exit codes.
+  if (argv[0] === 'dashboard') return runDashboardCli(argv.slice(1), io);
   const parsed = parseCommandLine(argv, io.env);
   if (!parsed.ok) {
     io.stderr.write(`provisionctl: ${parsed.message}\nTry 'provisionctl --help'.\n`);

@@ -3,6 +3,8 @@
 export interface BannerFacts {
   /** The display page with its token in the fragment. */
   readonly pageUrl: string;
+  /** The fleet view (every phone on the broker) with its token in the fragment. */
+  readonly fleetUrl: string;
   readonly user: string;
   readonly password: string;
   readonly realm: string;
@@ -24,6 +26,7 @@ export function banner(f: BannerFacts): string {
     '=== provisiond demo ===========================================================',
     ...(f.portNote === undefined ? [] : [f.portNote]),
     `Open the phone's display page:   ${f.pageUrl}`,
+    `and the fleet view (dashboard):  ${f.fleetUrl}`,
     '',
     `The first resync meets the Digest realm "${f.realm}" at ${f.serverOrigin}`,
     'and the page asks for a Profile Account. Type:',
@@ -38,6 +41,7 @@ export function banner(f: BannerFacts): string {
     `    ${ctl} params Station_Name`,
     `    ${ctl} events --follow`,
     `    mosquitto_sub -h 127.0.0.1 -p ${f.mqttPort} -t '${f.topicPrefix}/#' -v`,
+    `    provisionctl dashboard --mqtt mqtt://127.0.0.1:${f.mqttPort} --prefix ${f.topicPrefix} --listen 127.0.0.1:8091 --commands`,
     '',
     `Throw-away state: ${f.demoDir} (removed on exit). Ctrl-C stops everything.`,
     '===============================================================================',

@@ -18,6 +18,7 @@ import { makeTestPki } from '../tls/index.js';
 import { banner } from './banner.js';
 import { startDemoBroker } from './broker.js';
 import { startDashboard } from './dashboard.js';
+import { startDashboard as startFleetView } from '../dashboard/index.js';
 import { DigestGuard } from './digest.js';
 import { startDemoServer } from './server.js';
 
@@ -51,14 +52,17 @@ export class Demo {
   readonly account: DemoAccount;
   readonly serverOrigin: string;
   readonly pageUrl: string;
+  /** The fleet view (`provisionctl dashboard`), token in the fragment. */
+  readonly fleetUrl: string;
   private readonly stops: Stop[];
 
-  private constructor(fields: { app: App; dir: string; account: DemoAccount; serverOrigin: string; pageUrl: string; stops: Stop[] }) {
+  private constructor(fields: { app: App; dir: string; account: DemoAccount; serverOrigin: string; pageUrl: string; fleetUrl: string; stops: Stop[] }) {
     this.app = fields.app;
     this.dir = fields.dir;
     this.account = fields.account;
     this.serverOrigin = fields.serverOrigin;
     this.pageUrl = fields.pageUrl;
+    this.fleetUrl = fields.fleetUrl;
     this.stops = fields.stops;
   }
 
@@ -109,6 +113,9 @@ export class Demo {
     };
     const dashboard = await startDashboard(broker.url, settings.mqtt.topicPrefix, say);
     stops.push(() => dashboard.stop());
+    // The fleet view as `provisionctl dashboard --commands` would serve it, on a free loopback port.
+    const fleet = await startFleetView({ mqttUrl: broker.url, host: '127.0.0.1', port: 0, prefix: settings.mqtt.topicPrefix, commands: true });
+    stops.push(() => fleet.close());
 
     const app = new App({ settings, logger: options.logger, notifier: options.notifier });
     stops.push(() => app.stop());
@@ -119,6 +126,7 @@ export class Demo {
     say(
       banner({
         pageUrl,
+        fleetUrl: fleet.url,
         ...account,
         realm: DEMO_REALM,
         serverOrigin: server.origin,
@@ -130,7 +138,7 @@ export class Demo {
         ...(port !== http.port && { portNote: `Port ${http.port} is taken: the display page listens on ${app.display!.port} instead.` }),
       }),
     );
-    return new Demo({ app, dir, account, serverOrigin: server.origin, pageUrl, stops });
+    return new Demo({ app, dir, account, serverOrigin: server.origin, pageUrl, fleetUrl: fleet.url, stops });
   }
 
   /** Stops the daemon, the dashboard, the broker and the server, and removes the directory. */

@@ -41,6 +41,10 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.match(printed, /^ {4}provisionctl --socket \S+\/display\.sock resync --wait/m);
   t.match(printed, /mosquitto_sub -h 127\.0\.0\.1 -p \d+ -t 'provisiond\/#'/);
   t.notMatch(printed, /is taken/);
+  t.match(demo.fleetUrl, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{24}$/);
+  t.ok(printed.includes(`and the fleet view (dashboard):  ${demo.fleetUrl}`), 'the fleet view URL is printed beside the page');
+  t.match(await (await fetch(demo.fleetUrl.split('#')[0]!)).text(), /<title>provisiond fleet<\/title>/);
+  t.match(printed, /provisionctl dashboard --mqtt mqtt:\/\/127\.0\.0\.1:\d+ --prefix provisiond/);
 
   // The start-up resync meets the realm with no account: the page's prompt opens.
   const prompt = () => app.prompts.list().find((p) => p.kind === 'profile-account');

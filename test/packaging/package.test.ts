@@ -65,6 +65,7 @@ t.test('files: the programs, the unit and snippets, /etc/provisiond, root-owned 
     '/etc/provisiond/certs/avaya/README': '-rw-r--r-- root/root',
     '/usr/share/doc/provisiond/README.md': '-rw-r--r-- root/root',
     '/usr/share/doc/provisiond/copyright': '-rw-r--r-- root/root',
+    '/usr/share/doc/provisiond/asyncapi.json': '-rw-r--r-- root/root',
   };
   for (const [file, mode] of Object.entries(want)) t.equal(entries.get(file), mode, file);
   t.ok([...entries.values()].every((v) => v.endsWith(' root/root')), 'everything root:root');
@@ -76,7 +77,7 @@ t.test('files: the programs, the unit and snippets, /etc/provisiond, root-owned 
 t.test('no dev dependency, no demo, no TypeScript source, no test file, no private key', async (t) => {
   const files = [...entries.keys()];
   const modules = new Set(readdirSync(path.join(root, 'usr/lib/provisiond/node_modules')));
-  for (const dev of ['tap', 'typescript', '@tapjs', 'playwright-core', 'fast-check', 'aedes', '@types']) t.notOk(modules.has(dev), `no ${dev}`);
+  for (const dev of ['tap', 'typescript', '@tapjs', 'playwright-core', 'fast-check', 'aedes', '@types', '@asyncapi', 'ajv']) t.notOk(modules.has(dev), `no ${dev}`);
   for (const prod of ['mqtt', 'ws', 'node-forge', 'systeminformation']) t.ok(modules.has(prod), prod);
   t.same(files.filter((f) => f.includes('/dist/daemon/demo') || f.includes('/dist/bench')), [], 'no demo, no benchmarks');
   t.same(files.filter((f) => /\.test\.[cm]?[jt]s$|(?<!\.d)\.ts$|\/test\/fixtures\//.test(f)), [], 'no test or TypeScript files');
