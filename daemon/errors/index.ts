@@ -113,6 +113,8 @@ export const ERROR_CODES = [
   'command_bad_request',
   'command_unknown',
   'command_unavailable',
+  // the MQTT contract document (daemon/contract): an allowed event field without a type
+  'asyncapi_untyped_field',
   'command_failed',
 ] as const;
 
