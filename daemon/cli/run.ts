@@ -6,7 +6,8 @@
 import type { Writable } from 'node:stream';
 import type { JsonValue } from '../bus/index.js';
 import { runDashboardCli } from '../dashboard/index.js';
-import { explainRule } from '../rules/index.js';
+import type { HardwareProbe } from '../device/index.js';
+import { ruleEval } from './rule-eval.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
 import { FeedConnection, type ResultMessage } from './client.js';
 import { formatData, formatEvent, formatStatus } from './format.js';
@@ -19,6 +20,8 @@ export interface CliIo extends Terminal {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT: ends `events --follow` cleanly. */
   readonly signal?: AbortSignal;
+  /** What `rule eval` reads of the hardware (tests inject one; the real one asks the system). */
+  readonly probe?: HardwareProbe;
 }
 
 const RECENT_EVENTS = 20;
@@ -38,10 +41,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.done;
   }
   if (command.name === 'rule-eval') {
-    // Offline: the same evaluator the daemon uses, secrets masked (SPEC §8).
-    const explanation = explainRule(command.rule, command.params, command.params);
-    io.stdout.write((invocation.json ? JSON.stringify(explanation.json) : explanation.text) + '\n');
-    return explanation.ok ? EXIT.done : EXIT.failed;
+    // Offline: the same evaluator the daemon uses, about this phone, secrets masked (SPEC §8).
+    return (await ruleEval({ rule: command.rule, params: command.params, json: invocation.json }, io, io.probe)) ? EXIT.done : EXIT.failed;
   }
   let connection: FeedConnection;
   try {

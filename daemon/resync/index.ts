@@ -6,7 +6,7 @@
 export { ResyncEngine, type EngineParams, type Operation, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
 export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type ProfileParseOptions, type ProfileParser, type ProfileSource, type RuleLanguage, type ScheduleMath, type TftpGet } from './adapters.js';
 export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
-export { emVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
+export { emVars, emParamVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
 export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 export { readSettings, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';

@@ -2,7 +2,8 @@
  * What a person may see of a rule or a plan: passwords and keys become `***` (SPEC §3, §6),
  * user ids stay visible because they are what an administrator debugs.
  */
-import type { RulePlan } from './evaluate.js';
+import { defaultPort } from '../origin/index.js';
+import type { RulePlan, RuleRequest } from './evaluate.js';
 import { parseRule } from './parse.js';
 
 export const MASK = '***';
@@ -93,6 +94,12 @@ export function planToJson(plan: RulePlan): Record<string, unknown> {
 }
 
 /** A few human lines describing the plan, secrets masked. */
+/** The request URL as a rule author writes it: the scheme's own port left out (`https://h/x`, not `:443`). */
+function asWritten(request: RuleRequest): string {
+  const { origin, path } = request;
+  return origin.port === defaultPort(origin.scheme) ? `${origin.scheme}://${origin.host}${path}` : request.url;
+}
+
 export function describePlan(plan: RulePlan): string {
   if (plan.skipped) return `no alternative applies (${plan.alternatives} tried): the rule is skipped`;
   const json = planToJson(plan);
@@ -101,7 +108,7 @@ export function describePlan(plan: RulePlan): string {
   const request = plan.request;
   if (request === undefined) lines.push('no request (assignments only)');
   else {
-    lines.push(`${request.method} ${request.url}`);
+    lines.push(`${request.method} ${asWritten(request)}`);
     const options = [
       request.uid !== undefined ? `--uid ${request.uid}` : '',
       request.pwd !== undefined ? `--pwd ${MASK}` : '',

@@ -9,7 +9,7 @@ t.test('explain shows the chosen alternative and the expanded request with secre
   t.equal(result.text, [
     'rule: ("$A" eq "x")? /never | [--uid $SA --pwd *** --key ***] https://prov.example.com/$MA.xml',
     'alternative 2 of 2 chosen',
-    'GET https://prov.example.com:443/000e08aabbcc.xml',
+    'GET https://prov.example.com/000e08aabbcc.xml',
     '  --uid alice --pwd *** --key ***',
   ].join('\n'));
   t.notMatch(JSON.stringify(result.json), /hunter2|k e y/);
@@ -31,7 +31,7 @@ t.test('explain puts a caret under the failing column', async (t) => {
 });
 
 t.test('explain works with a DHCP server, skipped rules and errors without a column', async (t) => {
-  t.match(explainRule('/x.cfg', {}, {}, '10.0.0.1').text, /GET tftp:\/\/10\.0\.0\.1:69\/x\.cfg/);
+  t.match(explainRule('/x.cfg', {}, {}, '10.0.0.1').text, /GET tftp:\/\/10\.0\.0\.1\/x\.cfg/);
   t.match(explainRule('("$A" eq "1")? /x', { GPP_A: '2' }, {}).text, /no alternative applies \(1 tried\): the rule is skipped/);
   t.equal(explainRule('(a = "1")!', { toString: 'x' }, {}).ok, true, 'inherited names are not parameters');
   const odd = { get params() { throw new Error('boom'); } };
@@ -56,12 +56,12 @@ t.test('plans describe assignments, POST bodies and alias maps without secrets',
     'assign GPP_SA = "***"',
     'assign GPP_B = "visible"',
     'assign EM_Mobile_Password = "***"',
-    'POST http://h:80/x',
+    'POST http://h/x',
     '  --post GPP_F (4 bytes) --alias (1 paths)',
   ].join('\n'));
   t.match(planToJson(plan), { request: { method: 'POST', post: { param: 'GPP_F', bytes: 4 }, alias: { 'a/b': 'X' } } });
   t.equal(describePlan(evaluateRule('(a = "1")!', ctx)), 'alternative 1 of 1 chosen\nassign GPP_A = "1"\nno request (assignments only)');
-  t.equal(describePlan(evaluateRule('/x', ctx)), 'alternative 1 of 1 chosen\nGET tftp://h:69/x');
+  t.equal(describePlan(evaluateRule('/x', ctx)), 'alternative 1 of 1 chosen\nGET tftp://h/x');
   t.same(planToJson(evaluateRule('', ctx)), { skipped: true, alternative: -1, alternatives: 0, assignments: [], request: null });
 });
 
@@ -77,4 +77,9 @@ t.test('secret names and rule text masking', async (t) => {
   t.equal(masked.column(60), 60, 'after all secrets (shorter and longer ones cancel out)');
   t.equal(maskRuleText('[--pwd abcdefgh]/x').column(18), 13);
   t.equal(maskRuleText('/plain').text, '/plain');
+});
+
+t.test('a port other than the scheme\'s own is printed as written', async (t) => {
+  t.match(explainRule('https://prov.example.com:8443/x.cfg', {}, {}).text, /GET https:\/\/prov\.example\.com:8443\/x\.cfg/);
+  t.match(explainRule('http://h:443/x', {}, {}).text, /GET http:\/\/h:443\/x/, 'an http URL on 443 keeps its port');
 });
