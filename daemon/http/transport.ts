@@ -69,7 +69,7 @@ type Phase = 'connect' | 'handshake' | 'headers' | 'idle';
  */
 function retire(agent: http.Agent): void {
   agent.maxFreeSockets = 0;
-  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  for (const name of Object.keys(agent.freeSockets)) for (const socket of agent.freeSockets[name]!) socket.destroy();
 }
 
 export class Transport {
