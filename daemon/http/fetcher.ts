@@ -73,6 +73,14 @@ export interface FetchResult {
   /** HTTP exchanges this fetch took (redirects and auth retries included). */
   readonly requests: number;
   readonly redirects: number;
+  /**
+   * Present on a full 2xx answer to a conditional GET. Validators belong to an applied
+   * profile (SPEC §4): the caller calls this once the body has been applied, so that a
+   * rejected, undecryptable or unparsable body is fetched whole again next time. With
+   * `reusable` false the validators are forgotten instead: the body alone does not stand for
+   * what was applied (a settings script whose `GET` includes may change on their own).
+   */
+  readonly applied?: (reusable?: boolean) => Promise<void>;
 }
 
 export interface FetcherOptions {
@@ -164,7 +172,7 @@ export class Fetcher {
     return this.complete(response, hop.url, conditional ? first.href : undefined, stored !== undefined, counter.requests, redirects);
   }
 
-  /** DOMAIN.md §1.12 status classes; validators are kept for full 2xx answers. */
+  /** DOMAIN.md §1.12 status classes; a full 2xx answer offers its validators to the caller. */
   private async complete(response: ExchangeResult, url: URL, validatorKey: string | undefined, sentValidators: boolean, requests: number, redirects: number): Promise<FetchResult> {
     const shown = displayUrl(url);
     const result = { status: response.status, headers: response.headers, body: response.body, url: shown, requests, redirects };
@@ -173,10 +181,10 @@ export class Fetcher {
     if (response.status < 200 || response.status > 299) {
       throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status });
     }
-    if (validatorKey !== undefined) {
-      await this.validators!.set(validatorKey, { etag: response.headers.etag, lastModified: response.headers['last-modified'] });
-    }
-    return { ...result, notModified: false };
+    if (validatorKey === undefined) return { ...result, notModified: false };
+    const validators = { etag: response.headers.etag, lastModified: response.headers['last-modified'] };
+    const store = this.validators!;
+    return { ...result, notModified: false, applied: async (reusable = true) => store.set(validatorKey, reusable ? validators : {}) };
   }
 
   /** SPEC §4: never https → http; on an origin change no credential and no auth state, for good. */

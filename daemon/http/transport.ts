@@ -56,9 +56,21 @@ export interface ExchangeResult {
 /** Without a TLS policy an https origin is trusted by nothing (never Node's bundled roots: SPEC §6). */
 const TRUST_NOTHING: tls.ConnectionOptions = { ca: [], rejectUnauthorized: true, minVersion: 'TLSv1.2' };
 
+/** Origins whose keep-alive agent (idle sockets, TLS sessions) is kept: the provisioning server and a few redirect targets. */
+export const MAX_AGENTS = 8;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 type Phase = 'connect' | 'handshake' | 'headers' | 'idle';
+
+/**
+ * Closes an agent's idle sockets and lets a request still in flight on it finish: with no free
+ * slot left, the agent closes each socket as its response ends instead of keeping it.
+ */
+function retire(agent: http.Agent): void {
+  agent.maxFreeSockets = 0;
+  for (const name of Object.keys(agent.freeSockets)) for (const socket of agent.freeSockets[name]!) socket.destroy();
+}
 
 export class Transport {
   private readonly agents = new Map<string, { agent: http.Agent; tls: tls.ConnectionOptions }>();
@@ -75,14 +87,28 @@ export class Transport {
   }
 
   private agentFor(url: URL, origin: Origin, tlsOptions: tls.ConnectionOptions = TRUST_NOTHING): http.Agent {
-    const known = this.agents.get(String(origin));
+    const key = String(origin);
+    const known = this.agents.get(key);
     // New trust (another options object) means new connections: never reuse a socket or
     // session that was verified against anchors we no longer hold.
-    if (known && sameOptions(known.tls, tlsOptions)) return known.agent;
+    if (known && sameOptions(known.tls, tlsOptions)) {
+      // Most recently used last, so the eviction below drops the one unused longest.
+      this.agents.delete(key);
+      this.agents.set(key, known);
+      return known.agent;
+    }
     known?.agent.destroy();
+    this.agents.delete(key);
     const common = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2 };
     const agent = url.protocol === 'https:' ? new https.Agent({ ...common, ...tlsOptions }) : new http.Agent(common);
-    this.agents.set(String(origin), { agent, tls: tlsOptions });
+    this.agents.set(key, { agent, tls: tlsOptions });
+    // Redirect targets are chosen by servers: without a bound every origin ever named would
+    // keep its agent and idle sockets (file descriptors) for the daemon's lifetime.
+    while (this.agents.size > MAX_AGENTS) {
+      const [oldest, entry] = this.agents.entries().next().value!;
+      retire(entry.agent);
+      this.agents.delete(oldest);
+    }
     return agent;
   }
 

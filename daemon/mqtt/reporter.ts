@@ -206,7 +206,10 @@ export class MqttReporter {
     );
     this.client = client;
     client.on('connect', () => this.onConnect(client));
-    client.on('message', (topic, payload, packet) => void this.onCommand(client, topic, payload, packet));
+    client.on('message', (topic, payload, packet) => {
+      // No exception may leave a socket listener: a failed reply is logged, never thrown.
+      this.onCommand(topic, payload, packet).catch((error: unknown) => this.log.warning('cannot answer an MQTT command', { topic, error: this.redactor.redact(String(error)) }));
+    });
     client.on('error', (error) => this.noteProblem(error));
     client.on('close', () => this.onClose(client));
   }
@@ -285,7 +288,7 @@ export class MqttReporter {
     this.pump();
   }
 
-  private async onCommand(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+  private async onCommand(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     // A retained command is the broker replaying an old request on every (re)subscribe, not
     // someone asking now: acting on it would run a restore after each broker blip (SPEC §8).
     // Live deliveries carry retain 0 (MQTT 3.1.1 §3.3.1.3; MQTT 5 unless Retain As Published).
@@ -303,6 +306,14 @@ export class MqttReporter {
     );
     const options = this.publishOptions(false);
     if (reply.correlationData) options.properties = { ...options.properties, correlationData: reply.correlationData };
+    // A command may outlast its connection (a restore, a broker restart): the reply goes out on
+    // the connection live now. The one it came on is ended, and publishing there would only
+    // raise a "client disconnecting" error reported as a broker problem while connected.
+    const client = this.client;
+    if (!client || !this.isConnected) {
+      this.log.warning('an MQTT command finished while disconnected; its reply is lost', { topic });
+      return;
+    }
     client.publish(reply.topic, reply.payload, options);
   }
 

@@ -3,7 +3,7 @@ export { parseProfile, detectFormat } from './parse.js';
 export type { ParseProfileOptions, ParsedProfile, ProfileFormat } from './parse.js';
 export { parseFlatProfile, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS } from './xml.js';
 export type { FlatProfileOptions } from './xml.js';
-export { parseSettingsScript, DEFAULT_MAX_GET_DEPTH, DEFAULT_MAX_STEPS, DEFAULT_MAX_WORK } from './script.js';
+export { parseSettingsScript, DEFAULT_MAX_GET_DEPTH, DEFAULT_MAX_STEPS, DEFAULT_MAX_WORK, WORK_BASE, WORK_PER_CHAR } from './script.js';
 export type { ScriptOptions } from './script.js';
 export { decryptProfile, gunzipProfile, decodeText, isEncrypted, isGzip, unwrapLayers } from './layers.js';
 export type { LayerOptions } from './layers.js';

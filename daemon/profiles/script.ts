@@ -33,7 +33,11 @@ export interface ScriptOptions {
   /** Total bytes of all fetched scripts together. */
   readonly maxBytes?: number;
   readonly maxSteps?: number;
-  /** Work budget of one run: statements executed plus the characters of their lines. */
+  /**
+   * Work budget of one run: statements executed plus the characters of their lines. Default:
+   * proportional to the scripts' size (WORK_PER_CHAR per character plus WORK_BASE, at most
+   * DEFAULT_MAX_WORK), so a 40-byte loop stops as soon as a megabyte one would, relatively.
+   */
   readonly maxWork?: number;
   /** Receives the work counted, so tests can check it is bounded by the input (not the clock). */
   readonly meter?: { work: number };
@@ -45,6 +49,9 @@ export const DEFAULT_MAX_GET_DEPTH = 8;
 export const DEFAULT_MAX_STEPS = 1_000_000;
 /** Eight times the largest profile (DEFAULT_PROFILE_BYTES): room for loops over short lines. */
 export const DEFAULT_MAX_WORK = 8 * DEFAULT_PROFILE_BYTES;
+/** A script runs each line about once; a few backward GOTOs after SETs fit well inside this. */
+export const WORK_PER_CHAR = 64;
+export const WORK_BASE = 64 * 1024;
 
 interface ScriptFile {
   readonly name: string;
@@ -78,6 +85,8 @@ class ScriptRun {
   private readonly updates = new UpdateList();
   private steps = 0;
   private work = 0;
+  /** Characters of every script loaded so far (the root and its GETs). */
+  private chars = 0;
 
   constructor(options: ScriptOptions) {
     this.options = options;
@@ -90,7 +99,7 @@ class ScriptRun {
   /** Runs `file` from line `start` until its end or a GET. */
   private run(file: ScriptFile, start: number): Outcome {
     const maxSteps = this.options.maxSteps ?? DEFAULT_MAX_STEPS;
-    const maxWork = this.options.maxWork ?? DEFAULT_MAX_WORK;
+    const maxWork = this.options.maxWork ?? Math.min(DEFAULT_MAX_WORK, WORK_PER_CHAR * this.chars + WORK_BASE);
     for (let index = start; index < file.lines.length; index++) {
       if (++this.steps > maxSteps) throw profileError('profile_script_loop', `the settings script runs more than ${maxSteps} statements (a GOTO loop?) in ${file.name}`, index + 1);
       const raw = file.lines[index] as string;
@@ -142,6 +151,7 @@ class ScriptRun {
     const seen = [root];
     let bytes = text.length;
     let file = load(root, text);
+    this.chars = text.length;
     let start = 0;
     for (;;) {
       const outcome = this.run(file, start);
@@ -165,6 +175,7 @@ class ScriptRun {
       if (bytes > maxBytes) throw profileError('profile_too_large', `settings scripts together exceed ${maxBytes} bytes`);
       seen.push(name);
       file = load(name, options.decode ? options.decode(body, name) : Buffer.from(body).toString('utf8'));
+      this.chars += file.lines.reduce((sum, line) => sum + line.length + 1, 0);
       start = 0;
     }
   }

@@ -131,10 +131,11 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
     if (challenge.attempt > 0) input.onChallenge(ruleHasCredentials(request.uid, request.pwd));
     return chosen;
   };
-  const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer): FetchRequest => ({
+  const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer, conditional = true): FetchRequest => ({
     url,
     method,
     body,
+    conditional,
     operation: input.operation,
     credentials,
     allowCredentialsFor: (origin) => named.has(origin),
@@ -151,13 +152,23 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   }
   if (result.notModified) return { changed: [], ignored: 0, err: 'not modified', status: result.status };
   const finalUrl = result.url;
+  // A `GET` include is always fetched whole: a 304 has no body, and bodies are never stored
+  // (SPEC §3), yet an unchanged include still contributes its settings (SPEC §4).
+  let includes = 0;
   const profile = await deps.parser.parse(result.body, {
     key: request.key,
     alias: request.alias,
-    fetchRelated: async (file) => (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET'))).body,
+    fetchRelated: async (file) => {
+      includes++;
+      return (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET', undefined, false))).body;
+    },
   });
   for (const line of profile.ignored) deps.logger.warning('settings script: SET ignored, invalid value', { parameter: line.name, reason: line.reason, url: finalUrl });
-  return { changed: await deps.params.applyProvisioned(profile.updates), ignored: profile.ignored.length, err: 'ok', status: result.status };
+  const changed = await deps.params.applyProvisioned(profile.updates);
+  // Only now do the validators stand for an applied profile (SPEC §4). A parent with includes
+  // keeps none: its 304 would hide a changed include. A failed write costs one full download.
+  await result.applied?.(includes === 0).catch((error: unknown) => deps.logger.warning(`conditional GET state not saved: ${toProvisiondError(error).message}`));
+  return { changed, ignored: profile.ignored.length, err: 'ok', status: result.status };
 }
 
 function add(target: Set<string>, names: readonly string[]): void {

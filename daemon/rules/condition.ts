@@ -128,7 +128,8 @@ function versionError(operand: Operand, why = 'not a number or a version such as
  * operator on anything else throws `rule_version_error`, equality falls back to exact text.
  */
 export function evaluateComparisons(comparisons: readonly Comparison[], ctx: MacroContext): boolean {
-  return comparisons.every((c) => holds(c.operator, order(expandMacros(c.left.text, ctx), expandMacros(c.right.text, ctx), c)));
+  // Conditions may test secrets (SPEC §4: `( "$MPWD" ne "" )?`); their values go nowhere.
+  return comparisons.every((c) => holds(c.operator, order(expandMacros(c.left.text, ctx, { secrets: true }), expandMacros(c.right.text, ctx, { secrets: true }), c)));
 }
 
 /**

@@ -62,7 +62,8 @@ function withAssignments(ctx: RuleContext, assigned: ReadonlyMap<string, string>
 }
 
 function buildRequest(url: OptionArgument, options: ParsedRule['alternatives'][number]['options'], ctx: RuleContext): RuleRequest {
-  const resolved = resolveUrl(expandMacros(url.text, ctx), url.column - 1, ctx.defaultServer);
+  // SPEC §4: a secret macro in a URL would send the password in the request line and logs.
+  const resolved = resolveUrl(expandMacros(url.text, ctx, { secrets: 'reject', at: url.column - 1 }), url.column - 1, ctx.defaultServer);
   const secret = (arg: OptionArgument | undefined): string | undefined => (arg === undefined ? undefined : expandMacros(arg.text, ctx, { secrets: true }));
   const uid = secret(options.uid);
   const pwd = secret(options.pwd);

@@ -13,7 +13,13 @@ export type NotifyRunner = (args: readonly string[], env: NodeJS.ProcessEnv) => 
 const runSystemdNotify: NotifyRunner = (args, env) =>
   new Promise((resolve) => {
     // A failed notification must never take the daemon down; systemd will see the timeout.
-    execFile('systemd-notify', [...args], { env, timeout: 5000 }, () => resolve());
+    // execFile also throws synchronously (ENOMEM, an argument or variable it cannot pass),
+    // which inside the watchdog's timer would be an unhandled rejection.
+    try {
+      execFile('systemd-notify', [...args], { env, timeout: 5000 }, () => resolve());
+    } catch {
+      resolve();
+    }
   });
 
 export class Notifier {
@@ -60,7 +66,8 @@ export class Notifier {
   startWatchdog(): void {
     const interval = this.watchdogMs;
     if (!this.enabled || interval === undefined || this.watchdog) return;
-    this.watchdog = setInterval(() => void this.notify('WATCHDOG=1'), Math.max(500, Math.floor(interval / 2)));
+    // A runner that rejects costs one ping, never the process (no exception leaves a timer).
+    this.watchdog = setInterval(() => void this.notify('WATCHDOG=1').catch(() => undefined), Math.max(500, Math.floor(interval / 2)));
     this.watchdog.unref();
   }
 

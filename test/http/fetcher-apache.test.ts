@@ -54,6 +54,8 @@ t.test('Digest MD5 qop=auth GET, then an unchanged profile costs one request (co
     { type: 'auth.challenge', operation: 'resync', url, realm: 'provisioning', scheme: 'Digest', algorithm: 'MD5' },
     { type: 'auth.success', source: 'rule' },
   ]);
+  await t.rejects(fsp.stat(path.join(stateDir, 'http-validators.json')), 'nothing kept before the caller applied the body');
+  await first.applied!();
   const state = JSON.parse(await fsp.readFile(path.join(stateDir, 'http-validators.json'), 'utf8'));
   t.equal(Object.keys(state.entries).length, 1);
   t.notMatch(JSON.stringify(state), /spa\.xml|wonder/, 'no URL and no secret on disk');
@@ -73,6 +75,14 @@ t.test('Digest MD5 qop=auth GET, then an unchanged profile costs one request (co
   const changed = await fetcher.fetch({ url, operation: 'resync', credentials });
   t.equal(changed.notModified, false);
   t.equal(changed.body.toString(), '<flat-profile><A/></flat-profile>\n');
+  // Not applied (SPEC §4): the old validators stay, so the changed file is fetched whole again.
+  const again = await fetcher.fetch({ url, operation: 'resync', credentials });
+  t.equal(again.status, 200);
+  // Applied but not reusable: forgotten, the next fetch is unconditional.
+  await again.applied!(false);
+  t.same(JSON.parse(await fsp.readFile(path.join(stateDir, 'http-validators.json'), 'utf8')).entries, {});
+  t.equal((await fetcher.fetch({ url, operation: 'resync', credentials })).status, 200);
+  t.notOk((await fetcher.fetch({ url, operation: 'resync', credentials, conditional: false })).applied, 'an unconditional fetch offers nothing to keep');
 });
 
 t.test('Digest PUT into a DAV directory, then read back', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_MAX_WORK, parseSettingsScript } from '../../daemon/profiles/index.js';
+import { DEFAULT_MAX_WORK, WORK_BASE, WORK_PER_CHAR, parseSettingsScript } from '../../daemon/profiles/index.js';
 import type { ProfileUpdate } from '../../daemon/profiles/index.js';
 
 const files = (map: Record<string, string>) => async (name: string): Promise<Uint8Array | null> => (name in map ? Buffer.from(map[name] as string) : null);
@@ -121,4 +121,16 @@ t.test('a GET name that would expand a secret parameter is not fetched; the scri
   t.same(values(await parseSettingsScript('GET $MACADDR.txt', { fetch, params })), { INCLUDED: 'yes' });
   t.same(asked, ['001122334455.txt']);
   t.same(values(await parseSettingsScript('SET X 1\nGET $X.txt', { fetch, secret: (n) => n === 'X' })), { X: '1' }, 'a caller may name its own secrets');
+});
+
+t.test('the default work budget grows with the scripts: a short loop ends after work proportional to its size', async (t) => {
+  const loop = '# t\nIF $A SEQ 1 GOTO t\n';
+  const meter = { work: 0 };
+  await t.rejects(parseSettingsScript(loop, { params: () => '1', meter }), { code: 'profile_script_loop', message: /units of work/ });
+  t.ok(meter.work <= WORK_PER_CHAR * loop.length + WORK_BASE + 100, `work ${meter.work} for ${loop.length} characters`);
+  // An include adds its size to the budget.
+  const included = { work: 0 };
+  const body = `SET B ${'y'.repeat(4000)}\n`;
+  await t.rejects(parseSettingsScript('GET a.txt', { params: () => '1', meter: included, fetch: async () => Buffer.from(`${body}${loop}`) }), { code: 'profile_script_loop' });
+  t.ok(included.work > meter.work && included.work <= WORK_PER_CHAR * (body.length + loop.length + 10) + WORK_BASE + 5000, `work ${included.work}`);
 });

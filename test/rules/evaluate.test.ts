@@ -163,3 +163,16 @@ t.test('the Extension Mobility rule follows the login state', async (t) => {
   const loggedOut = evaluateRule(rule, context({}, { ...vars('host'), MUID: '', MPWD: '' }));
   t.equal(loggedOut.alternative, 1, 'after logout the mobile credentials are empty and unused');
 });
+
+t.test('a secret macro in a URL is a rule error; conditions may test secrets; assignments and POST bodies keep them literal (SPEC §4)', async (t) => {
+  const em = context({ GPP_SA: 'topsecret', GPP_B: 'body $MPWD' }, { MPWD: 'alicepw', MUID: 'alice', EMS: 'mobile' });
+  for (const rule of ['http://s/$MPWD.xml', 'http://s/$(MPWD:0:4).xml', 'http://s/x?k=$SA', '[--uid $MUID --pwd $MPWD]http://s/$(GPP_SB:0:1)']) {
+    const error = thrown(() => evaluateRule(rule, em));
+    t.match(error, { code: 'rule_url_error', column: rule.indexOf('$', rule.indexOf('http')) + 1 }, rule);
+    t.notMatch(error?.message, /alic|topsecret/);
+  }
+  t.match(evaluateRule('( "$MPWD" ne "" and $(MPWD:0:5) eq alice )? [--uid $MUID --pwd $MPWD]http://s/em.xml | http://s/host.xml', em), { alternative: 0, request: { pwd: 'alicepw', uid: 'alice' } });
+  t.match(evaluateRule('( "$MPWD" eq "" )? http://s/em.xml | http://s/host.xml', em), { alternative: 1 });
+  t.same(evaluateRule('( GPP_C = "$MPWD-$SA"; )! [--post b]http://s/p', em).assignments, [{ name: 'GPP_C', value: '$MPWD-$SA' }]);
+  t.equal(evaluateRule('[--post b]http://s/p', em).request?.post?.body, 'body $MPWD');
+});

@@ -64,5 +64,17 @@ t.test('log messages expand with their default templates', async (t) => {
   t.equal(expandMessage('$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH', context({}, vars)), 'SPA2102 00:0e:08:aa:bb:cc -- Requesting resync http://10.0.0.1:80/a.xml');
   t.equal(expandMessage('$PN $MAC -- Resync failed: $ERR', context({}, vars)), 'SPA2102 00:0e:08:aa:bb:cc -- Resync failed: ok');
   t.equal(expandMessage('no macros', context()), 'no macros');
-  t.equal(expandMessage('$SA leaks?', device), '$SA leaks?');
+  t.equal(expandMessage('$SA leaks?', device), '*** leaks?');
+});
+
+t.test('secret macros expand only in --key/--uid/--pwd and conditions; a message shows *** whole or sliced (SPEC §4)', async (t) => {
+  const em = context({ GPP_SA: 'topsecret' }, { MPWD: 'alicepw', PPWD: 'phonepw', MUID: 'alice' });
+  for (const template of ['$(MPWD:0:4)', '$(MPWD:4)', '$MPWD', '$(MPWD)', '$(PPWD:1:1)', '$PPWD', '$(SA:0:3)', '$GPP_SA', '$(GPP_SB:0:1)']) {
+    t.equal(expandMessage(`login $MUID: ${template}.`, em), 'login alice: ***.', template);
+  }
+  t.equal(expandMacros('$MPWD/$(PPWD:0:2)', em), '$MPWD/$(PPWD:0:2)', 'elsewhere a secret stays as written');
+  t.equal(expandMacros('$(MPWD:0:4)', em, { secrets: true }), 'alic');
+  t.equal(expandMacros('$$MPWD', em, { secrets: 'mask' }), '$MPWD', '$$ still escapes');
+  t.throws(() => expandMacros('x/$(MPWD:0:4)', em, { secrets: 'reject', at: 10 }), { code: 'rule_url_error', where: { column: 13 } });
+  t.throws(() => expandMacros('$PPWD', em, { secrets: 'reject' }), { code: 'rule_url_error', where: { column: 1 } });
 });

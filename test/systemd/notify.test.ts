@@ -59,3 +59,24 @@ t.test('the real systemd-notify tool delivers READY=1 to a notify socket', async
   t.match(received, /READY=1/);
   t.match(received, /STATUS=provisioning daemon running/);
 });
+
+t.test('a notification that cannot even start never throws, and a failing ping never leaves the watchdog timer', async (t) => {
+  // A variable execFile cannot pass makes it throw synchronously, as ENOMEM would.
+  const n = new Notifier({ NOTIFY_SOCKET: '/run/x', BROKEN: 'a\u0000b' });
+  await t.resolves(n.ready('running'));
+  await t.resolves(n.notify('WATCHDOG=1'));
+  let pings = 0;
+  const failing = new Notifier({ NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '1000000' }, async () => {
+    pings++;
+    throw new Error('runner failed');
+  });
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  t.teardown(() => process.off('unhandledRejection', onRejection));
+  failing.startWatchdog();
+  while (pings < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+  failing.stopWatchdog();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(rejections, [], 'no unhandled rejection from the timer');
+});
