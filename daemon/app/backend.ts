@@ -84,7 +84,8 @@ export class DaemonBackend implements DisplayBackend {
         await resync.storeProfileAccount(String(args.user), String(args.password));
         return { stored: true };
       case 'params': {
-        const published = params.published();
+        // A profile's ua="na" hides a parameter from the user's view (SPEC §3).
+        const published = params.userView();
         if (args.name === undefined) return published;
         const value = published[String(args.name)];
         if (value === undefined) throw new ProvisiondError('unknown_parameter', `no parameter ${String(args.name)} (or it is secret)`);

@@ -103,6 +103,7 @@ export class BackupRestore {
     const updates: ParamUpdate[] = [];
     for (const [raw, value] of Object.entries(values)) {
       const name = checkName(raw);
+      this.refuseRestricted(name);
       if (isUserDataName(name) && !validUserValue(name, value)) {
         throw new ProvisiondError('param_invalid', `${name}: the value is not valid user data`, { path: name });
       }
@@ -115,7 +116,16 @@ export class BackupRestore {
 
   /** Removes local values so the provisioned or factory value applies again. */
   unset(names: readonly string[]): Promise<string[]> {
-    return this.options.params.clearLocal(names.map(checkName));
+    const checked = names.map(checkName);
+    for (const name of checked) this.refuseRestricted(name);
+    return this.options.params.clearLocal(checked);
+  }
+
+  /** A profile's `ua="ro"` / `"na"` (SPEC §3) closes a parameter to local changes. */
+  private refuseRestricted(name: string): void {
+    const access = this.options.params.access(name);
+    if (access === 'rw') return;
+    throw new ProvisiondError('param_access_denied', `${name} is ${access === 'ro' ? 'read-only' : 'not accessible'} for the user (ua="${access}" in the provisioning profile)`, { path: name });
   }
 
   /** The backup/restore URI (DOMAIN.md §3.3), or undefined when BRURI or NVPHONEXT is unset. */

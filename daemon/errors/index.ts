@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   // settings, parameters, state (SPEC §2, §3)
   'settings_invalid',
   'param_invalid',
+  'param_access_denied',
   'unknown_parameter',
   'schedule_invalid',
   'state_read_failed',

@@ -21,6 +21,17 @@ export interface ParamUpdate {
   readonly value: string;
 }
 
+/**
+ * What a profile says a user may do with a parameter (`ua`, SPEC §3): `ro` read-only, `na` not
+ * shown; `rw`, the default, removes a restriction an earlier profile set.
+ */
+export type UserAccess = 'rw' | 'ro' | 'na';
+
+export interface AccessUpdate {
+  readonly name: string;
+  readonly access: UserAccess;
+}
+
 export interface ParamStoreOptions {
   readonly stateDir: string;
   /** The settings file's `parameters` (factory values). */
@@ -36,6 +47,8 @@ type LayerValues = Map<string, string>;
 interface StateFile {
   version: 1;
   layers: Record<Layer, Record<string, string | null>>;
+  /** `ua` restrictions from profiles; absent in files of versions before it. */
+  access?: Record<string, 'ro' | 'na'>;
 }
 
 export const PUBLISHED_FILE = 'parameters.json';
@@ -48,6 +61,7 @@ export class ParamStore {
   private readonly logger: Logger | undefined;
   private readonly factory: Map<string, string>;
   private layers: Record<Layer, LayerValues> = { provisioned: new Map(), local: new Map() };
+  private restrictions = new Map<string, 'ro' | 'na'>();
   private applied = new Map<string, string>();
   private readonly listeners = new Set<(changed: readonly string[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -83,8 +97,14 @@ export class ParamStore {
       }
       this.layers[layer] = values;
     }
+    this.restrictions = new Map(Object.entries(state?.access ?? {}).filter((entry): entry is [string, 'ro' | 'na'] => entry[1] === 'ro' || entry[1] === 'na'));
     this.applied = this.compute();
     await this.publish();
+  }
+
+  /** What the provisioned profiles let a user do with the parameter (`ua`). */
+  access(name: string): UserAccess {
+    return this.restrictions.get(canonicalName(name)) ?? 'rw';
   }
 
   get(name: string): string | undefined {
@@ -107,6 +127,13 @@ export class ParamStore {
     return out;
   }
 
+  /** What a user may see (`params` over the feed and the CLI): the published view without `ua="na"`. */
+  userView(): Record<string, string> {
+    const out = this.published();
+    for (const name of this.restrictions.keys()) if (this.restrictions.get(name) === 'na') delete out[name];
+    return out;
+  }
+
   /** Where a parameter's applied value comes from. */
   origin(name: string): 'local' | 'provisioned' | 'settings' | 'default' | undefined {
     const canonical = canonicalName(name);
@@ -121,12 +148,23 @@ export class ParamStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Applies a whole profile: all values or none. User data in a profile is ignored. */
-  applyProvisioned(updates: readonly ParamUpdate[]): Promise<string[]> {
-    return this.transaction('provisioned', updates, (name) => {
+  /**
+   * Applies a whole profile: all values (and `ua` restrictions) or none. User data in a
+   * profile is ignored.
+   */
+  applyProvisioned(updates: readonly ParamUpdate[], access: readonly AccessUpdate[] = []): Promise<string[]> {
+    const accept = (name: string): boolean => {
       if (!this.isUserData(name)) return true;
       this.logger?.info('ignoring user data in a provisioned profile', { parameter: name });
       return false;
+    };
+    return this.transaction('provisioned', updates, accept, (restrictions) => {
+      for (const entry of access) {
+        const name = canonicalName(entry.name);
+        if (!accept(name)) continue;
+        if (entry.access === 'rw') restrictions.delete(name);
+        else restrictions.set(name, entry.access);
+      }
     });
   }
 
@@ -144,7 +182,7 @@ export class ParamStore {
     });
   }
 
-  private transaction(layer: Layer, updates: readonly ParamUpdate[], accept: (name: string) => boolean): Promise<string[]> {
+  private transaction(layer: Layer, updates: readonly ParamUpdate[], accept: (name: string) => boolean, restrict?: (restrictions: Map<string, 'ro' | 'na'>) => void): Promise<string[]> {
     return this.serialise(async () => {
       const next = new Map(this.layers[layer]);
       for (const update of updates) {
@@ -152,7 +190,9 @@ export class ParamStore {
         if (!accept(name)) continue;
         next.set(name, normaliseValue(name, update.value));
       }
-      return this.commit({ ...this.layers, [layer]: next });
+      const restrictions = new Map(this.restrictions);
+      restrict?.(restrictions);
+      return this.commit({ ...this.layers, [layer]: next }, restrictions);
     });
   }
 
@@ -162,12 +202,13 @@ export class ParamStore {
     return run;
   }
 
-  private async commit(layers: Record<Layer, LayerValues>): Promise<string[]> {
+  private async commit(layers: Record<Layer, LayerValues>, restrictions = this.restrictions): Promise<string[]> {
     const before = this.applied;
     const previous = this.layers;
     await this.persistSecrets(layers, previous);
-    await this.writeState(layers);
+    await this.writeState(layers, restrictions);
     this.layers = layers;
+    this.restrictions = restrictions;
     this.applied = this.compute();
     const changed = [...new Set([...before.keys(), ...this.applied.keys()])].filter((name) => before.get(name) !== this.applied.get(name));
     if (changed.length > 0) {
@@ -199,8 +240,8 @@ export class ParamStore {
     }
   }
 
-  private async writeState(layers: Record<Layer, LayerValues>): Promise<void> {
-    const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} } };
+  private async writeState(layers: Record<Layer, LayerValues>, restrictions: ReadonlyMap<string, 'ro' | 'na'>): Promise<void> {
+    const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} }, access: Object.fromEntries(restrictions) };
     for (const layer of LAYERS) {
       for (const [name, value] of layers[layer]) state.layers[layer][name] = isSecretValue(name, value) ? null : value;
     }

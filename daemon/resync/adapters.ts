@@ -5,7 +5,7 @@
  */
 import { ProvisiondError } from '../errors/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
-import { normaliseValue, type ParamUpdate } from '../params/index.js';
+import { normaliseValue, type AccessUpdate, type ParamUpdate } from '../params/index.js';
 import { parseProfile } from '../profiles/index.js';
 import { evaluateExpression, evaluateRule, expandMessage, type MacroContext, type RulePlan } from '../rules/index.js';
 import { delayMs, nextDailyResync, startupDelayMs } from '../schedule/index.js';
@@ -41,6 +41,8 @@ export interface ParsedUpdates {
   readonly updates: readonly ParamUpdate[];
   /** Avaya `SET` lines left out for an invalid value (DOMAIN §3.1), with the reason. */
   readonly ignored: readonly { readonly name: string; readonly reason: string }[];
+  /** The `ua` attributes of an XML profile (SPEC §3). */
+  readonly access: readonly AccessUpdate[];
 }
 
 export interface ProfileParser {
@@ -102,10 +104,10 @@ export function profileParser(limits: { readonly profileBytes?: number } = {}, v
           throw error;
         }),
       });
-      // An element carrying only `ua` changes only the access (SPEC §3), which the parameter
-      // store does not hold: it changes no value.
+      // An element carrying only `ua` changes only the access (SPEC §3), no value.
       const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
-      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [] };
+      const access = parsed.updates.flatMap((update) => (update.access === undefined ? [] : [{ name: update.name, access: update.access }]));
+      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access };
       // A settings script is a list of independent SETs: the phone ignores the line with an
       // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.
       const ignored: { name: string; reason: string }[] = [];
@@ -118,7 +120,7 @@ export function profileParser(limits: { readonly profileBytes?: number } = {}, v
           return false;
         }
       });
-      return { format: parsed.format, updates: valid, ignored };
+      return { format: parsed.format, updates: valid, ignored, access: [] };
     },
   };
 }

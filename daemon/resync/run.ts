@@ -164,7 +164,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
     },
   });
   for (const line of profile.ignored) deps.logger.warning('settings script: SET ignored, invalid value', { parameter: line.name, reason: line.reason, url: finalUrl });
-  const changed = await deps.params.applyProvisioned(profile.updates);
+  const changed = await deps.params.applyProvisioned(profile.updates, profile.access);
   // Only now do the validators stand for an applied profile (SPEC §4). A parent with includes
   // keeps none: its 304 would hide a changed include. A failed write costs one full download.
   await result.applied?.(includes === 0).catch((error: unknown) => deps.logger.warning(`conditional GET state not saved: ${toProvisiondError(error).message}`));

@@ -57,7 +57,7 @@ t.test('profiles: a script GET of a missing file is skipped, other failures stop
   const parser = profileParser();
   const script = Buffer.from('SET GROUP 1\nGET missing.txt\nSET OTHER 2\n');
   const missing = await parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('not_found', 'gone')) });
-  t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }], ignored: [] });
+  t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }], ignored: [], access: [] });
   await t.rejects(parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('timeout', 'slow')) }), { code: 'timeout' });
 });
 

@@ -1,0 +1,71 @@
+/**
+ * `ua` (SPEC §3, DOMAIN §1.10 flat profiles): a profile's `ua="ro"` or `"na"` closes a parameter
+ * to local changes; `ua="rw"` opens it again; the restriction survives a restart. The real
+ * daemon resyncs an XML profile from Apache, then a technician's `set` meets the restriction.
+ */
+import t, { type Test } from 'tap';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { App } from '../../daemon/app/index.js';
+import { Logger, Redactor } from '../../daemon/log/index.js';
+import { Notifier } from '../../daemon/systemd/index.js';
+import { parseSettings } from '../../daemon/settings/index.js';
+import { startApache } from '../fixtures/http/apache.js';
+import { shortTempDir } from '../fixtures/local.js';
+
+async function daemon(t: Test, dir: string, rule: string) {
+  const settings = parseSettings({
+    stateDir: path.join(dir, 'state'),
+    runtimeDir: path.join(dir, 'run'),
+    trust: { anchorsDir: path.join(dir, 'anchors') },
+    display: { socket: false, http: false },
+    parameters: { Resync_On_Reset: 'No', Profile_Rule: rule },
+  });
+  const logger = new Logger({ level: 'warning', redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } });
+  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:02', model: 'SPA942' }) });
+  t.ok(await app.start());
+  return app;
+}
+
+t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" lifts it; it survives a restart', async (t) => {
+  const apache = await startApache({
+    files: { 'p.xml': '<flat-profile><Station_Name ua="ro">lobby</Station_Name><GPP_A ua="na">hidden</GPP_A><ABKNAME001 ua="ro"/><Resync_Periodic ua="rw">7200</Resync_Periodic></flat-profile>' },
+  });
+  t.teardown(apache.stop);
+  const dir = shortTempDir(t, 'pvd-ua-');
+  let app = await daemon(t, dir, `${apache.origin}/p.xml`);
+  t.teardown(() => app.stop());
+  await app.backend.command('resync', { wait: true });
+  t.equal(app.params.get('Station_Name'), 'lobby');
+  t.equal(app.params.access('Station_Name'), 'ro');
+  t.equal(app.params.access('ABKNAME001'), 'rw', 'user data belongs to the user: a profile cannot close it');
+  await t.rejects(app.backend.command('set', { Station_Name: 'mine' }), { code: 'param_access_denied', message: 'Station_Name is read-only for the user (ua="ro" in the provisioning profile)' });
+  await t.rejects(app.backend.command('set', { Resync_Periodic: '600', GPP_A: 'x' }), { code: 'param_access_denied', message: /^GPP_A is not accessible/ }, 'all or nothing');
+  t.equal(app.params.get('Resync_Periodic'), '7200', 'nothing of the refused set applied');
+  await t.rejects(app.backend.command('unset', { Station_Name: true }), { code: 'param_access_denied' });
+  t.same(await app.backend.command('set', { Resync_Periodic: '600' }), { changed: ['Resync_Periodic'] }, 'a rw parameter stays open');
+  const shown = (await app.backend.command('params', {})) as Record<string, string>;
+  t.equal(shown.Station_Name, 'lobby', 'ro is shown');
+  t.notOk('GPP_A' in shown, 'na is not shown to the user');
+  await t.rejects(app.backend.command('params', { name: 'GPP_A' }), { code: 'unknown_parameter' });
+
+  await app.stop();
+  app = await daemon(t, dir, `${apache.origin}/p.xml`);
+  t.equal(app.params.access('Station_Name'), 'ro', 'the restriction is kept across a restart');
+  t.equal(app.params.access('GPP_A'), 'na');
+
+  await fsp.writeFile(path.join(apache.docroot, 'p.xml'), '<flat-profile><Station_Name ua="rw"/></flat-profile>');
+  await app.backend.command('resync', { wait: true });
+  t.equal(app.params.access('Station_Name'), 'rw', 'ua="rw" opens it again');
+  t.equal(app.params.access('GPP_A'), 'na', 'what the new profile does not name keeps its restriction');
+  t.same(await app.backend.command('set', { Station_Name: 'mine' }), { changed: ['Station_Name'] });
+});
+
+t.test('the store keeps no restriction on user data, whoever passes one', async (t) => {
+  const { ParamStore } = await import('../../daemon/params/index.js');
+  const store = new ParamStore({ stateDir: t.testdir(), isUserData: (name) => name.startsWith('ABK') });
+  await store.load();
+  await store.applyProvisioned([], [{ name: 'ABKNAME001', access: 'ro' }, { name: 'Station_Name', access: 'na' }]);
+  t.equal(store.access('ABKNAME001'), 'rw');
+  t.equal(store.access('Station_Name'), 'na');
+});
