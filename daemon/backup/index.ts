@@ -57,6 +57,15 @@ export class BackupRestore {
   /** A restore's own change triggers no backup (SPEC §8). */
   private restoring = 0;
   private running: Promise<unknown> = Promise.resolve();
+  /**
+   * Ends the automatic backup that is waiting on an HTTP Authentication prompt, if one is.
+   * Without it a request made meanwhile (`backup --wait`, a restore) would queue behind a
+   * prompt nobody asked for, until its timeout, and a registration made meanwhile would never
+   * be tried by the backup that started before it.
+   */
+  private giveWay: (() => void) | undefined;
+  /** The backup that gave way runs again (debounced) unless a backup replaces it. */
+  private rescheduleAfterGiveWay = false;
 
   constructor(options: BackupOptions) {
     this.options = options;
@@ -93,6 +102,8 @@ export class BackupRestore {
     secrets.add(password);
     await this.options.vault.put({ purpose: 'registration', secret: password });
     await this.options.params.setLocal([{ name: 'NVPHONEXT', value: extension }]);
+    // A backup waiting on a prompt started without this credential: it tries again with it.
+    this.supersedeWaiting(true);
   }
 
   /**
@@ -135,6 +146,8 @@ export class BackupRestore {
   backup(trigger: BackupTrigger = 'manual'): Promise<{ url: string; status: number; bytes: number }> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    // This backup sends the same data or newer: the waiting one need not run again.
+    if (trigger === 'manual') this.supersedeWaiting(false);
     return this.serialise(async () => {
       const url = this.requireUrl('backup');
       const entries = Object.entries(this.options.params.snapshot())
@@ -142,7 +155,7 @@ export class BackupRestore {
         .sort(([a], [b]) => (a < b ? -1 : 1));
       const body = serializeBackupFile(entries);
       try {
-        const result = await this.exchange('backup', url, 'PUT', body);
+        const result = await this.exchange('backup', url, 'PUT', body, trigger === 'change');
         this.emit({ type: 'backup.succeeded', url, bytes: body.length, trigger });
         return { url, status: result.status, bytes: body.length };
       } catch (error) {
@@ -153,6 +166,7 @@ export class BackupRestore {
 
   /** One GET, applied as one local transaction; a body that is not a backup changes nothing. */
   restore(trigger: RestoreTrigger = 'manual'): Promise<{ url: string; status: number; changed: string[] }> {
+    if (trigger === 'manual') this.supersedeWaiting(true);
     return this.serialise(async () => {
       const url = this.requireUrl('restore');
       try {
@@ -189,8 +203,24 @@ export class BackupRestore {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.backup('change').catch((error: unknown) => this.options.logger.warning('automatic backup failed', { error: toProvisiondError(error).message }));
+      this.backup('change').catch((error: unknown) => {
+        const failure = toProvisiondError(error);
+        if (failure.code !== 'backup_superseded') {
+          this.options.logger.warning('automatic backup failed', { error: failure.message });
+        } else if (this.rescheduleAfterGiveWay) {
+          this.options.logger.info('automatic backup gave way to a newer request; it runs again', {});
+          this.schedule();
+        }
+      });
     }, this.debounceMs);
+  }
+
+  private supersedeWaiting(reschedule: boolean): void {
+    const giveWay = this.giveWay;
+    if (giveWay === undefined) return;
+    this.giveWay = undefined;
+    this.rescheduleAfterGiveWay = reschedule;
+    giveWay();
   }
 
   private serialise<T>(job: () => Promise<T>): Promise<T> {
@@ -221,7 +251,7 @@ export class BackupRestore {
    * over https (always without TRUSTCERTS, else only with BRAUTH=1), the stored realm
    * credential when origin and realm match, otherwise the HTTP Authentication prompt.
    */
-  private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer): Promise<FetchResult> {
+  private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer, automatic = false): Promise<FetchResult> {
     const origin = Origin.of(url);
     const stored = await this.storedRealm();
     let used: (RealmCredential & { source: 'stored' | 'prompt' }) | undefined;
@@ -233,7 +263,7 @@ export class BackupRestore {
         return { username: stored.username, password: stored.password, source: 'stored' };
       }
       const kind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
-      const answer = await this.ask(kind, operation, url, origin, context.realm);
+      const answer = await this.ask(kind, operation, url, origin, context.realm, automatic);
       used = { origin, realm: context.realm, username: answer.username, password: answer.password, source: 'prompt' };
       return { username: answer.username, password: answer.password, source: 'prompt' };
     };
@@ -286,10 +316,26 @@ export class BackupRestore {
     this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
   }
 
-  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, origin: Origin, realm: string): Promise<{ username: string; password: string }> {
+  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, origin: Origin, realm: string, automatic: boolean): Promise<{ username: string; password: string }> {
+    const { prompts } = this.options;
     // An unanswered prompt ends with the broker's auth.failure (cancelled / timeout).
-    const prompt = this.options.prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: String(origin) } });
+    const prompt = prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: String(origin) } });
+    let superseded = false;
+    // Only backups wait here, one at a time (serialise), so the prompt is this backup's alone.
+    // giveWay is cleared in the microtask that follows the prompt's closing, before any other
+    // request can arrive, so it only ever cancels an open prompt.
+    if (automatic) {
+      this.giveWay = () => {
+        superseded = true;
+        prompts.cancel(prompt.id);
+      };
+    }
     const result = await prompt.result;
+    if (automatic) this.giveWay = undefined;
+    // The broker has reported the cancelled prompt (auth.failure, auth.prompt.closed).
+    if (superseded) {
+      throw new ProvisiondError('backup_superseded', 'the automatic backup waiting for HTTP Authentication gave way to a newer request');
+    }
     if (result.outcome === 'answered') {
       secrets.add(result.password);
       return result;

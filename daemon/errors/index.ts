@@ -85,6 +85,8 @@ export const ERROR_CODES = [
   'backup_not_configured',
   'restore_not_configured',
   'backup_failed',
+  // An automatic backup waiting on a prompt gave way to a registration, a backup or a restore.
+  'backup_superseded',
   'restore_failed',
   'backup_parse_error',
   'backup_too_large',

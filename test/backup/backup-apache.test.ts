@@ -385,3 +385,31 @@ t.test('an EM login restores; stop() removes the listeners', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(requests.length, 2);
 });
+
+t.test('an automatic backup waiting on a prompt gives way to an explicit backup, or to a restore and then runs again', async (t) => {
+  const { feature, params, prompts, events } = await rig(t, { debounceMs: 1 });
+  await feature.register('901', 'reg-secret-13');
+  await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/basic` }]);
+  await feature.set({ ABKNAME001: 'Waiting' });
+  await until(() => prompts.list().length === 1);
+  // The explicit backup replaces the waiting one; its own prompt is answered.
+  const manual = feature.backup();
+  await until(() => events.some((e) => e.type === 'backup.failed'));
+  t.match(events.find((e) => e.type === 'backup.failed'), { code: 'backup_superseded' });
+  t.match(events.find((e) => e.type === 'auth.failure'), { reason: 'cancelled', realm: 'backup' });
+  await answerNext(prompts, 'http-auth', 'bob', 'builder');
+  await manual;
+  t.equal(feature.pending(), false, 'replaced by a backup: not scheduled again');
+  // A waiting automatic backup at another server gives way to a restore, then runs again.
+  await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/other` }]);
+  await feature.set({ ABKNAME001: 'Again' });
+  await until(() => prompts.list().length === 1);
+  await fsp.writeFile(path.join(apache.docroot, 'other/901_96xxdata.txt'), 'ABKNAME002=Server\n');
+  const restore = feature.restore();
+  await until(() => events.filter((e) => e.type === 'backup.failed').length === 2);
+  await answerNext(prompts, 'http-auth', 'bob', 'builder');
+  await restore;
+  t.equal(params.get('ABKNAME002'), 'Server');
+  await until(() => events.filter((e) => e.type === 'backup.succeeded').length === 2);
+  t.equal(params.get('ABKNAME001'), 'Again');
+});
