@@ -74,6 +74,13 @@ export const ERROR_CODES = [
   'tls_handshake_failed',
   'trust_anchors_unreadable',
   'trust_certificate_invalid',
+  // TRUSTCERTS (SPEC §6): why a listed file was not installed.
+  'trustcerts_download_failed',
+  'trustcerts_name_invalid',
+  'trustcerts_not_ca',
+  'trustcerts_not_yet_valid',
+  'trustcerts_expired',
+  'trustcerts_key_unsupported',
   // vault (SPEC §6)
   'vault_unavailable',
   'vault_invalid_record',
