@@ -78,6 +78,8 @@ export class ResyncEngine {
   /** The expression last reported as not evaluable, per trigger parameter (logged once). */
   private readonly unevaluable = new Map<string, string>();
   private challengeSeen = false;
+  /** Profile URLs that are settings scripts with a GET chain (run.ts `chained`). */
+  private readonly chained = new Set<string>();
   private active = false;
   private unsubscribe: (() => void) | undefined;
   private readonly listeners = new Set<() => void>();
@@ -203,6 +205,7 @@ export class ResyncEngine {
         {
           operation,
           vars,
+          chained: this.chained,
           account,
           accountEnabled: settings.accountEnabled,
           requestMessage: settings.messages.request,

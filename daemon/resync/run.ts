@@ -33,6 +33,12 @@ export interface RunInput {
   readonly accountEnabled: boolean;
   readonly requestMessage: string;
   readonly successMessage: string;
+  /**
+   * Profile URLs whose last body was a settings script that `GET`s other files (kept by the
+   * engine across resyncs): those are fetched whole, since a change in a file they `GET`
+   * leaves their own validators unchanged. The files a script `GET`s are always fetched whole.
+   */
+  readonly chained: Set<string>;
   /** Called on every 401/407 challenge (not on pre-emptive answers), answered or not. */
   readonly onChallenge: (ruleHasCredentials: boolean) => void;
 }
@@ -135,17 +141,19 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
     if (challenge.attempt > 0) input.onChallenge(ruleHasCredentials(request.uid, request.pwd));
     return chosen;
   };
-  const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer): FetchRequest => ({
+  const fetchRequest = (url: string, method: 'GET' | 'POST', body?: Buffer, conditional?: boolean): FetchRequest => ({
     url,
     method,
     body,
+    ...(conditional === false && { conditional }),
     operation: input.operation,
     credentials,
     allowCredentialsFor: (origin) => named.has(origin),
   });
   let result;
   try {
-    result = await deps.source.fetch(fetchRequest(request.url, request.method, request.post === undefined ? undefined : Buffer.from(request.post.body)));
+    const chained = input.chained.has(request.url);
+    result = await deps.source.fetch(fetchRequest(request.url, request.method, request.post === undefined ? undefined : Buffer.from(request.post.body), !chained));
   } catch (error) {
     // DOMAIN §1.1: with Resync_Fails_On_FNF=No a file-not-found counts as success.
     if (error instanceof ProvisiondError && error.code === 'not_found' && !readBool((name) => deps.params.get(name), 'Resync_Fails_On_FNF')) {
@@ -155,12 +163,18 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   }
   if (result.notModified) return { changed: [], ignored: 0, err: 'not modified', status: result.status };
   const finalUrl = result.url;
+  let related = false;
   const profile = await deps.parser.parse(result.body, {
     key: request.key,
     alias: request.alias,
-    fetchRelated: async (file) => (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET'))).body,
+    fetchRelated: async (file) => {
+      related = true;
+      return (await deps.source.fetch(fetchRequest(new URL(file, finalUrl).href, 'GET', undefined, false))).body;
+    },
   });
   for (const line of profile.ignored) deps.logger.warning('settings script: SET ignored, invalid value', { parameter: line.name, reason: line.reason, url: finalUrl });
+  if (related) input.chained.add(request.url);
+  else input.chained.delete(request.url);
   const changed = await deps.params.applyProvisioned(profile.updates);
   const ignored = profile.ignored.length;
   const trustCerts = profile.updates.find((update) => canonicalName(update.name) === 'TRUSTCERTS');
