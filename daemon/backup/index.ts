@@ -25,6 +25,14 @@ export const DEFAULT_DEBOUNCE_MS = 3000;
 export type BackupTrigger = 'manual' | 'change';
 export type RestoreTrigger = 'manual' | 'em-login';
 
+/** What the display shows of backup and restore (Avaya Advanced Options > Backup/Restore). */
+export type BackupStatus = {
+  /** BRURI and NVPHONEXT are set: the screen offers Backup and Restore. */
+  readonly configured: boolean;
+  readonly running: 'backup' | 'restore' | null;
+  readonly last: { readonly operation: 'backup' | 'restore'; readonly outcome: 'succeeded' | 'failed'; readonly at: string; readonly code?: string } | null;
+};
+
 export interface BackupOptions {
   readonly params: ParamStore;
   readonly vault: Vault;
@@ -66,6 +74,9 @@ export class BackupRestore {
   private giveWay: (() => void) | undefined;
   /** The backup that gave way runs again (debounced) unless a backup replaces it. */
   private rescheduleAfterGiveWay = false;
+  private current: BackupStatus['running'] = null;
+  private last: BackupStatus['last'] = null;
+  private readonly listeners = new Set<() => void>();
 
   constructor(options: BackupOptions) {
     this.options = options;
@@ -88,6 +99,16 @@ export class BackupRestore {
     for (const off of this.unsubscribe.splice(0)) off();
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  status(): BackupStatus {
+    return { configured: this.configured(), running: this.current, last: this.last };
+  }
+
+  /** Called when `status()` may have changed (an operation started or ended). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves once the backup or restore in flight (if any) has finished. */
@@ -148,7 +169,7 @@ export class BackupRestore {
     this.timer = undefined;
     // This backup sends the same data or newer: the waiting one need not run again.
     if (trigger === 'manual') this.supersedeWaiting(false);
-    return this.serialise(async () => {
+    return this.serialise('backup', async () => {
       const url = this.requireUrl('backup');
       const entries = Object.entries(this.options.params.snapshot())
         .filter(([name]) => isUserDataName(name))
@@ -167,7 +188,7 @@ export class BackupRestore {
   /** One GET, applied as one local transaction; a body that is not a backup changes nothing. */
   restore(trigger: RestoreTrigger = 'manual'): Promise<{ url: string; status: number; changed: string[] }> {
     if (trigger === 'manual') this.supersedeWaiting(true);
-    return this.serialise(async () => {
+    return this.serialise('restore', async () => {
       const url = this.requireUrl('restore');
       try {
         const result = await this.exchange('restore', url, 'GET');
@@ -223,10 +244,31 @@ export class BackupRestore {
     giveWay();
   }
 
-  private serialise<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.running.then(job, job);
+  private serialise<T>(operation: 'backup' | 'restore', job: () => Promise<T>): Promise<T> {
+    const tracked = async (): Promise<T> => {
+      this.current = operation;
+      this.changed();
+      try {
+        const result = await job();
+        this.last = { operation, outcome: 'succeeded', at: new Date().toISOString() };
+        return result;
+      } catch (error) {
+        const code = toProvisiondError(error).code;
+        // A backup that gave way is not a failure the user needs to see: its successor reports.
+        if (code !== 'backup_superseded') this.last = { operation, outcome: 'failed', at: new Date().toISOString(), code };
+        throw error;
+      } finally {
+        this.current = null;
+        this.changed();
+      }
+    };
+    const run = this.running.then(tracked, tracked);
     this.running = run.catch(() => undefined);
     return run;
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
   }
 
   private requireUrl(operation: 'backup' | 'restore'): string {
