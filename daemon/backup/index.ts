@@ -188,7 +188,12 @@ export class BackupRestore {
   /** One GET, applied as one local transaction; a body that is not a backup changes nothing. */
   restore(trigger: RestoreTrigger = 'manual'): Promise<{ url: string; status: number; changed: string[] }> {
     if (trigger === 'manual') this.supersedeWaiting(true);
-    return this.serialise('restore', async () => {
+    // A backup still in its debounce would send the values this restore is about to replace
+    // (the server's copy wins, SPEC §7): it waits until the restore is over.
+    const postponed = this.timer !== undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const run = this.serialise('restore', async () => {
       const url = this.requireUrl('restore');
       try {
         const result = await this.exchange('restore', url, 'GET');
@@ -206,6 +211,11 @@ export class BackupRestore {
         throw this.failed('restore.failed', url, error);
       }
     });
+    if (postponed) {
+      const again = (): void => this.schedule();
+      void run.then(again, again);
+    }
+    return run;
   }
 
   /** Whether a debounced backup is waiting. */

@@ -185,6 +185,16 @@ t.test('a burst of user-data changes is one debounced PUT holding the new values
   await feature.restore();
   t.equal(params.get('ABKNAME009'), 'Nine');
   t.equal(feature.pending(), false, 'a restore triggers no backup');
+  // A backup in its debounce waits for a restore asked meanwhile: the server's copy wins first.
+  await feature.unset(['ABKNAME009']);
+  t.equal(feature.pending(), true);
+  const restoring = feature.restore();
+  t.equal(feature.pending(), false, 'postponed while the restore runs');
+  await restoring;
+  t.equal(params.get('ABKNAME009'), 'Nine');
+  await until(() => feature.pending());
+  await feature.flush();
+  t.match(await fsp.readFile(path.join(apache.docroot, 'open/301_96xxdata.txt')), utf16('ABKNAME001=One\r\nABKNAME002=Two\r\nABKNAME003=Three\r\nABKNAME009=Nine\r\n'));
 });
 
 t.test('the debounce timer fires the backup by itself', async (t) => {
