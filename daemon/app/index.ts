@@ -187,12 +187,10 @@ export class App {
       essential: true,
       start: async () => {
         const { trust, limits, stateDir } = this.settings;
-        // TRUSTCERTS files are fetched like the scripts that name them (https, http or tftp).
-        const source = profileSource((request) => this.fetcher.fetch(request), async (url) => (await tftpGet(url, { maxBytes: limits.profileBytes })).body);
         const anchors = (): Promise<TrustStore> => loadTrustStore({ anchorsDir: trust.anchorsDir, useSystemStore: trust.useSystemStore, trustCerts: this.trustCerts.forTrustStore() });
         this.trustCerts = new TrustCerts({
           stateDir,
-          fetch: (request) => source.fetch(request),
+          fetch: (request) => this.fetcher.fetch(request),
           emit: (event) => this.bus.emit('event', event),
           logger: this.logger.child('trust'),
           onChange: async () => {

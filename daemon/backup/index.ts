@@ -258,19 +258,18 @@ export class BackupRestore {
     const tracked = async (): Promise<T> => {
       this.current = operation;
       this.changed();
-      try {
-        const result = await job();
-        this.last = { operation, outcome: 'succeeded', at: new Date().toISOString() };
-        return result;
-      } catch (error) {
-        const code = toProvisiondError(error).code;
-        // A backup that gave way is not a failure the user needs to see: its successor reports.
-        if (code !== 'backup_superseded') this.last = { operation, outcome: 'failed', at: new Date().toISOString(), code };
-        throw error;
-      } finally {
-        this.current = null;
-        this.changed();
-      }
+      const outcome = await job().then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      const at = new Date().toISOString();
+      const code = outcome.ok ? undefined : toProvisiondError(outcome.error).code;
+      // A backup that gave way is not a failure the user needs to see: its successor reports.
+      if (code !== 'backup_superseded') this.last = code === undefined ? { operation, outcome: 'succeeded', at } : { operation, outcome: 'failed', at, code };
+      this.current = null;
+      this.changed();
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     };
     const run = this.running.then(tracked, tracked);
     this.running = run.catch(() => undefined);

@@ -44,7 +44,6 @@ export interface TrustCertsOptions {
   readonly logger: Logger;
   /** Called after the installed set changed, with it (the owner rebuilds its trust store). */
   readonly onChange: (installed: readonly InstalledTrustCert[]) => Promise<void>;
-  readonly now?: () => number;
 }
 
 export interface TrustCertsReport {
@@ -97,7 +96,7 @@ export class TrustCerts {
       try {
         url = resolveName(name, base);
         const result = await this.options.fetch({ url, operation: 'trustcerts', conditional: false, maxBytes: TRUSTCERTS_MAX_BYTES });
-        const pem = validateCaFile(result.body, name, this.options.now?.() ?? Date.now());
+        const pem = validateCaFile(result.body, name, Date.now());
         next.push({ name, url: result.url, pem });
         if (previous.get(name)?.pem !== pem) {
           installed.push(name);
@@ -151,7 +150,7 @@ export function validateCaFile(data: Uint8Array, name: string, now: number): str
     if (!cert.ca) throw new ProvisiondError('trustcerts_not_ca', `${name} is not a CA certificate (${subject}: basicConstraints CA is not set)`, { path: name });
     if (now < Date.parse(cert.validFrom)) throw new ProvisiondError('trustcerts_not_yet_valid', `${name} (${subject}) is not valid before ${new Date(cert.validFrom).toISOString()}`, { path: name });
     if (now > Date.parse(cert.validTo)) throw new ProvisiondError('trustcerts_expired', `${name} (${subject}) expired ${new Date(cert.validTo).toISOString()}`, { path: name });
-    const keyType = cert.publicKey.asymmetricKeyType ?? 'unknown';
+    const keyType = String(cert.publicKey.asymmetricKeyType);
     if (!KEY_TYPES.has(keyType)) throw new ProvisiondError('trustcerts_key_unsupported', `${name} (${subject}) has a ${keyType} key; RSA, ECDSA or Ed25519 only`, { path: name });
   }
   return pems.map((pem) => pem.trim() + '\n').join('');

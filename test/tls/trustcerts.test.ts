@@ -135,14 +135,15 @@ t.test('download and install against Apache: relative and absolute names, a non-
 
   // A download that fails keeps the copy installed before; a name dropped is removed.
   await fsp.rm(path.join(prov.docroot, 'scripts/certs/one.pem'));
-  const after = await trustCerts.sync('certs/one.pem,::bad::name', script);
+  const after = await trustCerts.sync('certs/one.pem,https://[oops/ca.pem', script);
   t.same(after.removed, [`${prov.origin}/other/two.der`]);
-  t.match(after.refused, [{ name: 'certs/one.pem', code: 'not_found' }, { name: '::bad::name' }]);
+  t.match(after.refused, [{ name: 'certs/one.pem', code: 'not_found' }, { name: 'https://[oops/ca.pem' }]);
   t.match(events.filter((e) => e.type === 'trustcerts.refused').slice(-2), [{ name: 'certs/one.pem', status: 404, kept: true }, {}]);
   t.match(events.filter((e) => e.type === 'trustcerts.removed'), [{ name: `${prov.origin}/other/two.der` }]);
   t.equal((await get(one)).body.toString(), 'hello', 'the kept copy still trusts');
   await t.rejects(get(two), { code: 'tls_incomplete_chain' }, 'refused again once removed');
-  t.throws(() => new URL('::bad::name'), 'the bad name is no URL');
+  t.throws(() => new URL('https://[oops/ca.pem'), 'the bad name is no URL');
+  t.match(after.refused[1], { code: 'trustcerts_name_invalid' });
 
   // An unreadable installed set is reported and treated as empty.
   await fsp.writeFile(path.join(stateDir, TRUSTCERTS_FILE), '{"version": 2}');
