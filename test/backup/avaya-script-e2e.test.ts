@@ -122,8 +122,8 @@ t.test('46xxsettings.txt with a GET chain and model ladders sets BRURI, BRAUTH, 
   t.match(trust.stdout, /^anchor {6}CN=provisiond test root/m);
   t.match(trust.stdout, /^TRUSTCERTS {2}CN=Web Root CA, O=provisiond test PKI\n {2}issuer {4}CN=Web Root CA.*\n {2}expires {3}\d{4}-.*\n {2}sha256 {4}[0-9A-F:]{95}\n {2}source {4}certs\/WebRootCA\.pem$/m);
   t.match(trust.stdout, /^TRUSTCERTS {2}CN=Site Root CA/m);
-  const json = JSON.parse((await cli(['--json', 'trust'])).stdout);
-  t.equal(json.certificates.filter((c: { origin: string }) => c.origin === 'trustcerts').length, 2);
+  const json = JSON.parse((await cli(['--json', 'trust'])).stdout) as { certificates: { origin: string }[] };
+  t.equal(json.certificates.filter((c) => c.origin === 'trustcerts').length, 2);
 
   // The administrator drops the absolute name: the next resync removes that certificate.
   writeFileSync(path.join(prov.docroot, 'avaya/site/46xxsettings.txt'), settingsScript('certs/WebRootCA.pem'));
