@@ -257,6 +257,7 @@ t.test('stored realm credential: prompt, store after success, then silent; refus
       const first = feature.backup();
       const view = await answerNext(prompts, 'http-auth', 'bob', 'builder');
       t.match(view, { title: 'HTTP Authentication', lines: ['Enter backup/restore credentials'], context: { realm: 'backup' } });
+      t.match(events.find((e) => e.type === 'auth.prompt'), { kind: 'http-auth', operation: 'backup', url: `${apache.origin}/${area}/601_96xxdata.txt`, realm: 'backup' });
       await first;
       t.match(events.filter((e) => e.type === 'credentials.stored'), [{ realm: 'backup', source: 'prompt' }]);
       t.match(await vault.list({ purpose: 'backup-restore' }), [{ realm: 'backup', username: 'bob', secret: 'builder' }]);

@@ -241,7 +241,7 @@ t.test('a profile that sets TRUSTCERTS: the list is installed at the end of that
     handler: byPath({ '/a.cfg': 'TRUSTCERTS=ca.pem,https://elsewhere.example/b.pem' }),
     trustCerts: async (list, base) => {
       calls.push([list, base]);
-      if (calls.length === 2) throw new ProvisiondError('write_failed', 'disk full');
+      if (calls.length === 2) throw new ProvisiondError('state_write_failed', 'disk full');
     },
   });
   t.equal((await h.engine.resyncNow()).result, 'succeeded');
