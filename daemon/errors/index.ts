@@ -125,8 +125,6 @@ export const ERROR_CODES = [
   // the MQTT contract document (daemon/contract): an allowed event field without a type
   'asyncapi_untyped_field',
   'command_failed',
-  // daemon/contract: an event field without a JSON type in the AsyncAPI document.
-  'asyncapi_untyped_field',
 ] as const;
 
 /** A stable error code: what the CLI, the feed and MQTT show and match on. */
