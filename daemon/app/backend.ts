@@ -33,6 +33,7 @@ export class DaemonBackend implements DisplayBackend {
     parts.resync.onChange(() => this.changed());
     parts.params.onChange(() => this.changed());
     parts.bus.on('mqtt.connection', () => this.changed());
+    parts.backup.onChange(() => this.changed());
   }
 
   /** Tells listeners (feed, MQTT state) that the snapshot may have changed. */
@@ -56,6 +57,7 @@ export class DaemonBackend implements DisplayBackend {
       em: { enabled: em.enabled(), state: em.state(), ...(em.state() === 'mobile' ? { user: owned('EM_Mobile_User_ID') } : {}) },
       mqtt: { connected: this.parts.mqttConnected() },
       trust: this.trustSummary(),
+      backup: this.parts.backup.status(),
     };
   }
 
@@ -68,6 +70,9 @@ export class DaemonBackend implements DisplayBackend {
   async softkey(key: DaemonSoftkey): Promise<void> {
     if (key === 'Setup') this.parts.resync.openProfileAccountSetup();
     else if (key === 'Login') this.parts.em.openLogin();
+    // The screen shows the outcome (and any prompt): the softkey only starts the operation.
+    else if (key === 'Backup') this.parts.backup.backup('manual').catch(() => undefined);
+    else if (key === 'Restore') this.parts.backup.restore('manual').catch(() => undefined);
     else await this.parts.em.logout().then(emResult);
   }
 

@@ -24,7 +24,7 @@ import { ResyncEngine, profileParser, profileSource, rulesLanguage, scheduleMath
 import type { Settings } from '../settings/index.js';
 import { Notifier } from '../systemd/index.js';
 import { tftpGet } from '../tftp/index.js';
-import { loadTrustStore, tlsConnectionOptions, type TrustStore } from '../tls/index.js';
+import { loadTrustStore, tlsConnectionOptions, TrustCerts, type TrustStore } from '../tls/index.js';
 import { DaemonBackend } from './backend.js';
 import { VaultSecretKeeper } from './keeper.js';
 import { openVault } from './vault.js';
@@ -54,6 +54,7 @@ export class App {
   events!: EventLog;
   prompts!: PromptBroker;
   trust!: TrustStore;
+  trustCerts!: TrustCerts;
   fetcher!: Fetcher;
   resync!: ResyncEngine;
   em!: ExtensionMobility;
@@ -185,8 +186,22 @@ export class App {
       name: 'network',
       essential: true,
       start: async () => {
-        const { trust, limits } = this.settings;
-        this.trust = await loadTrustStore({ anchorsDir: trust.anchorsDir, useSystemStore: trust.useSystemStore });
+        const { trust, limits, stateDir } = this.settings;
+        const anchors = (): Promise<TrustStore> => loadTrustStore({ anchorsDir: trust.anchorsDir, useSystemStore: trust.useSystemStore, trustCerts: this.trustCerts.forTrustStore() });
+        this.trustCerts = new TrustCerts({
+          stateDir,
+          fetch: (request) => this.fetcher.fetch(request),
+          emit: (event) => this.bus.emit('event', event),
+          logger: this.logger.child('trust'),
+          onChange: async () => {
+            this.trust = await anchors();
+            // Kept-alive connections and TLS sessions were trusted under the old anchors.
+            this.fetcher.close();
+            this.backend.changed();
+          },
+        });
+        await this.trustCerts.load();
+        this.trust = await anchors();
         for (const problem of this.trust.problems) this.logger.warning(`trust anchor skipped: ${problem.message}`, { code: problem.code });
         if (this.trust.certificates.length === 0 && !trust.useSystemStore) this.logger.warning('no trust anchors: every https server will be refused', { anchorsDir: trust.anchorsDir });
         this.fetcher = new Fetcher({
@@ -221,6 +236,7 @@ export class App {
           bus: this.bus,
           logger: this.logger,
           device: this.device,
+          trustCerts: (list, base) => this.trustCerts.sync(list, base),
         });
         this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
         // One view of the live trust store for both: TRUSTCERTS can replace it while running.

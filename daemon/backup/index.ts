@@ -25,6 +25,14 @@ export const DEFAULT_DEBOUNCE_MS = 3000;
 export type BackupTrigger = 'manual' | 'change';
 export type RestoreTrigger = 'manual' | 'em-login';
 
+/** What the display shows of backup and restore (Avaya Advanced Options > Backup/Restore). */
+export type BackupStatus = {
+  /** BRURI and NVPHONEXT are set: the screen offers Backup and Restore. */
+  readonly configured: boolean;
+  readonly running: 'backup' | 'restore' | null;
+  readonly last: { readonly operation: 'backup' | 'restore'; readonly outcome: 'succeeded' | 'failed'; readonly at: string; readonly code?: string } | null;
+};
+
 export interface BackupOptions {
   readonly params: ParamStore;
   readonly vault: Vault;
@@ -57,6 +65,18 @@ export class BackupRestore {
   /** A restore's own change triggers no backup (SPEC §8). */
   private restoring = 0;
   private running: Promise<unknown> = Promise.resolve();
+  /**
+   * Ends the automatic backup that is waiting on an HTTP Authentication prompt, if one is.
+   * Without it a request made meanwhile (`backup --wait`, a restore) would queue behind a
+   * prompt nobody asked for, until its timeout, and a registration made meanwhile would never
+   * be tried by the backup that started before it.
+   */
+  private giveWay: (() => void) | undefined;
+  /** The backup that gave way runs again (debounced) unless a backup replaces it. */
+  private rescheduleAfterGiveWay = false;
+  private current: BackupStatus['running'] = null;
+  private last: BackupStatus['last'] = null;
+  private readonly listeners = new Set<() => void>();
 
   constructor(options: BackupOptions) {
     this.options = options;
@@ -81,6 +101,16 @@ export class BackupRestore {
     this.timer = undefined;
   }
 
+  status(): BackupStatus {
+    return { configured: this.configured(), running: this.current, last: this.last };
+  }
+
+  /** Called when `status()` may have changed (an operation started or ended). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Resolves once the backup or restore in flight (if any) has finished. */
   idle(): Promise<void> {
     return this.running.then(() => undefined, () => undefined);
@@ -93,6 +123,8 @@ export class BackupRestore {
     secrets.add(password);
     await this.options.vault.put({ purpose: 'registration', secret: password });
     await this.options.params.setLocal([{ name: 'NVPHONEXT', value: extension }]);
+    // A backup waiting on a prompt started without this credential: it tries again with it.
+    this.supersedeWaiting(true);
   }
 
   /**
@@ -145,14 +177,16 @@ export class BackupRestore {
   backup(trigger: BackupTrigger = 'manual'): Promise<{ url: string; status: number; bytes: number }> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    return this.serialise(async () => {
+    // This backup sends the same data or newer: the waiting one need not run again.
+    if (trigger === 'manual') this.supersedeWaiting(false);
+    return this.serialise('backup', async () => {
       const url = this.requireUrl('backup');
       const entries = Object.entries(this.options.params.snapshot())
         .filter(([name]) => isUserDataName(name))
         .sort(([a], [b]) => (a < b ? -1 : 1));
       const body = serializeBackupFile(entries);
       try {
-        const result = await this.exchange('backup', url, 'PUT', body);
+        const result = await this.exchange('backup', url, 'PUT', body, trigger === 'change');
         this.emit({ type: 'backup.succeeded', url, bytes: body.length, trigger });
         return { url, status: result.status, bytes: body.length };
       } catch (error) {
@@ -163,7 +197,13 @@ export class BackupRestore {
 
   /** One GET, applied as one local transaction; a body that is not a backup changes nothing. */
   restore(trigger: RestoreTrigger = 'manual'): Promise<{ url: string; status: number; changed: string[] }> {
-    return this.serialise(async () => {
+    if (trigger === 'manual') this.supersedeWaiting(true);
+    // A backup still in its debounce would send the values this restore is about to replace
+    // (the server's copy wins, SPEC §7): it waits until the restore is over.
+    const postponed = this.timer !== undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const run = this.serialise('restore', async () => {
       const url = this.requireUrl('restore');
       try {
         const result = await this.exchange('restore', url, 'GET');
@@ -181,6 +221,11 @@ export class BackupRestore {
         throw this.failed('restore.failed', url, error);
       }
     });
+    if (postponed) {
+      const again = (): void => this.schedule();
+      void run.then(again, again);
+    }
+    return run;
   }
 
   /** Whether a debounced backup is waiting. */
@@ -199,14 +244,50 @@ export class BackupRestore {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.backup('change').catch((error: unknown) => this.options.logger.warning('automatic backup failed', { error: toProvisiondError(error).message }));
+      this.backup('change').catch((error: unknown) => {
+        const failure = toProvisiondError(error);
+        if (failure.code !== 'backup_superseded') {
+          this.options.logger.warning('automatic backup failed', { error: failure.message });
+        } else if (this.rescheduleAfterGiveWay) {
+          this.options.logger.info('automatic backup gave way to a newer request; it runs again', {});
+          this.schedule();
+        }
+      });
     }, this.debounceMs);
   }
 
-  private serialise<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.running.then(job, job);
+  private supersedeWaiting(reschedule: boolean): void {
+    const giveWay = this.giveWay;
+    if (giveWay === undefined) return;
+    this.giveWay = undefined;
+    this.rescheduleAfterGiveWay = reschedule;
+    giveWay();
+  }
+
+  private serialise<T>(operation: 'backup' | 'restore', job: () => Promise<T>): Promise<T> {
+    const tracked = async (): Promise<T> => {
+      this.current = operation;
+      this.changed();
+      const outcome = await job().then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      const at = new Date().toISOString();
+      const code = outcome.ok ? undefined : toProvisiondError(outcome.error).code;
+      // A backup that gave way is not a failure the user needs to see: its successor reports.
+      if (code !== 'backup_superseded') this.last = code === undefined ? { operation, outcome: 'succeeded', at } : { operation, outcome: 'failed', at, code };
+      this.current = null;
+      this.changed();
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    };
+    const run = this.running.then(tracked, tracked);
     this.running = run.catch(() => undefined);
     return run;
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
   }
 
   private requireUrl(operation: 'backup' | 'restore'): string {
@@ -231,7 +312,7 @@ export class BackupRestore {
    * over https (always without TRUSTCERTS, else only with BRAUTH=1), the stored realm
    * credential when origin and realm match, otherwise the HTTP Authentication prompt.
    */
-  private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer): Promise<FetchResult> {
+  private async exchange(operation: 'backup' | 'restore', url: string, method: 'PUT' | 'GET', body?: Buffer, automatic = false): Promise<FetchResult> {
     const origin = Origin.of(url);
     const stored = await this.storedRealm();
     let used: (RealmCredential & { source: 'stored' | 'prompt' }) | undefined;
@@ -243,7 +324,7 @@ export class BackupRestore {
         return { username: stored.username, password: stored.password, source: 'stored' };
       }
       const kind = context.previousRejected ? 'http-auth-failure' : 'http-auth';
-      const answer = await this.ask(kind, operation, url, origin, context.realm);
+      const answer = await this.ask(kind, operation, url, origin, context.realm, automatic);
       used = { origin, realm: context.realm, username: answer.username, password: answer.password, source: 'prompt' };
       return { username: answer.username, password: answer.password, source: 'prompt' };
     };
@@ -296,10 +377,26 @@ export class BackupRestore {
     this.emit({ type: 'credentials.stored', operation, url, realm: used.realm, source: 'prompt' });
   }
 
-  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, origin: Origin, realm: string): Promise<{ username: string; password: string }> {
+  private async ask(kind: 'http-auth' | 'http-auth-failure', operation: 'backup' | 'restore', url: string, origin: Origin, realm: string, automatic: boolean): Promise<{ username: string; password: string }> {
+    const { prompts } = this.options;
     // An unanswered prompt ends with the broker's auth.failure (cancelled / timeout).
-    const prompt = this.options.prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: String(origin) } });
+    const prompt = prompts.open({ kind, purpose: { operation, url, realm }, context: { realm, server: String(origin) } });
+    let superseded = false;
+    // Only backups wait here, one at a time (serialise), so the prompt is this backup's alone.
+    // giveWay is cleared in the microtask that follows the prompt's closing, before any other
+    // request can arrive, so it only ever cancels an open prompt.
+    if (automatic) {
+      this.giveWay = () => {
+        superseded = true;
+        prompts.cancel(prompt.id);
+      };
+    }
     const result = await prompt.result;
+    if (automatic) this.giveWay = undefined;
+    // The broker has reported the cancelled prompt (auth.failure, auth.prompt.closed).
+    if (superseded) {
+      throw new ProvisiondError('backup_superseded', 'the automatic backup waiting for HTTP Authentication gave way to a newer request');
+    }
     if (result.outcome === 'answered') {
       secrets.add(result.password);
       return result;

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import type { JsonValue } from '../bus/index.js';
 import { runDashboardCli } from '../dashboard/index.js';
 import type { HardwareProbe } from '../device/index.js';
+import { formatTrust } from '../tls/report.js';
 import { ruleEval } from './rule-eval.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
 import { FeedConnection, type ResultMessage } from './client.js';
@@ -106,7 +107,7 @@ class Session {
       case 'params':
         return this.finish(await this.command('params', command.param === undefined ? {} : { name: command.param }), formatData);
       case 'trust':
-        return this.finish(await this.command('trust'), formatData);
+        return this.finish(await this.command('trust'), formatTrust);
       case 'set': {
         const values = command.secret === undefined ? command.values : { [command.secret]: await this.password(`Value of ${command.secret}: `) };
         return this.finish(await this.command('set', values), (data) => changedLine(data));

@@ -57,6 +57,10 @@ const FIELD_TYPES: Readonly<Record<string, Schema>> = {
   version: text('the phone software version'),
   pid: count('the process id'),
   node: text('the Node.js version'),
+  name: text('the TRUSTCERTS name as the list gives it'),
+  notAfter: { type: 'string', format: 'date-time', description: 'when the certificate expires' },
+  fingerprint256: text('the SHA-256 fingerprint, upper-case hex pairs joined by colons'),
+  kept: { type: 'boolean', description: 'the copy installed before stays trusted' },
   signal: text('the signal that stopped the daemon'),
   count: count('events lost to outbox overflow'),
   ignored: count('settings-script SET lines ignored for an invalid value'),
@@ -72,6 +76,7 @@ const OVERRIDES: Partial<Record<EventType, Readonly<Record<string, Schema>>>> = 
     reason: oneOf(AUTH_FAILURE_REASONS, 'why authentication failed'),
   },
   'auth.prompt': { operation: oneOf(AUTH_OPERATIONS, 'the operation the prompt is for') },
+  'trustcerts.installed': { subject: text("the installed CA certificate's subject (the first, for a bundle)") },
 };
 
 const DESCRIPTIONS: Readonly<Record<EventType, string>> = {
@@ -83,6 +88,9 @@ const DESCRIPTIONS: Readonly<Record<EventType, string>> = {
   'credentials.stored': 'Credentials were stored in the vault.',
   'credentials.cleared': 'Stored credentials were removed.',
   'tls.rejected': "A server's certificate was refused.",
+  'trustcerts.installed': 'A TRUSTCERTS file was downloaded, validated as CA certificates and added to the trust anchors.',
+  'trustcerts.refused': 'A TRUSTCERTS file was not installed; `code` and `message` say why (`kept`: the copy installed before stays).',
+  'trustcerts.removed': 'A certificate left the trust anchors: TRUSTCERTS no longer names it.',
   'resync.started': 'A resync began.',
   'resync.succeeded': 'A resync applied a changed profile.',
   'resync.failed': 'A resync failed (`code`; `provision_disabled` when Provision_Enable is No).',

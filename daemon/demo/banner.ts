@@ -15,6 +15,8 @@ export interface BannerFacts {
   readonly mqttPort: number;
   readonly topicPrefix: string;
   readonly demoDir: string;
+  /** Where the demo server keeps the backups it is sent. */
+  readonly backupDir: string;
   /** Set when the requested display port was taken and another was picked. */
   readonly portNote?: string;
 }
@@ -42,6 +44,14 @@ export function banner(f: BannerFacts): string {
     `    ${ctl} events --follow`,
     `    mosquitto_sub -h 127.0.0.1 -p ${f.mqttPort} -t '${f.topicPrefix}/#' -v`,
     `    provisionctl dashboard --mqtt mqtt://127.0.0.1:${f.mqttPort} --prefix ${f.topicPrefix} --listen 127.0.0.1:8091 --commands`,
+    '',
+    `Avaya backup and restore (the script set BRURI to ${f.serverOrigin}/backup/):`,
+    `    ${ctl} register 2001     (as at an Avaya login: type any registration password)`,
+    `    ${ctl} set ABKNAME001=Alice ABKNUMBER001=2002`,
+    `    ${ctl} backup --wait     (the page asks for HTTP Authentication: the same user and password)`,
+    `    ls ${f.backupDir}        (2001_96xxdata.txt, UTF-16LE with BOM)`,
+    `    ${ctl} unset ABKNAME001 && ${ctl} restore --wait     (Alice comes back)`,
+    'or press the Backup and Restore softkeys on the page.',
     '',
     `Throw-away state: ${f.demoDir} (removed on exit). Ctrl-C stops everything.`,
     '===============================================================================',

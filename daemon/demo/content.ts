@@ -36,7 +36,9 @@ export function avayaScript(origin: string): string {
     'SET SCREENSAVERON 240',
     'GOTO END',
     '# RECEPTION',
-    'SET NVPHONEXT 2001',
+    // The extension comes from registration (`provisionctl register`), as on the phone; the
+    // call server in use is the first MCIPADD entry (its credential goes with every backup).
+    'SET MCIPADD 127.0.0.1',
     `SET BRURI ${origin}/backup/`,
     'SET BRAUTH 1',
     'SET DSCPAUD 46',

@@ -135,6 +135,7 @@ export class Demo {
         mqttPort: broker.port,
         topicPrefix: settings.mqtt.topicPrefix,
         demoDir: dir,
+        backupDir,
         ...(port !== http.port && { portNote: `Port ${http.port} is taken: the display page listens on ${app.display!.port} instead.` }),
       }),
     );

@@ -4,7 +4,9 @@
  *
  * Softkeys follow the SPA942 model (DOMAIN.md §2): `Login` with EM_Enable=Yes while not
  * logged in, `Logout` only in state `mobile`; `Setup` opens the Profile Account prompt
- * (Cisco MPP). While a prompt is open the screen is the prompt and its own softkeys.
+ * (Cisco MPP); `Backup` and `Restore` once BRURI and the extension are set (Avaya Advanced
+ * Options > Backup/Restore, DOMAIN.md §3.3), with the outcome in the words of the phone.
+ * While a prompt is open the screen is the prompt and its own softkeys.
  */
 import type { PromptFacts, PromptField, PromptView } from '../prompts/index.js';
 import type { DisplayState } from './state.js';
@@ -58,11 +60,27 @@ function idleScreen(state: DisplayState): Screen {
   const lines = [resyncLine(state)];
   if (state.resync.next) lines.push(`Next resync ${shortTime(state.resync.next)}`);
   if (state.em.state === 'mobile') lines.push(`Logged in: ${state.em.user ?? '?'}`);
+  const backup = state.backup;
+  const backupLine = backup === undefined ? undefined : backupText(backup);
+  if (backupLine !== undefined) lines.push(backupLine);
   lines.push(state.mqtt.connected ? 'Dashboard connected' : 'Dashboard offline');
   const softkeys = ['Setup'];
   if (state.em.state === 'mobile') softkeys.push('Logout');
   else if (state.em.enabled) softkeys.push('Login');
+  if (backup?.configured) softkeys.push('Backup', 'Restore');
   return { title, lines, softkeys, prompt: null };
+}
+
+/** The phone's own words (DOMAIN.md §3.3): "Restore successful", "Retrieval failed". */
+const OUTCOME_TEXT = {
+  backup: { succeeded: 'Backup successful', failed: 'Backup failed' },
+  restore: { succeeded: 'Restore successful', failed: 'Retrieval failed' },
+} as const;
+
+function backupText(backup: NonNullable<DisplayState['backup']>): string | undefined {
+  if (backup.running === 'backup') return 'Backup in progress';
+  if (backup.running === 'restore') return 'Restore in progress';
+  return backup.last === null ? undefined : OUTCOME_TEXT[backup.last.operation][backup.last.outcome];
 }
 
 function resyncLine(state: DisplayState): string {

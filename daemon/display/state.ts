@@ -22,11 +22,17 @@ export interface DisplayState {
   readonly resync: { readonly running: boolean; readonly last: ResyncSummary | null; readonly next: string | null };
   readonly em: { readonly enabled: boolean; readonly state: EmState; readonly user?: string };
   readonly mqtt: { readonly connected: boolean };
-  readonly [section: string]: JsonValue;
+  /** Avaya backup/restore (daemon/backup `BackupStatus`); absent: not offered. */
+  readonly backup?: {
+    readonly configured: boolean;
+    readonly running: 'backup' | 'restore' | null;
+    readonly last: { readonly operation: 'backup' | 'restore'; readonly outcome: 'succeeded' | 'failed'; readonly at: string; readonly code?: string } | null;
+  };
+  readonly [section: string]: JsonValue | undefined;
 }
 
 /** The softkeys the daemon acts on; the prompt softkeys are handled by the feed. */
-export type DaemonSoftkey = 'Setup' | 'Login' | 'Logout';
+export type DaemonSoftkey = 'Setup' | 'Login' | 'Logout' | 'Backup' | 'Restore';
 
 export interface DisplayBackend {
   snapshot(): DisplayState;

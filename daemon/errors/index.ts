@@ -75,6 +75,13 @@ export const ERROR_CODES = [
   'tls_handshake_failed',
   'trust_anchors_unreadable',
   'trust_certificate_invalid',
+  // TRUSTCERTS (SPEC §6): why a listed file was not installed.
+  'trustcerts_download_failed',
+  'trustcerts_name_invalid',
+  'trustcerts_not_ca',
+  'trustcerts_not_yet_valid',
+  'trustcerts_expired',
+  'trustcerts_key_unsupported',
   // vault (SPEC §6)
   'vault_unavailable',
   'vault_invalid_record',
@@ -86,6 +93,8 @@ export const ERROR_CODES = [
   'backup_not_configured',
   'restore_not_configured',
   'backup_failed',
+  // An automatic backup waiting on a prompt gave way to a registration, a backup or a restore.
+  'backup_superseded',
   'restore_failed',
   'backup_parse_error',
   'backup_too_large',

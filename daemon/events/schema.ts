@@ -23,6 +23,11 @@ export const EVENT_FIELDS: Readonly<Record<EventType, readonly string[]>> = {
   'credentials.stored': ['operation', 'url', 'realm', 'source'],
   'credentials.cleared': ['operation', 'url', 'realm', 'reason'],
   'tls.rejected': ['operation', 'url', 'reason', 'subject', 'issuer', 'code'],
+  // TRUSTCERTS (SPEC §6): a file installed, refused with its reason (kept: the copy installed
+  // before stays), or removed because the list no longer names it.
+  'trustcerts.installed': ['name', 'url', 'subject', 'notAfter', 'fingerprint256'],
+  'trustcerts.refused': [...FAILURE, 'name', 'status', 'kept'],
+  'trustcerts.removed': ['name', 'url'],
   'resync.started': ['url', 'trigger'],
   // message: the profile's last Log_Resync_* line, if any (written for the administrator)
   'resync.succeeded': ['url', 'status', 'message', 'durationMs', 'changed'],

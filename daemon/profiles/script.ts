@@ -27,6 +27,11 @@ export interface ScriptOptions {
    */
   readonly secret?: (name: string) => boolean;
   readonly refused?: (message: string) => void;
+  /**
+   * Hears which file each `SET` came from: the `GET` name, or undefined for the script itself
+   * (TRUSTCERTS names are relative to the script that set them, SPEC §6).
+   */
+  readonly setIn?: (name: string, file: string | undefined) => void;
   /** The script's own file name, so a `GET` back to it is seen as a cycle. */
   readonly name?: string;
   readonly maxGetDepth?: number;
@@ -87,6 +92,7 @@ class ScriptRun {
   private work = 0;
   /** Characters of every script loaded so far (the root and its GETs). */
   private chars = 0;
+  private root = '';
 
   constructor(options: ScriptOptions) {
     this.options = options;
@@ -115,6 +121,7 @@ class ScriptRun {
           const name = words[0];
           if (name === undefined) throw profileError('profile_parse_error', `SET needs a parameter name in ${file.name}`, index + 1);
           this.updates.set(name, readValue(rest.slice(name.length).trim(), index + 1, file.name), undefined);
+          this.options.setIn?.(name, file.name === this.root ? undefined : file.name);
           break;
         }
         case 'IF': {
@@ -148,6 +155,7 @@ class ScriptRun {
   async execute(text: string): Promise<ProfileUpdate[]> {
     const options = this.options;
     const root = options.name ?? '(settings script)';
+    this.root = root;
     const seen = [root];
     let bytes = text.length;
     let file = load(root, text);

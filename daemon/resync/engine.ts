@@ -37,6 +37,11 @@ export interface ResyncEngineOptions {
   readonly random?: () => number;
   /** Host name to address for `$SERVIP` (default: DNS A/AAAA lookup). */
   readonly lookup?: (host: string) => Promise<string>;
+  /**
+   * Installs the TRUSTCERTS list at the end of a resync whose profile set it (SPEC §6), with
+   * the URL of that profile; it reports its own problems and never fails the resync.
+   */
+  readonly trustCerts?: (list: string, base: string) => Promise<unknown>;
 }
 
 export type { ResyncOutcome, ResyncResult } from './outcome.js';
@@ -208,6 +213,11 @@ export class ResyncEngine {
     } catch (error) {
       const failure = toProvisiondError(error);
       result = { ok: false, changed: [], ignored: 0, error: failure, err: `${failure.code}: ${failure.message}`, vars: {}, messages: [] };
+    }
+    if (result.trustCertsFrom !== undefined && this.options.trustCerts !== undefined) {
+      await this.options.trustCerts(this.param('TRUSTCERTS')!, result.trustCertsFrom).catch((error: unknown) => {
+        this.logger.warning(`TRUSTCERTS not installed: ${toProvisiondError(error).message}`);
+      });
     }
     return this.finish(trigger, started, result);
   }

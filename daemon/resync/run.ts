@@ -8,7 +8,7 @@ import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { secrets, type Logger } from '../log/index.js';
 import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
 import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
-import { readBool, readText } from '../params/index.js';
+import { canonicalName, readBool, readText } from '../params/index.js';
 import type { Origin } from '../origin/index.js';
 import type { MacroContext, RuleRequest } from '../rules/index.js';
 import type { ProfileParser, ProfileSource, RuleLanguage } from './adapters.js';
@@ -62,6 +62,8 @@ interface RunReport {
   /** The last URL requested and the HTTP status it answered with, for the events. */
   readonly url?: string | undefined;
   readonly status?: number | undefined;
+  /** The URL of the profile that set TRUSTCERTS in this resync, if one did (SPEC §6). */
+  readonly trustCertsFrom?: string | undefined;
 }
 
 export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResult> {
@@ -76,6 +78,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
   const named = new NamedOrigins();
   let url: string | undefined;
   let status: number | undefined;
+  let trustCertsFrom: string | undefined;
   const say = (template: string): void => {
     if (template === '') return;
     const line = deps.rules.expand(template, context());
@@ -104,6 +107,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
         const outcome = await fetchAndApply(deps, input, request, named);
         add(changed, outcome.changed);
         ignored += outcome.ignored;
+        trustCertsFrom = outcome.trustCertsFrom ?? trustCertsFrom;
         status = outcome.status;
         err = outcome.err;
         vars = { ...vars, ERR: err };
@@ -113,13 +117,13 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
       }
     } catch (error) {
       const failure = toProvisiondError(error);
-      return { ok: false, changed: [...changed], ignored, error: failure, err: errText(failure), vars: { ...vars, ERR: errText(failure) }, messages, url, status };
+      return { ok: false, changed: [...changed], ignored, error: failure, err: errText(failure), vars: { ...vars, ERR: errText(failure) }, messages, url, status, trustCertsFrom };
     }
   }
-  return { ok: true, changed: [...changed], ignored, err, vars, messages, url, status };
+  return { ok: true, changed: [...changed], ignored, err, vars, messages, url, status, trustCertsFrom };
 }
 
-async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: NamedOrigins): Promise<{ changed: readonly string[]; ignored: number; err: string; status?: number }> {
+async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleRequest, named: NamedOrigins): Promise<{ changed: readonly string[]; ignored: number; err: string; status?: number; trustCertsFrom?: string }> {
   const credentials = async (challenge: CredentialContext): Promise<Credentials | undefined> => {
     const chosen = chooseCredentials({
       ruleUid: request.uid,
@@ -168,7 +172,11 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   // Only now do the validators stand for an applied profile (SPEC §4). A parent with includes
   // keeps none: its 304 would hide a changed include. A failed write costs one full download.
   await result.applied?.(includes === 0).catch((error: unknown) => deps.logger.warning(`conditional GET state not saved: ${toProvisiondError(error).message}`));
-  return { changed, ignored: profile.ignored.length, err: 'ok', status: result.status };
+  const ignored = profile.ignored.length;
+  const trustCerts = profile.updates.find((update) => canonicalName(update.name) === 'TRUSTCERTS');
+  if (trustCerts === undefined) return { changed, ignored, err: 'ok', status: result.status };
+  const setIn = profile.setIn?.get(trustCerts.name);
+  return { changed, ignored, err: 'ok', status: result.status, trustCertsFrom: setIn === undefined ? finalUrl : new URL(setIn, finalUrl).href };
 }
 
 function add(target: Set<string>, names: readonly string[]): void {

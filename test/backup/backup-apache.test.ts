@@ -14,10 +14,10 @@ import { Logger } from '../../daemon/log/index.js';
 import { ParamStore } from '../../daemon/params/index.js';
 import { isUserDataName } from '../../daemon/profiles/index.js';
 import { PromptBroker, type PromptView } from '../../daemon/prompts/index.js';
-import { loadTrustStore, makeTestPki, tlsConnectionOptions } from '../../daemon/tls/index.js';
+import { loadTrustStore, makeCa, makeTestPki, tlsConnectionOptions, TrustCerts, type TrustStore } from '../../daemon/tls/index.js';
 import { createMemoryVault, type Vault } from '../../daemon/vault/index.js';
 import { startApache, type AccessLogLine, type Apache } from '../fixtures/http/apache.js';
-import { until } from '../fixtures/local.js';
+import { shortTempDir, until } from '../fixtures/local.js';
 import { Origin } from '../../daemon/origin/index.js';
 
 const BASIC = { scheme: 'Basic' as const, realm: 'backup', users: { bob: 'builder', carol: 'second' } };
@@ -46,7 +46,9 @@ interface Rig {
   vault: Vault;
   prompts: PromptBroker;
   events: EventInput[];
-  trustcerts: { installed: boolean };
+  fetcher: Fetcher;
+  /** The live trust store (anchors, then the installed TRUSTCERTS) and its anchors dir. */
+  trust: { store: TrustStore; anchorsDir: string };
 }
 
 async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: number; vault?: Vault } = {}): Promise<Rig> {
@@ -57,12 +59,12 @@ async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: num
   const vault = options.vault ?? createMemoryVault();
   const params = new ParamStore({ stateDir, isUserData: isUserDataName });
   await params.load();
-  const store = await loadTrustStore({ anchorsDir: await anchors(t) });
-  const fetcher = new Fetcher({ userAgent: 'test', tls: () => tlsConnectionOptions(store, { checkName: true }), onEvent: (event) => events.push(event) });
+  const anchorsDir = await anchors(t);
+  const trust = { store: await loadTrustStore({ anchorsDir }), anchorsDir };
+  const fetcher = new Fetcher({ userAgent: 'test', tls: () => tlsConnectionOptions(trust.store, { checkName: true }), onEvent: (event) => events.push(event) });
   t.teardown(() => fetcher.close());
   const prompts = new PromptBroker({ bus, timeoutSeconds: options.timeoutSeconds ?? 60 });
   t.teardown(() => prompts.stop());
-  const trustcerts = { installed: false };
   const feature = new BackupRestore({
     params,
     vault,
@@ -70,13 +72,13 @@ async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: num
     prompts,
     bus,
     logger: quiet(),
-    trust: () => ({ hasTrustCerts: trustcerts.installed }),
+    trust: () => trust.store,
     maxBytes: 64 * 1024,
     ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
   });
   feature.start();
   t.teardown(() => feature.stop());
-  return { feature, params, vault, prompts, events, trustcerts };
+  return { feature, params, vault, prompts, events, trust, fetcher };
 }
 
 async function anchors(t: Test): Promise<string> {
@@ -183,6 +185,16 @@ t.test('a burst of user-data changes is one debounced PUT holding the new values
   await feature.restore();
   t.equal(params.get('ABKNAME009'), 'Nine');
   t.equal(feature.pending(), false, 'a restore triggers no backup');
+  // A backup in its debounce waits for a restore asked meanwhile: the server's copy wins first.
+  await feature.unset(['ABKNAME009']);
+  t.equal(feature.pending(), true);
+  const restoring = feature.restore();
+  t.equal(feature.pending(), false, 'postponed while the restore runs');
+  await restoring;
+  t.equal(params.get('ABKNAME009'), 'Nine');
+  await until(() => feature.pending());
+  await feature.flush();
+  t.match(await fsp.readFile(path.join(apache.docroot, 'open/301_96xxdata.txt')), utf16('ABKNAME001=One\r\nABKNAME002=Two\r\nABKNAME003=Three\r\nABKNAME009=Nine\r\n'));
 });
 
 t.test('the debounce timer fires the backup by itself', async (t) => {
@@ -245,6 +257,7 @@ t.test('stored realm credential: prompt, store after success, then silent; refus
       const first = feature.backup();
       const view = await answerNext(prompts, 'http-auth', 'bob', 'builder');
       t.match(view, { title: 'HTTP Authentication', lines: ['Enter backup/restore credentials'], context: { realm: 'backup' } });
+      t.match(events.find((e) => e.type === 'auth.prompt'), { kind: 'http-auth', operation: 'backup', url: `${apache.origin}/${area}/601_96xxdata.txt`, realm: 'backup' });
       await first;
       t.match(events.filter((e) => e.type === 'credentials.stored'), [{ realm: 'backup', source: 'prompt' }]);
       t.match(await vault.list({ purpose: 'backup-restore' }), [{ realm: 'backup', username: 'bob', secret: 'builder' }]);
@@ -319,7 +332,19 @@ t.test('a stored record of another server (an IPv6 origin) is replaced after a p
 });
 
 t.test('call-server credential over https: BRAUTH × TRUSTCERTS, never over http (Apache access log)', async (t) => {
-  const { feature, params, trustcerts } = await rig(t);
+  const { feature, params, trust, events, fetcher } = await rig(t);
+  // TRUSTCERTS installed for real: downloaded from the server, validated, in the trust store.
+  await fsp.writeFile(path.join(secure.docroot, 'open/WebRootCA.pem'), makeCa({ commonName: 'Web Root CA' }).certPem);
+  const trustCerts = new TrustCerts({
+    stateDir: shortTempDir(t),
+    fetch: (request) => fetcher.fetch(request),
+    emit: (event) => events.push(event),
+    logger: quiet(),
+    onChange: async () => {
+      trust.store = await loadTrustStore({ anchorsDir: trust.anchorsDir, trustCerts: trustCerts.forTrustStore() });
+    },
+  });
+  const script = `${secure.origin}/open/46xxsettings.txt`;
   await feature.set({ NVPHONEXT: '701', ABKNAME001: 'TLS', BRURI: `${secure.origin}/open` });
   // No registration password and no call server yet: nothing to send.
   await feature.backup();
@@ -332,9 +357,12 @@ t.test('call-server credential over https: BRAUTH × TRUSTCERTS, never over http
     { brauth: '1', trustcerts: false, sent: true },
     { brauth: '0', trustcerts: true, sent: false },
     { brauth: '1', trustcerts: true, sent: true },
+    // The list emptied: the certificate is removed and the credential goes again.
+    { brauth: '0', trustcerts: false, sent: true },
   ];
   for (const [index, cell] of cells.entries()) {
-    trustcerts.installed = cell.trustcerts;
+    await trustCerts.sync(cell.trustcerts ? 'WebRootCA.pem' : '', script);
+    t.equal(trust.store.hasTrustCerts, cell.trustcerts);
     await params.setLocal([{ name: 'BRAUTH', value: cell.brauth }, { name: 'BRURI', value: `${secure.origin}/open` }]);
     await feature.backup();
     t.match((await linesFor(secure, '/open/701_96xxdata.txt', 3 + index))[2 + index], { method: 'PUT', authScheme: cell.sent ? 'Basic' : '-', user: '-' }, `BRAUTH=${cell.brauth} TRUSTCERTS=${cell.trustcerts}`);
@@ -384,4 +412,32 @@ t.test('an EM login restores; stop() removes the listeners', async (t) => {
   await params.setLocal([{ name: 'ABKNAME003', value: 'after stop' }]);
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(requests.length, 2);
+});
+
+t.test('an automatic backup waiting on a prompt gives way to an explicit backup, or to a restore and then runs again', async (t) => {
+  const { feature, params, prompts, events } = await rig(t, { debounceMs: 1 });
+  await feature.register('901', 'reg-secret-13');
+  await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/basic` }]);
+  await feature.set({ ABKNAME001: 'Waiting' });
+  await until(() => prompts.list().length === 1);
+  // The explicit backup replaces the waiting one; its own prompt is answered.
+  const manual = feature.backup();
+  await until(() => events.some((e) => e.type === 'backup.failed'));
+  t.match(events.find((e) => e.type === 'backup.failed'), { code: 'backup_superseded' });
+  t.match(events.find((e) => e.type === 'auth.failure'), { reason: 'cancelled', realm: 'backup' });
+  await answerNext(prompts, 'http-auth', 'bob', 'builder');
+  await manual;
+  t.equal(feature.pending(), false, 'replaced by a backup: not scheduled again');
+  // A waiting automatic backup at another server gives way to a restore, then runs again.
+  await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/other` }]);
+  await feature.set({ ABKNAME001: 'Again' });
+  await until(() => prompts.list().length === 1);
+  await fsp.writeFile(path.join(apache.docroot, 'other/901_96xxdata.txt'), 'ABKNAME002=Server\n');
+  const restore = feature.restore();
+  await until(() => events.filter((e) => e.type === 'backup.failed').length === 2);
+  await answerNext(prompts, 'http-auth', 'bob', 'builder');
+  await restore;
+  t.equal(params.get('ABKNAME002'), 'Server');
+  await until(() => events.filter((e) => e.type === 'backup.succeeded').length === 2);
+  t.equal(params.get('ABKNAME001'), 'Again');
 });

@@ -20,7 +20,14 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
   const h = await harnessFor(t);
   h.backend.answers.set('restore', { note: 'no outcome field' });
   h.backend.answers.set('params', { Profile_Rule: 'https://prov.example/$MA.xml', Resync_Periodic: '3600' });
-  h.backend.answers.set('trust', [{ subject: 'CN=Avaya Product Root CA', notAfter: '2033-08-14' }, 'plain']);
+  h.backend.answers.set('trust', {
+    certificates: [
+      { origin: 'anchor', source: '/etc/provisiond/anchors/avaya.pem', subject: 'CN=Avaya Product Root CA', issuer: 'CN=Avaya Product Root CA', notAfter: '2033-08-14T00:00:00.000Z', fingerprint256: 'AA:BB' },
+      { origin: 'trustcerts', source: 'WebRootCA.pem', subject: 'CN=Web Root', issuer: 'CN=Web Root', notAfter: '2030-01-01T00:00:00.000Z', fingerprint256: 'CC:DD', extra: 1 },
+      'not a row',
+    ],
+    problems: [{ code: 'trust_certificate_invalid', message: 'junk.pem is not a PEM or DER X.509 certificate' }],
+  });
   const runs: [string[], string, string][] = [
     [['restore', '--wait'], '', 'restore done\n'],
     [['logout'], '', 'logged out\n'],
@@ -28,7 +35,24 @@ t.test('each daemon command reaches the daemon with its arguments', async (t) =>
     [['profile-account', '--user', 'cisco', '--password-stdin'], 'acct-pw', 'profile account stored\n'],
     [['params'], '', 'Profile_Rule=https://prov.example/$MA.xml\nResync_Periodic=3600\n'],
     [['params', 'Profile_Rule'], '', 'Profile_Rule=https://prov.example/$MA.xml\nResync_Periodic=3600\n'],
-    [['trust'], '', 'subject=CN=Avaya Product Root CA notAfter=2033-08-14\nplain\n'],
+    [
+      ['trust'],
+      '',
+      [
+        'anchor      CN=Avaya Product Root CA',
+        '  issuer    CN=Avaya Product Root CA',
+        '  expires   2033-08-14T00:00:00.000Z',
+        '  sha256    AA:BB',
+        '  source    /etc/provisiond/anchors/avaya.pem',
+        'TRUSTCERTS  CN=Web Root',
+        '  issuer    CN=Web Root',
+        '  expires   2030-01-01T00:00:00.000Z',
+        '  sha256    CC:DD',
+        '  source    WebRootCA.pem',
+        'skipped     junk.pem is not a PEM or DER X.509 certificate (trust_certificate_invalid)',
+        '',
+      ].join('\n'),
+    ],
     [['backup'], '', 'backup started\n'],
     [['set', 'ABKNAME001=Alice'], '', 'changed: ABKNAME001\n'],
     [['set', 'GPP_SA', '--secret', '--password-stdin'], 'sa-secret\n', 'changed: ABKNAME001\n'],

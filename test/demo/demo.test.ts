@@ -51,7 +51,7 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   await until(() => prompt() !== undefined);
   await until(() => said.some((l) => /^server +GET \/cisco\/000e08de3001\.xml → 401 user=- \(no credentials\)$/.test(l)));
   app.prompts.answer(prompt()!.id, account.user, account.password);
-  await until(() => app.params.get('Station_Name') === 'Demo Reception' && app.params.get('NVPHONEXT') === '2001');
+  await until(() => app.params.get('Station_Name') === 'Demo Reception' && app.params.get('BRURI') !== '');
   t.equal(app.params.get('Profile_Rule_B'), `${demo.serverOrigin}/avaya/46xxsettings.txt`, 'rule B came from the Cisco profile');
   t.equal(app.params.get('Resync_Periodic'), '7200');
   t.equal(app.params.get('BRURI'), `${demo.serverOrigin}/backup/`, 'the script took its IF $GROUP jump');
@@ -59,13 +59,32 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.ok(said.some((l) => /^server +GET \/avaya\/46xxsettings\.txt → 200 user=demo$/.test(l)), 'the server logged the user');
 
   await until(() => said.some((l) => /^event +#\d+ resync\.succeeded/.test(l)));
-  t.ok(said.some((l) => /^event +#\d+ auth\.prompt id=\S+ kind=profile-account$/.test(l)), 'the dashboard saw the prompt');
+  t.ok(said.some((l) => /^event +#\d+ auth\.prompt id=\S+ kind=profile-account( |$)/.test(l)), 'the dashboard saw the prompt');
 
   // Unchanged: the conditional GET gets a 304.
   const again = await app.resync.resyncNow();
   t.equal(again.result, 'unchanged');
   t.ok(said.some((l) => /^server +GET \/cisco\/000e08de3001\.xml → 304 user=demo$/.test(l)));
   await until(() => said.some((l) => /^event +#\d+ resync\.unchanged/.test(l)));
+
+  // The Avaya story the banner tells: register, change a contact, back up, restore.
+  t.match(printed, new RegExp(`^    provisionctl --socket \\S+ register 2001 `, 'm'));
+  t.ok(printed.includes(`    ls ${path.join(demo.dir, 'backup')} `), 'the banner says where backups land');
+  t.match(printed, /restore --wait/);
+  await app.backend.command('register', { extension: '2001', password: 'demo-registration' });
+  await app.backend.command('set', { ABKNAME001: 'Alice', ABKNUMBER001: '2002' });
+  const backup = app.backend.command('backup', { wait: true });
+  // The call-server credential alone does not open the demo's Digest realm: the page asks.
+  await until(() => app.prompts.list().some((p) => p.kind === 'http-auth'));
+  const asking = app.prompts.list().find((p) => p.kind === 'http-auth')!;
+  t.match(asking.context, { realm: DEMO_REALM, server: demo.serverOrigin });
+  app.prompts.answer(asking.id, account.user, account.password);
+  t.match(await backup, { outcome: 'succeeded', status: 201 });
+  const landed = readFileSync(path.join(demo.dir, 'backup', '2001_96xxdata.txt'));
+  t.same(landed, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ABKNAME001=Alice\r\nABKNUMBER001=2002\r\n', 'utf16le')]), 'the backup landed in the demo directory');
+  await app.backend.command('unset', { ABKNAME001: true });
+  t.match(await app.backend.command('restore', { wait: true }), { outcome: 'succeeded', changed: ['ABKNAME001'] });
+  t.equal(app.params.get('ABKNAME001'), 'Alice', 'restored, without a second prompt');
 
   const dir = demo.dir;
   await demo.stop();

@@ -88,3 +88,20 @@ t.test('shortTime trims ISO timestamps to minutes and leaves short text alone', 
   t.equal(shortTime('2026-01-01T12:34:56.000Z'), '2026-01-01 12:34');
   t.equal(shortTime('soon'), 'soon');
 });
+
+// Avaya Advanced Options > Backup/Restore (DOMAIN.md §3.3): offered once BRURI and the
+// extension are set; the outcome in the phone's words.
+t.test('Backup and Restore are offered when configured, with the outcome the phone shows', async (t) => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const screen = (backup: DisplayState['backup']) => computeScreen(state({ backup }), []);
+  t.same(screen({ configured: false, running: null, last: null }).softkeys, ['Setup']);
+  t.same(screen({ configured: true, running: null, last: null }), { title: 'SEP001122334455', lines: ['Not provisioned yet', 'Dashboard offline'], softkeys: ['Setup', 'Backup', 'Restore'], prompt: null });
+  const line = (backup: DisplayState['backup']) => screen(backup).lines[1];
+  t.equal(line({ configured: true, running: 'backup', last: null }), 'Backup in progress');
+  t.equal(line({ configured: true, running: 'restore', last: null }), 'Restore in progress');
+  t.equal(line({ configured: true, running: null, last: { operation: 'restore', outcome: 'succeeded', at } }), 'Restore successful');
+  t.equal(line({ configured: true, running: null, last: { operation: 'restore', outcome: 'failed', at, code: 'restore_not_backup' } }), 'Retrieval failed');
+  t.equal(line({ configured: true, running: null, last: { operation: 'backup', outcome: 'succeeded', at } }), 'Backup successful');
+  t.equal(line({ configured: true, running: null, last: { operation: 'backup', outcome: 'failed', at } }), 'Backup failed');
+  t.same(computeScreen(state({ em: { enabled: true, state: '' }, backup: { configured: true, running: null, last: null } }), []).softkeys, ['Setup', 'Login', 'Backup', 'Restore']);
+});

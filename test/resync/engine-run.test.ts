@@ -232,3 +232,26 @@ t.test('onChange tells when status() may have changed; a failing listener is log
   t.same(seen, ['true', 'false', 'false', 'false']);
   t.ok(h.lines.some((line) => line.includes('status listener failed') && line.includes('listener broke')));
 });
+
+t.test('a profile that sets TRUSTCERTS: the list is installed at the end of that resync, relative to that profile', async (t) => {
+  const calls: [string, string][] = [];
+  const h = harness({
+    params: { Profile_Rule: 'A' },
+    plans: { A },
+    handler: byPath({ '/a.cfg': 'TRUSTCERTS=ca.pem,https://elsewhere.example/b.pem' }),
+    trustCerts: async (list, base) => {
+      calls.push([list, base]);
+      if (calls.length === 2) throw new ProvisiondError('state_write_failed', 'disk full');
+    },
+  });
+  t.equal((await h.engine.resyncNow()).result, 'succeeded');
+  t.same(calls, [['ca.pem,https://elsewhere.example/b.pem', 'http://127.0.0.1:8080/a.cfg']]);
+  // Its failure is logged; the resync that set the list still succeeds.
+  t.equal((await h.engine.resyncNow()).result, 'unchanged');
+  t.equal(calls.length, 2, 'set again by the same profile: tried again');
+  t.match(h.lines.join('\n'), /TRUSTCERTS not installed: disk full/);
+  // A resync whose profiles do not set it leaves the installed set alone.
+  h.setHandler(byPath({ '/a.cfg': 'Other=1' }));
+  await h.engine.resyncNow();
+  t.equal(calls.length, 2);
+});

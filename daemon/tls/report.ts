@@ -1,0 +1,25 @@
+/**
+ * `provisionctl trust` for a technician (SPEC §8): each trust anchor and TRUSTCERTS
+ * certificate with subject, issuer, expiry and SHA-256 fingerprint, then the files that were
+ * skipped and why. Reads the daemon's `trust` answer (`DaemonBackend.trustDetails`).
+ */
+import type { JsonValue } from '../bus/index.js';
+
+type Row = { readonly [key: string]: JsonValue };
+
+const isRow = (value: JsonValue): value is Row => typeof value === 'object' && value !== null && !Array.isArray(value);
+const rows = (value: JsonValue | undefined): Row[] => (Array.isArray(value) ? value.filter(isRow) : []);
+const str = (value: JsonValue | undefined): string => (typeof value === 'string' ? value : '');
+
+export function formatTrust(data: JsonValue | undefined): string {
+  const answer = data !== undefined && isRow(data) ? data : {};
+  const certificates = rows(answer.certificates);
+  const lines: string[] = [];
+  for (const c of certificates) {
+    lines.push(`${str(c.origin) === 'trustcerts' ? 'TRUSTCERTS' : 'anchor    '}  ${str(c.subject)}`);
+    lines.push(`  issuer    ${str(c.issuer)}`, `  expires   ${str(c.notAfter)}`, `  sha256    ${str(c.fingerprint256)}`, `  source    ${str(c.source)}`);
+  }
+  if (certificates.length === 0) lines.push('no trusted certificates: every https server is refused');
+  for (const p of rows(answer.problems)) lines.push(`skipped     ${str(p.message)} (${str(p.code)})`);
+  return lines.join('\n');
+}
