@@ -15,8 +15,8 @@ import { ExtensionMobility } from '../em/index.js';
 import { EventLog } from '../events/index.js';
 import { settleWrites } from '../fsutil/index.js';
 import { Fetcher, userAgent } from '../http/index.js';
-import { Logger } from '../log/index.js';
-import { MqttReporter } from '../mqtt/index.js';
+import { Logger, secrets } from '../log/index.js';
+import { MqttReporter, tableArgs } from '../mqtt/index.js';
 import { ParamStore } from '../params/index.js';
 import { isUserDataName } from '../profiles/index.js';
 import { PromptBroker } from '../prompts/index.js';
@@ -118,7 +118,11 @@ export class App {
           events: this.events,
           log: this.logger,
           snapshot: () => this.stateDocument,
-          handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
+          handleCommand: async (name, args) => {
+            const outcome = await this.backend.run(name, tableArgs(args), 'mqtt');
+            // The reply carries the code and message only; the result data stays on the phone (STYLE §12).
+            if (!outcome.ok) throw outcome.error;
+          },
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
         });
         await reporter.start();
@@ -235,7 +239,19 @@ export class App {
           trust: liveTrust,
           maxBytes: profileBytes,
         });
-        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, backup: this.backup, trust: liveTrust, mqttConnected: () => this.mqtt?.connected ?? false });
+        this.backend = new DaemonBackend({
+          bus: this.bus,
+          device: this.device,
+          params: this.params,
+          resync: this.resync,
+          em: this.em,
+          backup: this.backup,
+          trust: liveTrust,
+          prompts: this.prompts,
+          recent: (n) => this.events.recent(n),
+          redactor: secrets,
+          mqttConnected: () => this.mqtt?.connected ?? false,
+        });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();
           this.mqtt?.publishState();
@@ -264,7 +280,7 @@ export class App {
         const { display, limits, stateDir } = this.settings;
         if (display.socket === false && display.http === false) return;
         const token = await loadDisplayToken(stateDir);
-        feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, recent: (n) => this.events.recent(n), token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display') });
+        feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display') });
         feed.start();
         try {
           this.display = await startDisplayServers({
