@@ -14,7 +14,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
 import { statusOf, toCommandError, type AnyCommandResult, type CommandError, type StatusResult } from '../commands/index.js';
-import { Logger, secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import { Logger, type Redactor } from '../log/index.js';
 import { nodeTimers, type PromptTimers } from '../prompts/index.js';
 import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type FeedErrorCode, type MessageId, type ServerMessage } from './protocol.js';
 import { computeScreen, type Screen } from './screen.js';
@@ -91,7 +91,7 @@ export class DisplayFeed {
     this.options = options;
     this.timers = options.timers ?? feedTimers;
     this.logger = options.logger ?? new Logger({ scope: 'display' });
-    this.redactor = options.redactor ?? defaultRedactor;
+    this.redactor = options.redactor ?? this.logger.redactor;
     // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false });
   }
