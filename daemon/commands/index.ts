@@ -63,18 +63,19 @@ export async function runSpec<R, C extends Secrets>(name: string, spec: CommandS
   if (!spec.transports.includes(via)) return { ok: false, error: commandError('command_unavailable', `${name} is not available over ${via}`) };
   const problem = argsProblem(name, spec.args, args);
   if (problem !== undefined) return { ok: false, error: commandError('invalid_message', problem) };
-  const secret = spec.secret === undefined ? undefined : args[spec.secret];
-  if (typeof secret === 'string') ctx.redactor.add(secret);
+  // The schema has made the secret argument a string.
+  const release = ctx.redactor.add(spec.secret === undefined ? undefined : (args[spec.secret] as string));
+  let outcome: CommandOutcome<R>;
   try {
-    return { ok: true, data: await spec.handler(args, ctx) };
+    outcome = { ok: true, data: await spec.handler(args, ctx) };
   } catch (error) {
     const failure = toCommandError(error);
     // Cleaned while the password is still registered: a handler's message is not trusted to be clean.
-    return { ok: false, error: { code: failure.code, message: ctx.redactor.redact(failure.message) } };
-  } finally {
-    // What the handler stored (vault, parameters) registered the secret itself for as long as it keeps it.
-    if (typeof secret === 'string') ctx.redactor.remove(secret);
+    outcome = { ok: false, error: { code: failure.code, message: ctx.redactor.redact(failure.message) } };
   }
+  // What the handler stored (vault, parameters) registered the secret itself for as long as it keeps it.
+  release();
+  return outcome;
 }
 
 export { MAX_KEY, MAX_STRING } from './args.js';

@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from '../bus/index.js';
 import type { CommandRunner } from '../commands/index.js';
+import { ProvisiondError } from '../errors/index.js';
 import { commandReply, parseCommand, tableArgs, type CommandName, type Transaction } from './commands.js';
 import { isPublishableTopic, type Topics } from './topics.js';
 
@@ -31,7 +32,7 @@ export interface CommandResponse {
 export function tableHandler(runner: CommandRunner): CommandHandler {
   return async (name, args) => {
     const outcome = await runner.run(name, tableArgs(args), 'mqtt');
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) throw new ProvisiondError(outcome.error.code, outcome.error.message);
   };
 }
 

@@ -10,7 +10,7 @@ import { App } from '../../daemon/app/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
 import { Logger, Redactor } from '../../daemon/log/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
-import type { ProvisiondError } from '../../daemon/errors/index.js';
+import { ProvisiondError } from '../../daemon/errors/index.js';
 import type { CommandArgs, CommandName } from '../../daemon/commands/index.js';
 
 async function daemon(t: Test, parameters: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
@@ -36,7 +36,7 @@ const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: Pr
 /** A command from provisionctl through the command table: its data, or a rejection with its error. */
 async function call<N extends CommandName>(app: App, name: N, args: CommandArgs): Promise<unknown> {
   const outcome = await app.backend.run(name, args, 'cli');
-  if (!outcome.ok) throw outcome.error;
+  if (!outcome.ok) throw new ProvisiondError(outcome.error.code, outcome.error.message);
   return outcome.data;
 }
 
@@ -157,6 +157,9 @@ t.test('a successful login shows the mobile user, and logout goes back to host',
   t.same(await call(app, 'logout', {}), { state: 'host' });
   t.equal(app.params.get('Station_Name'), 'Host');
   t.same(seen, ['/alice-mobile.xml', '/host.xml']);
+  await call(app, 'login', { user: 'alice', password: 'alice-pw' });
+  await app.backend.softkey('Logout');
+  t.same(app.backend.snapshot().em, { enabled: true, state: 'host' }, 'the Logout softkey logs out as the command does');
 });
 
 t.test('an Avaya settings script sees parameters first, then the phone\'s own variables', async (t) => {
