@@ -30,7 +30,7 @@ const STATE: DisplayState = {
 
 const backend: DisplayBackend = {
   snapshot: () => STATE,
-  command: async () => undefined,
+  run: async () => ({ ok: false, error: { code: 'command_unavailable', message: 'the bench runs no commands' } }),
   softkey: async () => undefined,
   onChange: () => () => undefined,
 };
@@ -53,7 +53,6 @@ async function feedTarget(dir: string): Promise<Target> {
     backend,
     prompts: new PromptBroker({ bus, timeoutSeconds: 300, redactor }),
     bus,
-    recent: () => [],
     token: 'bench-token-bench-token-bench-token',
     maxPayload: 64 * 1024,
     logger: new Logger({ sink: { out: () => undefined, err: () => undefined }, redactor }),

@@ -1,5 +1,6 @@
 /**
- * The daemon assembled (STYLE.md §1): settings → logger → device → event log (the one event
+ * The daemon assembled (STYLE.md §1): settings → logger and the redactor (one, owned here and
+ * handed to every module that holds a secret or writes text that leaves the daemon) → device → event log (the one event
  * journal) → MQTT reporter (its cursor in that journal) →
  * vault → parameters → prompts → trust and fetcher → resync and Extension Mobility → local
  * feed, each a Feature of one Controller, stopped in reverse order. READY is said last, once
@@ -15,8 +16,8 @@ import { ExtensionMobility } from '../em/index.js';
 import { EventLog } from '../events/index.js';
 import { settleWrites } from '../fsutil/index.js';
 import { Fetcher, userAgent } from '../http/index.js';
-import { Logger } from '../log/index.js';
-import { MqttReporter } from '../mqtt/index.js';
+import { Logger, Redactor } from '../log/index.js';
+import { MqttReporter, tableHandler } from '../mqtt/index.js';
 import { ParamStore } from '../params/index.js';
 import { isUserDataName } from '../profiles/index.js';
 import { PromptBroker } from '../prompts/index.js';
@@ -43,6 +44,8 @@ const STOP_GRACE_MS = 10_000;
 export class App {
   readonly settings: Settings;
   readonly logger: Logger;
+  /** Every secret the daemon holds is registered here by its holder; the logger's, when one is given. */
+  readonly redactor: Redactor;
   readonly bus: DaemonBus;
   readonly notifier: Notifier;
   private readonly probe: HardwareProbe | undefined;
@@ -67,7 +70,8 @@ export class App {
 
   constructor(options: AppOptions) {
     this.settings = options.settings;
-    this.logger = options.logger ?? new Logger({ level: options.settings.log.level });
+    this.redactor = options.logger?.redactor ?? new Redactor();
+    this.logger = options.logger ?? new Logger({ level: options.settings.log.level, redactor: this.redactor });
     this.notifier = options.notifier ?? new Notifier();
     this.probe = options.probe;
     this.bus = new TypedBus<DaemonEvents>((error, name) => this.logger.error(`a ${String(name)} listener failed: ${String(error)}`));
@@ -118,8 +122,10 @@ export class App {
           bus: this.bus,
           events: this.events,
           log: this.logger,
+          redactor: this.redactor,
           snapshot: () => this.stateDocument,
-          handleCommand: (name, args) => this.backend.command(name, { wait: args.wait === true }),
+          // The backend exists once the resync feature has started; commands arrive after that.
+          handleCommand: (name, args) => tableHandler(this.backend)(name, args),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
         });
         await reporter.start();
@@ -134,7 +140,7 @@ export class App {
       name: 'events',
       essential: true,
       start: async () => {
-        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events') });
+        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor });
         await this.events.start();
       },
       stop: () => this.events.stop(),
@@ -163,6 +169,7 @@ export class App {
           secretKeeper: new VaultSecretKeeper(this.vault),
           isUserData: isUserDataName,
           logger: this.logger.child('params'),
+          redactor: this.redactor,
         });
         this.params.onChange((changed) => this.bus.emit('params.changed', changed));
         await this.params.load();
@@ -175,7 +182,7 @@ export class App {
     return {
       name: 'prompts',
       start: async () => {
-        this.prompts = new PromptBroker({ bus: this.bus, timeoutSeconds: this.settings.prompts.timeoutSeconds });
+        this.prompts = new PromptBroker({ bus: this.bus, timeoutSeconds: this.settings.prompts.timeoutSeconds, redactor: this.redactor });
       },
       stop: async () => this.prompts.stop(),
     };
@@ -210,6 +217,7 @@ export class App {
           // TLSSRVRID is read per connection, so a profile that changes it takes effect at once.
           tls: () => tlsConnectionOptions(this.trust, { checkName: this.params.get('TLSSRVRID') !== '0' }),
           maxBytes: limits.profileBytes,
+          redactor: this.redactor,
           onEvent: (event) => this.bus.emit('event', event),
         });
       },
@@ -251,7 +259,19 @@ export class App {
           trust: liveTrust,
           maxBytes: profileBytes,
         });
-        this.backend = new DaemonBackend({ bus: this.bus, device: this.device, params: this.params, resync: this.resync, em: this.em, backup: this.backup, trust: liveTrust, mqttConnected: () => this.mqtt?.connected ?? false });
+        this.backend = new DaemonBackend({
+          bus: this.bus,
+          device: this.device,
+          params: this.params,
+          resync: this.resync,
+          em: this.em,
+          backup: this.backup,
+          trust: liveTrust,
+          prompts: this.prompts,
+          recent: (n) => this.events.recent(n),
+          redactor: this.redactor,
+          mqttConnected: () => this.mqtt?.connected ?? false,
+        });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();
           this.mqtt?.publishState();
@@ -279,8 +299,8 @@ export class App {
       start: async () => {
         const { display, limits, stateDir } = this.settings;
         if (display.socket === false && display.http === false) return;
-        const token = await loadDisplayToken(stateDir);
-        feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, recent: (n) => this.events.recent(n), token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display') });
+        const token = await loadDisplayToken(stateDir, this.redactor);
+        feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display'), redactor: this.redactor });
         feed.start();
         try {
           this.display = await startDisplayServers({

@@ -14,6 +14,8 @@ export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger
   try {
     return await openFileVault({
       stateDir,
+      // The vault registers every secret it holds with the app's redactor, and releases what it drops.
+      redactor: logger.redactor,
       onCorrupt: (info) => {
         logger.error(`the vault was damaged (${info.reason}); it was moved aside and an empty vault is in use`, { movedTo: info.movedTo });
         bus.emit('event', { type: 'vault.corrupted', reason: info.reason, path: info.file });
@@ -23,6 +25,6 @@ export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger
     const error = toProvisiondError(err, 'vault_unavailable');
     logger.error(`${error.message}; secrets are kept in memory only until this is fixed`, { code: error.code });
     bus.emit('event', { type: 'vault.corrupted', reason: 'unavailable', code: error.code });
-    return createMemoryVault();
+    return createMemoryVault({ redactor: logger.redactor });
   }
 }

@@ -11,7 +11,7 @@
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
-import { secrets, type Logger } from '../log/index.js';
+import type { Logger } from '../log/index.js';
 import { Origin } from '../origin/index.js';
 import { OWNED_PARAMS, canonicalName, isSecretParam, normaliseValue, type ParamStore, type ParamUpdate } from '../params/index.js';
 import { isUserDataName, parseBackupFile, serializeBackupFile } from '../profiles/index.js';
@@ -120,8 +120,13 @@ export class BackupRestore {
   async register(extension: string, password: string): Promise<void> {
     if (!/^[0-9]{1,32}$/.test(extension)) throw new ProvisiondError('register_invalid', 'the extension is 1 to 32 digits', { path: 'extension' });
     if (password === '') throw new ProvisiondError('register_invalid', 'the registration password is empty', { path: 'password' });
-    secrets.add(password);
-    await this.options.vault.put({ purpose: 'registration', secret: password });
+    // Known to the redactor before the vault write, which registers it for as long as it keeps it.
+    const release = this.options.logger.redactor.add(password);
+    try {
+      await this.options.vault.put({ purpose: 'registration', secret: password });
+    } finally {
+      release();
+    }
     await this.options.params.setLocal([{ name: 'NVPHONEXT', value: extension }]);
     // A backup waiting on a prompt started without this credential: it tries again with it.
     this.supersedeWaiting(true);
@@ -140,10 +145,15 @@ export class BackupRestore {
         throw new ProvisiondError('param_invalid', `${name}: the value is not valid user data`, { path: name });
       }
       normaliseValue(name, value);
-      if (isSecretParam(name)) secrets.add(value);
       updates.push({ name, value });
     }
-    return this.options.params.setLocal(updates);
+    // Known to the redactor while the transaction runs; the parameter store registers what it keeps.
+    const releases = updates.filter((update) => isSecretParam(update.name)).map((update) => this.options.logger.redactor.add(update.value));
+    try {
+      return await this.options.params.setLocal(updates);
+    } finally {
+      for (const release of releases) release();
+    }
   }
 
   /** Removes local values so the provisioned or factory value applies again. */
@@ -357,8 +367,7 @@ export class BackupRestore {
   private async storedRealm(): Promise<RealmCredential | undefined> {
     const [record] = await this.options.vault.list({ purpose: 'backup-restore' });
     if (record?.origin === undefined || record.realm === undefined) return undefined;
-    secrets.add(record.secret);
-    // Records of this purpose are written only by replaceStored, always with a username.
+    // The vault keeps this secret registered; records of this purpose are written only by replaceStored, always with a username.
     return { origin: record.origin, realm: record.realm, username: record.username!, password: record.secret };
   }
 
@@ -398,7 +407,7 @@ export class BackupRestore {
       throw new ProvisiondError('backup_superseded', 'the automatic backup waiting for HTTP Authentication gave way to a newer request');
     }
     if (result.outcome === 'answered') {
-      secrets.add(result.password);
+      // The prompt broker registered the typed password when the answer came.
       return result;
     }
     throw new ProvisiondError(`auth_${result.outcome}`, `the HTTP Authentication prompt for realm ${JSON.stringify(realm)} was ${result.outcome === 'timeout' ? 'not answered in time' : 'cancelled'}`);

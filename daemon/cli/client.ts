@@ -4,31 +4,20 @@
  * matches their results. Failing to reach the daemon, or losing it, is exit code 3.
  */
 import WebSocket, { type RawData } from 'ws';
-import type { JsonValue } from '../bus/index.js';
-import { PROTOCOL } from '../display/index.js';
+import type { RecordedEvent } from '../bus/index.js';
+import { PROTOCOL, parseServerMessage, type ClientRequest, type CommandArgs, type CommandName, type CommandReply, type ServerMessage } from '../display/index.js';
 
 export class Unreachable extends Error {
   override readonly name = 'Unreachable';
 }
 
-export interface ResultMessage {
-  readonly id: string | number | null;
-  readonly ok: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly data?: JsonValue;
-}
-
-interface Inbound {
-  readonly type?: unknown;
-  readonly protocol?: unknown;
-  readonly id?: unknown;
-  readonly event?: JsonValue;
-}
+/** A result as the CLI handles it: the daemon's, or `daemon_unreachable` when the socket is gone. */
+export type Reply<T = unknown> = { readonly ok: true; readonly data?: T } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 export class FeedConnection {
   private readonly ws: WebSocket;
-  private readonly pending = new Map<number, (result: ResultMessage) => void>();
-  private readonly eventListeners = new Set<(event: JsonValue) => void>();
+  private readonly pending = new Map<number, (result: Reply) => void>();
+  private readonly eventListeners = new Set<(event: RecordedEvent) => void>();
   private nextId = 1;
   /** Set once the connection is over: why, for requests made afterwards. */
   private lost: Unreachable | undefined;
@@ -59,7 +48,7 @@ export class FeedConnection {
       ws.once('close', () => reject(connection.reason()));
       ws.once('message', (data) => {
         const hello = decode(data);
-        if (hello.type !== 'hello' || hello.protocol !== PROTOCOL) {
+        if (hello?.type !== 'hello' || hello.protocol !== PROTOCOL) {
           connection.lost = new Unreachable(`${socketPath} does not speak ${PROTOCOL}`);
           ws.terminate();
           return;
@@ -71,7 +60,7 @@ export class FeedConnection {
   }
 
   /** Sends a message with a fresh id and resolves with its result. */
-  request(message: { readonly type: string; readonly [key: string]: JsonValue | undefined }): Promise<ResultMessage> {
+  request(message: ClientRequest): Promise<Reply> {
     if (this.lost) return Promise.resolve(this.unreachableResult());
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -80,7 +69,13 @@ export class FeedConnection {
     });
   }
 
-  onEvent(listener: (event: JsonValue) => void): void {
+  /** Runs a command of the table; its data has the type the table gives that command. */
+  async command<N extends CommandName>(name: N, args: CommandArgs = {}): Promise<CommandReply<N>> {
+    // The daemon answers command N with CommandResult<N>: it is the same build as this CLI.
+    return (await this.request({ type: 'command', name, args })) as CommandReply<N>;
+  }
+
+  onEvent(listener: (event: RecordedEvent) => void): void {
     this.eventListeners.add(listener);
   }
 
@@ -89,16 +84,17 @@ export class FeedConnection {
     this.ws.close();
   }
 
-  private receive(message: Inbound): void {
-    if (message.type === 'event') {
-      for (const listener of this.eventListeners) listener(message.event as JsonValue);
+  private receive(message: ServerMessage | undefined): void {
+    if (message?.type === 'event') {
+      for (const listener of this.eventListeners) listener(message.event);
       return;
     }
     // Results we did not ask for (a daemon bug) and screens are of no interest here.
-    const settle = message.type === 'result' ? this.pending.get(message.id as number) : undefined;
+    if (message?.type !== 'result' || typeof message.id !== 'number') return;
+    const settle = this.pending.get(message.id);
     if (!settle) return;
-    this.pending.delete(message.id as number);
-    settle(message as ResultMessage);
+    this.pending.delete(message.id);
+    settle(message);
   }
 
   /** Why the connection is lost; only called once the close listener above has named it. */
@@ -106,18 +102,13 @@ export class FeedConnection {
     return this.lost as Unreachable;
   }
 
-  private unreachableResult(): ResultMessage {
-    return { id: null, ok: false, error: { code: 'daemon_unreachable', message: this.reason().message } };
+  private unreachableResult(): Reply {
+    return { ok: false, error: { code: 'daemon_unreachable', message: this.reason().message } };
   }
 }
 
-function decode(data: RawData): Inbound {
-  try {
-    const value: unknown = JSON.parse((data as Buffer).toString());
-    return typeof value === 'object' && value !== null ? value : {};
-  } catch {
-    return {};
-  }
+function decode(data: RawData): ServerMessage | undefined {
+  return parseServerMessage((data as Buffer).toString());
 }
 
 /** Why the socket could not be reached, in words a technician can act on. */

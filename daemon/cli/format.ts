@@ -2,10 +2,9 @@
  * Human output of provisionctl: what a technician reads at a glance. Pure functions from the
  * daemon's JSON to lines; `--json` bypasses them.
  */
-import type { JsonValue } from '../bus/index.js';
-
-type Json = JsonValue | undefined;
-type JsonObject = { readonly [key: string]: JsonValue };
+/** What the daemon sent, read field by field: every shape the daemon can answer with. */
+type Json = unknown;
+type JsonObject = { readonly [key: string]: unknown };
 
 function isObject(value: Json): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,13 +4,14 @@
  * to stderr; `--json` prints the daemon's JSON as it came.
  */
 import type { Writable } from 'node:stream';
-import type { JsonValue } from '../bus/index.js';
+import type { RecordedEvent } from '../bus/index.js';
 import { runDashboardCli } from '../dashboard/index.js';
 import type { HardwareProbe } from '../device/index.js';
 import { formatTrust } from '../tls/report.js';
+import type { CommandArgs, CommandName, CommandReply } from '../display/index.js';
 import { ruleEval } from './rule-eval.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
-import { FeedConnection, type ResultMessage } from './client.js';
+import { FeedConnection, type Reply } from './client.js';
 import { formatData, formatEvent, formatStatus } from './format.js';
 import { readPassword, type PasswordError, type Terminal } from './password.js';
 
@@ -80,7 +81,7 @@ class Session {
       case 'backup':
       case 'restore':
         return this.finish(await this.command(command.name, { wait: command.wait }), (data) =>
-          command.wait ? `${command.name} ${outcomeOf(data) ?? 'done'}` : `${command.name} started`,
+          command.wait ? `${command.name} ${'outcome' in data ? data.outcome : 'done'}` : `${command.name} started`,
         );
       case 'register': {
         const password = await this.password('Registration password: ');
@@ -110,15 +111,15 @@ class Session {
         return this.finish(await this.command('trust'), formatTrust);
       case 'set': {
         const values = command.secret === undefined ? command.values : { [command.secret]: await this.password(`Value of ${command.secret}: `) };
-        return this.finish(await this.command('set', values), (data) => changedLine(data));
+        return this.finish(await this.command('set', values), changedLine);
       }
       case 'unset':
-        return this.finish(await this.command('unset', Object.fromEntries(command.names.map((name) => [name, true]))), (data) => changedLine(data));
+        return this.finish(await this.command('unset', Object.fromEntries(command.names.map((name) => [name, true]))), changedLine);
     }
   }
 
-  private command(name: string, args: { readonly [key: string]: JsonValue } = {}): Promise<ResultMessage> {
-    return this.connection.request({ type: 'command', name, args });
+  private command<N extends CommandName>(name: N, args: CommandArgs = {}): Promise<CommandReply<N>> {
+    return this.connection.command(name, args);
   }
 
   private password(prompt: string): Promise<string> {
@@ -137,7 +138,7 @@ class Session {
     if (given !== undefined) return action(given, 'prompt');
     const status = await this.command('status');
     if (!status.ok) return this.finish(status, formatData);
-    const open = (status.data as { prompt: { id: string; kind: string } | null }).prompt;
+    const open = status.data.prompt;
     if (!open) {
       this.io.stderr.write('provisionctl: no prompt is open\n');
       return EXIT.failed;
@@ -148,10 +149,10 @@ class Session {
   private async events(follow: boolean): Promise<number> {
     const recent = await this.command('events', { limit: RECENT_EVENTS });
     if (!recent.ok) return this.finish(recent, formatData);
-    const print = (event: JsonValue): void => {
+    const print = (event: RecordedEvent): void => {
       this.io.stdout.write((this.invocation.json ? JSON.stringify(event) : formatEvent(event)) + '\n');
     };
-    for (const event of recent.data as JsonValue[]) print(event);
+    for (const event of recent.data) print(event);
     if (!follow) return EXIT.done;
     this.connection.onEvent(print);
     const stopped = new Promise<undefined>((resolve) => this.io.signal?.addEventListener('abort', () => resolve(undefined), { once: true }));
@@ -161,23 +162,18 @@ class Session {
     return EXIT.unreachable;
   }
 
-  private finish(result: ResultMessage, human: (data: JsonValue | undefined) => string): number {
+  private finish<T>(result: Reply<T>, human: (data: T) => string): number {
     const { stdout, stderr } = this.io;
     if (this.invocation.json) stdout.write(JSON.stringify(result.ok ? (result.data ?? { ok: true }) : { ok: false, error: result.error }) + '\n');
-    else if (result.ok) stdout.write(human(result.data) + '\n');
-    else stderr.write(`provisionctl: ${result.error?.message} (${result.error?.code})\n`);
+    // Only answers to answer, cancel and softkey come without data, and their lines do not read it.
+    else if (result.ok) stdout.write(human(result.data as T) + '\n');
+    else stderr.write(`provisionctl: ${result.error.message} (${result.error.code})\n`);
     if (result.ok) return EXIT.done;
-    return result.error?.code === 'daemon_unreachable' ? EXIT.unreachable : EXIT.failed;
+    return result.error.code === 'daemon_unreachable' ? EXIT.unreachable : EXIT.failed;
   }
 }
 
-function changedLine(data: JsonValue | undefined): string {
-  const changed = (data as { changed: string[] }).changed;
-  return changed.length === 0 ? 'nothing changed' : `changed: ${changed.join(', ')}`;
-}
-
-function outcomeOf(data: JsonValue | undefined): string | undefined {
-  const outcome = (data as { outcome?: unknown } | undefined)?.outcome;
-  return typeof outcome === 'string' ? outcome : undefined;
+function changedLine(data: { readonly changed: readonly string[] }): string {
+  return data.changed.length === 0 ? 'nothing changed' : `changed: ${data.changed.join(', ')}`;
 }
 

@@ -120,7 +120,7 @@ export class Demo {
     const app = new App({ settings, logger: options.logger, notifier: options.notifier });
     stops.push(() => app.stop());
     await app.start();
-    const token = await loadDisplayToken(settings.stateDir);
+    const token = await loadDisplayToken(settings.stateDir, app.redactor);
     const pageUrl = `${app.display!.url}/#token=${token}`;
     // Written straight to the console, not through the Logger, which would redact the token.
     say(

@@ -11,11 +11,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import type { DaemonBus, JsonValue, RecordedEvent } from '../bus/index.js';
-import { ProvisiondError, toProvisiondError } from '../errors/index.js';
-import { Logger, secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import type { DaemonBus } from '../bus/index.js';
+import { ProvisiondError } from '../errors/index.js';
+import { statusOf, toCommandError, type AnyCommandResult, type CommandError, type StatusResult } from '../commands/index.js';
+import { Logger, type Redactor } from '../log/index.js';
 import { nodeTimers, type PromptTimers } from '../prompts/index.js';
-import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type CommandArgs, type CommandName, type MessageId, type ServerMessage } from './protocol.js';
+import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type FeedErrorCode, type MessageId, type ServerMessage } from './protocol.js';
 import { computeScreen, type Screen } from './screen.js';
 import type { DaemonSoftkey, DisplayBackend, PromptDesk } from './state.js';
 import { tokenMatches } from './token.js';
@@ -37,8 +38,6 @@ export interface DisplayFeedOptions {
   readonly backend: DisplayBackend;
   readonly prompts: PromptDesk;
   readonly bus: DaemonBus;
-  /** The last `n` recorded events, oldest first (the event log's history). */
-  readonly recent: (n: number) => readonly RecordedEvent[];
   readonly token: string;
   /** `limits.wsPayloadBytes`: larger frames close the connection with 1009. */
   readonly maxPayload: number;
@@ -66,11 +65,9 @@ interface Client {
   authTimer: unknown;
 }
 
-const DEFAULT_EVENTS = 20;
 /** A script or the page sends `auth` at once; a slot held longer is a stranger's. */
 const DEFAULT_AUTH_TIMEOUT_MS = 3000;
 const DEFAULT_MAX_UNAUTHENTICATED = 16;
-const MAX_EVENTS = 1000;
 
 const feedTimers: FeedTimers = {
   ...nodeTimers,
@@ -94,7 +91,7 @@ export class DisplayFeed {
     this.options = options;
     this.timers = options.timers ?? feedTimers;
     this.logger = options.logger ?? new Logger({ scope: 'display' });
-    this.redactor = options.redactor ?? defaultRedactor;
+    this.redactor = options.redactor ?? this.logger.redactor;
     // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false });
   }
@@ -102,7 +99,7 @@ export class DisplayFeed {
   start(): void {
     this.accepting = true;
     this.unsubscribe = [
-      this.options.bus.on('recorded', (event) => this.broadcast({ type: 'event', event: event as unknown as JsonValue })),
+      this.options.bus.on('recorded', (event) => this.broadcast({ type: 'event', event })),
       this.options.backend.onChange(() => this.screenChanged()),
       this.options.prompts.onChange(() => this.screenChanged()),
     ];
@@ -132,10 +129,9 @@ export class DisplayFeed {
     return computeScreen(this.options.backend.snapshot(), this.options.prompts.list());
   }
 
-  /** The `status` snapshot (SPEC §8 `provisionctl status --json`). */
-  status(): JsonValue {
-    const prompts = this.options.prompts.list().map((view) => ({ id: view.id, kind: view.kind }));
-    return { ...this.options.backend.snapshot(), prompt: prompts[0] ?? null, prompts };
+  /** The `hello` state: the document the `status` command answers with. */
+  private status(): StatusResult {
+    return statusOf(this.options.backend.snapshot(), this.options.prompts.list());
   }
 
   private accept(ws: WebSocket, transport: Transport): void {
@@ -175,7 +171,7 @@ export class DisplayFeed {
   private welcome(client: Client): void {
     client.authenticated = true;
     this.send(client, { type: 'hello', protocol: PROTOCOL, version: PROTOCOL_VERSION, state: this.status() });
-    this.send(client, { type: 'screen', screen: this.screen() as unknown as JsonValue });
+    this.send(client, { type: 'screen', screen: this.screen() });
   }
 
   private receive(client: Client, data: RawData, isBinary: boolean): void {
@@ -188,62 +184,49 @@ export class DisplayFeed {
       else this.welcome(client);
       return;
     }
-    if (!parsed) return this.reply(client, null, new ProvisiondError('invalid_message', 'binary frames are not accepted'));
-    if (!parsed.ok) return this.reply(client, parsed.id, new ProvisiondError(parsed.code, parsed.message));
-    this.dispatch(parsed.message).then(
-      (data) => this.reply(client, parsed.message.id, undefined, data),
-      (error: unknown) => this.reply(client, parsed.message.id, toProvisiondError(error)),
+    if (!parsed) return this.fail(client, null, { code: 'invalid_message', message: 'binary frames are not accepted' });
+    if (!parsed.ok) return this.fail(client, parsed.id, parsed);
+    const { id } = parsed.message;
+    void this.dispatch(parsed.message).then(
+      (outcome) => (outcome.ok ? this.send(client, outcome.data === undefined ? { type: 'result', id, ok: true } : { type: 'result', id, ok: true, data: outcome.data }) : this.fail(client, id, outcome.error)),
+      (error: unknown) => this.fail(client, id, toCommandError(error)),
     );
   }
 
-  private async dispatch(message: ClientMessage): Promise<JsonValue | undefined> {
+  /** Commands go to the command table; prompt answers, cancels and softkeys are the display's own. */
+  private async dispatch(message: ClientMessage): Promise<{ readonly ok: true; readonly data?: AnyCommandResult } | { readonly ok: false; readonly error: CommandError }> {
     switch (message.type) {
       case 'auth':
-        return undefined;
+        return { ok: true };
       case 'answer':
-        this.redactor.add(message.password);
+        // The broker registers the password for redaction, and only for a prompt that is open (SPEC §8).
         this.options.prompts.answer(message.promptId, message.username, message.password);
-        return undefined;
+        return { ok: true };
       case 'cancel':
         this.options.prompts.cancel(message.promptId);
-        return undefined;
+        return { ok: true };
       case 'softkey':
-        return this.softkey(message.key);
+        await this.softkey(message.key);
+        return { ok: true };
       case 'command':
-        return this.command(message.name, message.args);
+        return this.options.backend.run(message.name, message.args, 'feed');
     }
   }
 
-  private async softkey(key: string): Promise<undefined> {
+  private async softkey(key: string): Promise<void> {
     const screen = this.screen();
     if (!screen.softkeys.includes(key)) throw new ProvisiondError('softkey_unavailable', `the softkey ${JSON.stringify(key.slice(0, 32))} is not offered now`);
     if (screen.prompt) {
       // The prompt's second softkey cancels (Cancel, Abort); its first submits, which needs the fields.
       if (key === screen.softkeys[0]) throw new ProvisiondError('answer_required', `${key} submits the prompt: send an answer with its fields`);
       this.options.prompts.cancel(screen.prompt.id);
-      return undefined;
+      return;
     }
     await this.options.backend.softkey(key as DaemonSoftkey);
-    return undefined;
   }
 
-  private async command(name: CommandName, args: CommandArgs): Promise<JsonValue | undefined> {
-    if (typeof args.password === 'string') this.redactor.add(args.password);
-    if (name === 'status') return this.status();
-    if (name === 'events') {
-      const limit = Math.min(Math.max(Number(args.limit ?? DEFAULT_EVENTS), 1), MAX_EVENTS);
-      return this.options.recent(limit) as unknown as JsonValue;
-    }
-    return this.options.backend.command(name, args);
-  }
-
-  private reply(client: Client, id: MessageId, error?: ProvisiondError, data?: JsonValue): void {
-    const message: ServerMessage = error
-      ? { type: 'result', id, ok: false, error: { code: error.code, message: this.redactor.redact(error.message) } }
-      : data === undefined
-        ? { type: 'result', id, ok: true }
-        : { type: 'result', id, ok: true, data };
-    this.send(client, message);
+  private fail(client: Client, id: MessageId, error: { readonly code: FeedErrorCode; readonly message: string }): void {
+    this.send(client, { type: 'result', id, ok: false, error: { code: error.code, message: this.redactor.redact(error.message) } });
   }
 
   private screenChanged(): void {
@@ -251,7 +234,7 @@ export class DisplayFeed {
     const text = JSON.stringify(screen);
     if (text === this.lastScreen) return;
     this.lastScreen = text;
-    this.broadcast({ type: 'screen', screen: screen as unknown as JsonValue });
+    this.broadcast({ type: 'screen', screen });
   }
 
   private broadcast(message: ServerMessage): void {

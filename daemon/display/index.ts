@@ -10,6 +10,6 @@ export type { DisplayServers, DisplayServersOptions } from './server.js';
 export { loadDisplayToken, tokenMatches, TOKEN_FILE } from './token.js';
 export { computeScreen, shortTime } from './screen.js';
 export type { Screen } from './screen.js';
-export { COMMAND_NAMES, PROTOCOL, PROTOCOL_VERSION, parseClientMessage, isCommandName } from './protocol.js';
-export type { ClientMessage, CommandArgs, CommandName, DaemonCommandName, MessageId, Parsed, ServerMessage } from './protocol.js';
+export { COMMAND_NAMES, PROTOCOL, PROTOCOL_VERSION, parseClientMessage, parseServerMessage, isCommandName } from './protocol.js';
+export type { ClientMessage, ClientRequest, CommandArgs, CommandName, CommandReply, FeedErrorCode, MessageId, Parsed, ResultMessage, ServerMessage } from './protocol.js';
 export type { DaemonSoftkey, DisplayBackend, DisplayState, EmState, PromptDesk, ResyncSummary } from './state.js';

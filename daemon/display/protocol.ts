@@ -3,17 +3,15 @@
  * `type`. This module parses and validates what clients send, with stable error codes, and
  * never throws: a bad frame gets an error result, not a crash.
  */
-import type { JsonValue } from '../bus/index.js';
+import type { RecordedEvent } from '../bus/index.js';
+import { COMMAND_NAMES, MAX_KEY, MAX_STRING, isCommandName, type AnyCommandResult, type CommandArgs, type CommandErrorCode, type CommandName, type CommandResult, type StatusResult } from '../commands/index.js';
+import type { Screen } from './screen.js';
 
 export const PROTOCOL = 'provisiond.display';
 export const PROTOCOL_VERSION = 1;
 
-export const COMMAND_NAMES = ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'set', 'unset', 'params', 'trust', 'events'] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
-/** Commands the feed answers itself (`status`, `events`); the rest go to the backend. */
-export type DaemonCommandName = Exclude<CommandName, 'status' | 'events'>;
-
-export type CommandArgs = { readonly [key: string]: string | number | boolean };
+export { COMMAND_NAMES, isCommandName };
+export type { CommandArgs, CommandName };
 export type MessageId = string | number | null;
 
 export type ClientMessage =
@@ -32,37 +30,6 @@ export interface ProtocolError {
 
 export type Parsed = { readonly ok: true; readonly message: ClientMessage } | ({ readonly ok: false } & ProtocolError);
 
-const MAX_STRING = 1024;
-const MAX_ID = 64;
-
-type ArgKind = 'string' | 'boolean' | 'integer';
-interface ArgSpec {
-  readonly kind: ArgKind;
-  readonly required?: boolean;
-}
-
-/** Arguments of each command. Unknown keys are refused so typos do not pass silently. */
-const COMMAND_ARGS: Record<CommandName, Record<string, ArgSpec>> = {
-  status: {},
-  resync: { wait: { kind: 'boolean' } },
-  backup: { wait: { kind: 'boolean' } },
-  restore: { wait: { kind: 'boolean' } },
-  login: { user: { kind: 'string', required: true }, password: { kind: 'string', required: true } },
-  logout: {},
-  'profile-account': { user: { kind: 'string', required: true }, password: { kind: 'string', required: true } },
-  register: { extension: { kind: 'string', required: true }, password: { kind: 'string', required: true } },
-  params: { name: { kind: 'string' } },
-  // set/unset: every key is a parameter name (checked by the daemon); see FREE_ARGS.
-  set: {},
-  unset: {},
-  trust: {},
-  events: { limit: { kind: 'integer' } },
-};
-
-export function isCommandName(value: unknown): value is CommandName {
-  return typeof value === 'string' && (COMMAND_NAMES as readonly string[]).includes(value);
-}
-
 export function parseClientMessage(text: string): Parsed {
   let value: unknown;
   try {
@@ -72,7 +39,7 @@ export function parseClientMessage(text: string): Parsed {
   }
   if (!isObject(value)) return fail('invalid_message', 'a message must be a JSON object', null);
   const id = readId(value.id);
-  if (id === undefined) return fail('invalid_message', `id must be a string of at most ${MAX_ID} characters or an integer`, null);
+  if (id === undefined) return fail('invalid_message', `id must be a string of at most ${MAX_KEY} characters or an integer`, null);
   switch (value.type) {
     case 'auth':
       return fields(value, id, ['token'], () => ({ type: 'auth', id, token: value.token as string }));
@@ -92,7 +59,7 @@ export function parseClientMessage(text: string): Parsed {
       return parseCommand(value, id);
     default:
       return typeof value.type === 'string'
-        ? fail('unknown_type', `unknown message type ${JSON.stringify(value.type.slice(0, MAX_ID))}`, id)
+        ? fail('unknown_type', `unknown message type ${JSON.stringify(value.type.slice(0, MAX_KEY))}`, id)
         : fail('invalid_message', 'a message needs a string "type"', id);
   }
 }
@@ -111,52 +78,23 @@ function parseCommand(value: Record<string, unknown>, id: MessageId): Parsed {
   if (id === null) return fail('invalid_message', 'a command needs an id', null);
   if (!isCommandName(value.name)) {
     return typeof value.name === 'string'
-      ? fail('unknown_command', `unknown command ${JSON.stringify(value.name.slice(0, MAX_ID))}`, id)
+      ? fail('unknown_command', `unknown command ${JSON.stringify(value.name.slice(0, MAX_KEY))}`, id)
       : fail('invalid_message', 'command.name must be a string', id);
   }
   const args = value.args ?? {};
   if (!isObject(args)) return fail('invalid_message', 'command.args must be an object', id);
-  const problem = argsProblem(value.name, args);
-  if (problem) return fail('invalid_message', problem, id);
-  return { ok: true, message: { type: 'command', id, name: value.name, args: args as CommandArgs } };
-}
-
-/** `set {NAME: "value", …}` and `unset {NAME: true, …}` (SPEC §8): parameter names as keys. */
-const FREE_ARGS: Partial<Record<CommandName, 'string' | 'boolean'>> = { set: 'string', unset: 'boolean' };
-const MAX_FREE_ARGS = 256;
-
-function argsProblem(name: CommandName, args: Record<string, unknown>): string | undefined {
-  const free = FREE_ARGS[name];
-  if (free !== undefined) {
-    const entries = Object.entries(args);
-    if (entries.length === 0 || entries.length > MAX_FREE_ARGS) return `${name} takes 1 to ${MAX_FREE_ARGS} parameters`;
-    const bad = entries.find(([key, value]) => key.length > MAX_ID || typeof value !== free || (typeof value === 'string' && value.length > MAX_STRING));
-    return bad === undefined ? undefined : `${name}.${bad[0].slice(0, MAX_ID)} must be ${free === 'string' ? `a string of at most ${MAX_STRING} characters` : 'true'}`;
+  // Each command's own schema is checked by the command table; here only that args are JSON scalars.
+  const scalars: Record<string, string | number | boolean> = {};
+  for (const [key, arg] of Object.entries(args)) {
+    if (typeof arg !== 'string' && typeof arg !== 'number' && typeof arg !== 'boolean') return fail('invalid_message', `command args.${key.slice(0, MAX_KEY)} must be a string, a number or a boolean`, id);
+    scalars[key] = arg;
   }
-  const spec = COMMAND_ARGS[name];
-  for (const key of Object.keys(args)) {
-    if (!Object.hasOwn(spec, key)) return `${name} takes no argument ${JSON.stringify(key.slice(0, MAX_ID))}`;
-  }
-  for (const [key, arg] of Object.entries(spec)) {
-    const given = args[key];
-    if (given === undefined) {
-      if (arg.required) return `${name} needs args.${key}`;
-      continue;
-    }
-    if (!hasKind(given, arg.kind)) return `${name} args.${key} must be ${arg.kind === 'integer' ? 'an integer' : `a ${arg.kind}`}`;
-  }
-  return undefined;
-}
-
-function hasKind(value: unknown, kind: ArgKind): boolean {
-  if (kind === 'integer') return Number.isSafeInteger(value);
-  if (kind === 'string') return typeof value === 'string' && value.length <= MAX_STRING;
-  return typeof value === 'boolean';
+  return { ok: true, message: { type: 'command', id, name: value.name, args: scalars } };
 }
 
 function readId(value: unknown): MessageId | undefined {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string' && value.length <= MAX_ID) return value;
+  if (typeof value === 'string' && value.length <= MAX_KEY) return value;
   if (Number.isSafeInteger(value)) return value as number;
   return undefined;
 }
@@ -169,9 +107,39 @@ function fail(code: ProtocolError['code'], message: string, id: MessageId): Pars
   return { ok: false, code, message, id };
 }
 
+export type FeedErrorCode = CommandErrorCode | ProtocolError['code'];
+
+export type ResultMessage =
+  | { readonly type: 'result'; readonly id: MessageId; readonly ok: true; readonly data?: AnyCommandResult }
+  | { readonly type: 'result'; readonly id: MessageId; readonly ok: false; readonly error: { readonly code: FeedErrorCode; readonly message: string } };
+
 /** Server → client messages. */
 export type ServerMessage =
-  | { readonly type: 'hello'; readonly protocol: typeof PROTOCOL; readonly version: typeof PROTOCOL_VERSION; readonly state: JsonValue }
-  | { readonly type: 'screen'; readonly screen: JsonValue }
-  | { readonly type: 'event'; readonly event: JsonValue }
-  | { readonly type: 'result'; readonly id: MessageId; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string }; readonly data?: JsonValue };
+  | { readonly type: 'hello'; readonly protocol: typeof PROTOCOL; readonly version: typeof PROTOCOL_VERSION; readonly state: StatusResult }
+  | { readonly type: 'screen'; readonly screen: Screen }
+  | { readonly type: 'event'; readonly event: RecordedEvent }
+  | ResultMessage;
+
+/** The result of command `N` as a client reads it (the daemon is the same build as its CLI). */
+export type CommandReply<N extends CommandName> = { readonly ok: true; readonly data: CommandResult<N> } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+const SERVER_TYPES: ReadonlySet<unknown> = new Set(['hello', 'screen', 'event', 'result']);
+
+/**
+ * What a client reads from the daemon: a server message with a known `type`, or undefined.
+ * The envelope is checked; the payload is the daemon's own, built from the types above.
+ */
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || !SERVER_TYPES.has(value.type)) return undefined;
+  if (value.type === 'result' && (readId(value.id) === undefined || typeof value.ok !== 'boolean')) return undefined;
+  return value as ServerMessage;
+}
+
+/** A client message before the client gives it its id. */
+export type ClientRequest = ClientMessage extends infer M ? (M extends ClientMessage ? Omit<M, 'id'> : never) : never;

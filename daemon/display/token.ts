@@ -7,13 +7,13 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { writeFileDurable } from '../fsutil/index.js';
-import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import type { Redactor } from '../log/index.js';
 
 export const TOKEN_FILE = 'display.token';
 /** Shorter than this is not a token we made (a truncated or hand-edited file): replace it. */
 const MIN_TOKEN_LENGTH = 32;
 
-export async function loadDisplayToken(stateDir: string, redactor: Redactor = defaultRedactor): Promise<string> {
+export async function loadDisplayToken(stateDir: string, redactor: Redactor): Promise<string> {
   const file = path.join(stateDir, TOKEN_FILE);
   const existing = await readOwnToken(file);
   let token: string;

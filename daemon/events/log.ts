@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { EVENT_TYPES, type DaemonBus, type EventInput, type RecordedEvent } from '../bus/index.js';
-import { secrets, type Logger, type Redactor } from '../log/index.js';
+import type { Logger, Redactor } from '../log/index.js';
 import { Journal } from './journal.js';
 import { buildEvent } from './schema.js';
 
@@ -80,7 +80,7 @@ export class EventLog {
     this.bus = options.bus;
     this.device = options.device;
     this.log = options.log;
-    this.redactor = options.redactor ?? secrets;
+    this.redactor = options.redactor ?? options.log.redactor;
     this.now = options.now ?? (() => new Date());
     this.ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
     this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE));

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
 import { ProvisiondError, type ErrorCode } from '../errors/index.js';
-import { secrets, type Redactor } from '../log/index.js';
+import { Redactor } from '../log/index.js';
 import { Origin } from '../origin/index.js';
 import { DigestCache, nextNonce } from './auth.js';
 import { basicAuthorization } from './basic.js';
@@ -129,7 +129,7 @@ export class Fetcher {
 
   constructor(options: FetcherOptions) {
     this.options = options;
-    this.redactor = options.redactor ?? secrets;
+    this.redactor = options.redactor ?? new Redactor();
     this.now = options.now ?? Date.now;
     this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;

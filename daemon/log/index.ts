@@ -1,11 +1,12 @@
 /**
  * Logging for journald (SPEC §9, ECOSYSTEM.md §4): one line per record on stdout/stderr,
  * prefixed with the syslog priority `<N>` that systemd's journal understands, no timestamps
- * (the journal adds them). Every line passes through the redaction registry.
+ * (the journal adds them). Every line passes through the redaction registry the logger is
+ * given: the app's, shared with every module that registers secrets.
  */
-import { secrets, type Redactor } from './redact.js';
+import { Redactor } from './redact.js';
 
-export { Redactor, SECRET_QUERY_NAME, secrets } from './redact.js';
+export { MAX_SECRETS, MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, Redactor, SECRET_QUERY_NAME, type Release } from './redact.js';
 
 export const LEVELS = ['error', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -28,13 +29,14 @@ const processSink: LogSink = {
 export class Logger {
   private threshold: number;
   private readonly sink: LogSink;
-  private readonly redactor: Redactor;
+  /** What every line passes through; a logger made without one has its own. */
+  readonly redactor: Redactor;
   private readonly scope: string;
 
   constructor(options: { level?: LogLevel; sink?: LogSink; redactor?: Redactor; scope?: string } = {}) {
     this.threshold = PRIORITY[options.level ?? 'info'];
     this.sink = options.sink ?? processSink;
-    this.redactor = options.redactor ?? secrets;
+    this.redactor = options.redactor ?? new Redactor();
     this.scope = options.scope ?? '';
   }
 

@@ -1,15 +1,17 @@
 /**
- * Remote commands over MQTT (SPEC §8): `cmd/<resync|backup|restore>` with a JSON payload
+ * Remote commands over MQTT (SPEC §8): `cmd/<name>` for the commands the table exposes over
+ * MQTT (daemon/commands), with a JSON payload
  * `{"transaction": id, …}`, answered on `cmd/<name>/result` with
  * `{"transaction": id, "status": "ok"|"error", "error"?: {code, message}}` — the zigbee2mqtt
  * request/response envelope (ECOSYSTEM.md §1.7). Pure: parsing and building the reply; the
  * reporter does the I/O. Every malformed request gets an error reply with a stable code.
  */
 import type { JsonValue } from '../bus/index.js';
+import { commandsFor, type CommandArgs, type CommandName } from '../commands/index.js';
 import { toProvisiondError } from '../errors/index.js';
 
-export const COMMANDS = ['resync', 'backup', 'restore'] as const;
-export type CommandName = (typeof COMMANDS)[number];
+export const COMMANDS: readonly CommandName[] = commandsFor('mqtt');
+export type { CommandName };
 export type Transaction = string | number;
 
 /** A command payload larger than this is refused unread. */
@@ -41,10 +43,17 @@ export function parseCommand(name: string, payload: Uint8Array): ParsedCommand {
   if (transaction !== undefined && !isTransaction(transaction)) {
     return refuse(undefined, 'command_bad_request', `transaction must be a string of at most ${MAX_TRANSACTION_LENGTH} characters or a number`);
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
-    return refuse(transaction, 'command_unknown', `unknown command; expected one of ${COMMANDS.join(', ')}`);
-  }
-  return { ok: true, name: name as CommandName, transaction, args };
+  const known = COMMANDS.find((command) => command === name);
+  if (known === undefined) return refuse(transaction, 'command_unknown', `unknown command; expected one of ${COMMANDS.join(', ')}`);
+  return { ok: true, name: known, transaction, args };
+}
+
+/**
+ * The table arguments of an MQTT request: a dashboard may add its own keys to the payload, so
+ * only `wait: true` is read and the rest is left alone rather than refused.
+ */
+export function tableArgs(payload: Readonly<Record<string, JsonValue>>): CommandArgs {
+  return { wait: payload.wait === true };
 }
 
 /**

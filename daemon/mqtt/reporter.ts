@@ -14,7 +14,7 @@
  */
 import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { DaemonBus, JsonValue } from '../bus/index.js';
-import { secrets, type Logger, type Redactor } from '../log/index.js';
+import type { Logger, Redactor } from '../log/index.js';
 import { scrubUrl, type EventLog } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { respond, type CommandHandler } from './responder.js';
@@ -105,7 +105,7 @@ export class MqttReporter {
     this.options = options;
     checkUrl(options.settings.url);
     this.topics = topicsFor(options.settings.topicPrefix, options.device);
-    this.redactor = options.redactor ?? secrets;
+    this.redactor = options.redactor ?? options.log.redactor;
     this.schedule = options.schedule ?? defaultSchedule;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
     this.protocol = options.settings.protocolVersion ?? 5;
@@ -155,6 +155,8 @@ export class MqttReporter {
     // ourselves); one that did not is cut off and may publish the will, which says the same.
     if (client) await new Promise<void>((resolve) => client.end(!answered, () => resolve()));
     await this.outbox.close();
+    this.files.release?.();
+    this.files = {};
   }
 
   /** Runs `begin(done)`; resolves true when it calls `done`, false after `stopTimeoutMs`. */

@@ -5,7 +5,9 @@
  * I/O: the reporter publishes.
  */
 import type { JsonValue } from '../bus/index.js';
-import { commandReply, parseCommand, type CommandName, type Transaction } from './commands.js';
+import type { CommandRunner } from '../commands/index.js';
+import { ProvisiondError } from '../errors/index.js';
+import { commandReply, parseCommand, tableArgs, type CommandName, type Transaction } from './commands.js';
 import { isPublishableTopic, type Topics } from './topics.js';
 
 export type CommandHandler = (name: CommandName, args: Record<string, JsonValue>) => Promise<unknown>;
@@ -21,6 +23,17 @@ export interface CommandResponse {
   readonly topic: string;
   readonly payload: string;
   readonly correlationData: Buffer | undefined;
+}
+
+/**
+ * The handler over the command table: the table's arguments read from the payload, and a
+ * failed outcome thrown as its typed error. The result data stays on the phone (STYLE §12).
+ */
+export function tableHandler(runner: CommandRunner): CommandHandler {
+  return async (name, args) => {
+    const outcome = await runner.run(name, tableArgs(args), 'mqtt');
+    if (!outcome.ok) throw new ProvisiondError(outcome.error.code, outcome.error.message);
+  };
 }
 
 const UNAVAILABLE = { code: 'command_unavailable', message: 'this daemon does not take commands over MQTT' };

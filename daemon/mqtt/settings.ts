@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions } from 'mqtt';
 import { ProvisiondError } from '../errors/index.js';
-import type { Redactor } from '../log/index.js';
+import type { Redactor, Release } from '../log/index.js';
 import type { MqttSettings as ConfiguredMqtt } from '../settings/index.js';
 import { scrubUrl } from '../events/index.js';
 
@@ -31,6 +31,8 @@ export interface LoadedFiles {
   readonly ca?: Buffer;
   readonly cert?: Buffer;
   readonly key?: Buffer;
+  /** Releases the password and key from the redactor once the reporter no longer holds them. */
+  readonly release?: Release;
 }
 
 const SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
@@ -59,9 +61,8 @@ export async function loadFiles(settings: MqttSettings, redactor: Redactor): Pro
   ]);
   // One trailing newline is what `echo secret > file` leaves; it is not part of the password.
   const password = passwordText?.toString('utf8').replace(/\r?\n$/, '');
-  redactor.add(password);
-  redactor.add(key?.toString('utf8'));
-  return { password, ca, cert, key };
+  const releases = [redactor.add(password), redactor.add(key?.toString('utf8'))];
+  return { password, ca, cert, key, release: () => releases.forEach((release) => release()) };
 }
 
 async function readSetting(file: string | undefined, key: string): Promise<Buffer | undefined> {

@@ -9,7 +9,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ProvisiondError } from '../errors/index.js';
 import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
-import { secrets, type Logger } from '../log/index.js';
+import { Redactor, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
 import { MemorySecretKeeper, type SecretKeeper } from './secrets.js';
 
@@ -40,6 +40,8 @@ export interface ParamStoreOptions {
   /** User data (backup file keys) never comes from a profile (SPEC §3). */
   readonly isUserData?: (name: string) => boolean;
   readonly logger?: Logger;
+  /** Where secret values are registered: the app's registry (by default the logger's). */
+  readonly redactor?: Redactor;
 }
 
 type LayerValues = Map<string, string>;
@@ -59,6 +61,7 @@ export class ParamStore {
   private readonly keeper: SecretKeeper;
   private readonly isUserData: (name: string) => boolean;
   private readonly logger: Logger | undefined;
+  private readonly redactor: Redactor;
   private readonly factory: Map<string, string>;
   private layers: Record<Layer, LayerValues> = { provisioned: new Map(), local: new Map() };
   private restrictions = new Map<string, 'ro' | 'na'>();
@@ -71,12 +74,13 @@ export class ParamStore {
     this.keeper = options.secretKeeper ?? new MemorySecretKeeper();
     this.isUserData = options.isUserData ?? (() => false);
     this.logger = options.logger;
+    this.redactor = options.redactor ?? options.logger?.redactor ?? new Redactor();
     this.factory = new Map();
     for (const [name, value] of Object.entries(options.factory ?? {})) {
       const canonical = canonicalName(name);
       const normalised = normaliseValue(canonical, value);
       this.factory.set(canonical, normalised);
-      if (isSecretValue(canonical, normalised)) registerSecret(normalised);
+      if (isSecretValue(canonical, normalised)) registerSecret(this.redactor, normalised);
     }
     this.applied = this.compute();
   }
@@ -92,7 +96,7 @@ export class ParamStore {
           this.logger?.warning('a secret parameter is missing from the vault; using the lower layer', { parameter: name });
           continue;
         }
-        if (value === null) registerSecret(restored);
+        if (value === null) registerSecret(this.redactor, restored);
         values.set(name, restored);
       }
       this.layers[layer] = values;
@@ -231,7 +235,7 @@ export class ParamStore {
     for (const layer of LAYERS) {
       for (const [name, value] of next[layer]) {
         if (!isSecretValue(name, value) || previous[layer].get(name) === value) continue;
-        registerSecret(value);
+        registerSecret(this.redactor, value);
         await this.keeper.save(`${layer}:${name}`, value);
       }
       for (const [name, value] of previous[layer]) {
@@ -282,9 +286,9 @@ export class ParamStore {
 }
 
 /** Registers a secret value, and the literal passwords inside a rule, for redaction. */
-function registerSecret(value: string): void {
-  secrets.add(value);
-  for (const part of ruleSecrets(value)) secrets.add(part);
+function registerSecret(redactor: Redactor, value: string): void {
+  redactor.add(value);
+  for (const part of ruleSecrets(value)) redactor.add(part);
 }
 
 function isSecretValue(name: string, value: string): boolean {

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
-import { secrets as defaultRedactor, type Redactor } from '../log/index.js';
+import { Redactor } from '../log/index.js';
 import { lookOf, type PromptContext, type PromptContexts, type PromptField, type PromptKind } from './kinds.js';
 
 /** A prompt to open: its kind, and the facts that kind shows (`PromptContexts`). */
@@ -113,7 +113,7 @@ export class PromptBroker {
     this.timers = options.timers ?? nodeTimers;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? randomUUID;
-    this.redactor = options.redactor ?? defaultRedactor;
+    this.redactor = options.redactor ?? new Redactor();
   }
 
   /** Opens a prompt of `request.kind`, or joins the one of that kind already open. */

@@ -5,7 +5,7 @@
  * store or not at all.
  */
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
-import { secrets, type Logger } from '../log/index.js';
+import type { Logger } from '../log/index.js';
 import { chooseCredentials, ruleHasCredentials, type Account } from './credentials.js';
 import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
 import { canonicalName, readBool, readText } from '../params/index.js';
@@ -98,8 +98,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
       url = request.url;
       status = undefined;
       // A literal or expanded --pwd/--key must never reach a log line (SPEC §6).
-      const registered = [request.pwd, request.key].filter((secret): secret is string => secret !== undefined && secret !== '');
-      for (const secret of registered) secrets.add(secret);
+      const releases = [request.pwd, request.key].map((secret) => deps.logger.redactor.add(secret));
       try {
         const host = request.origin.bareHost;
         vars = { ...vars, ...urlVars(request, await deps.lookup(host).catch(() => host)), ERR: '' };
@@ -113,7 +112,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
         vars = { ...vars, ERR: err };
         say(input.successMessage);
       } finally {
-        for (const secret of registered) secrets.remove(secret);
+        for (const release of releases) release();
       }
     } catch (error) {
       const failure = toProvisiondError(error);

@@ -3,16 +3,15 @@
  * certificate with subject, issuer, expiry and SHA-256 fingerprint, then the files that were
  * skipped and why. Reads the daemon's `trust` answer (`DaemonBackend.trustDetails`).
  */
-import type { JsonValue } from '../bus/index.js';
+type Row = { readonly [key: string]: unknown };
 
-type Row = { readonly [key: string]: JsonValue };
+const isRow = (value: unknown): value is Row => typeof value === 'object' && value !== null && !Array.isArray(value);
+const rows = (value: unknown): Row[] => (Array.isArray(value) ? (value as unknown[]).filter(isRow) : []);
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-const isRow = (value: JsonValue): value is Row => typeof value === 'object' && value !== null && !Array.isArray(value);
-const rows = (value: JsonValue | undefined): Row[] => (Array.isArray(value) ? value.filter(isRow) : []);
-const str = (value: JsonValue | undefined): string => (typeof value === 'string' ? value : '');
-
-export function formatTrust(data: JsonValue | undefined): string {
-  const answer = data !== undefined && isRow(data) ? data : {};
+/** Tolerant of what it reads: a field that is missing or not text prints empty. */
+export function formatTrust(data: unknown): string {
+  const answer = isRow(data) ? data : {};
   const certificates = rows(answer.certificates);
   const lines: string[] = [];
   for (const c of certificates) {

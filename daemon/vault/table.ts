@@ -6,7 +6,7 @@
  * persisting fails, the previous records stay in use and the caller gets the typed error.
  * Changes run one at a time so two concurrent puts cannot overwrite each other's write.
  */
-import { secrets as daemonSecrets, type Redactor } from '../log/index.js';
+import { Redactor } from '../log/index.js';
 import {
   keyId,
   matches,
@@ -34,7 +34,7 @@ export interface Vault {
 export type Persist = (records: readonly VaultRecord[]) => Promise<void>;
 
 export interface TableOptions {
-  /** Where secrets are registered for redaction; the daemon's registry by default. */
+  /** Where secrets are registered for redaction: the app's registry (a table made without one has its own). */
   readonly redactor?: Redactor;
   readonly now?: () => Date;
   readonly persist?: Persist;
@@ -50,7 +50,7 @@ export class TableVault implements Vault {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: TableOptions = {}) {
-    this.redactor = options.redactor ?? daemonSecrets;
+    this.redactor = options.redactor ?? new Redactor();
     this.now = options.now ?? (() => new Date());
     this.persist = options.persist ?? (async () => undefined);
     const initial = (options.initial ?? []).map((record) => Object.freeze({ ...record }));

@@ -166,7 +166,7 @@ t.test('with the broker down the outbox overflows; when it is back the dashboard
   await until(() => app.mqtt!.connected);
   await broker.stop();
   await until(() => !app.mqtt!.connected);
-  for (let i = 0; i < 8; i++) await app.backend.command('resync', { wait: true });
+  for (let i = 0; i < 8; i++) await app.backend.run('resync', { wait: true }, 'cli');
   const dashboard = await (async () => {
     await broker.start();
     return subscribe(broker.url, 'prov/+/events/#', { username: 'dash', password: 'dash-pass' });
@@ -174,7 +174,7 @@ t.test('with the broker down the outbox overflows; when it is back the dashboard
   t.teardown(() => dashboard.close());
   // The loss is told with the next event created once the outbox has room again.
   await until(() => app.mqtt!.connected && app.mqtt!.status().pending === 0);
-  await app.backend.command('resync', { wait: true });
+  await app.backend.run('resync', { wait: true }, 'cli');
   await dashboard.waitFor((m) => m.some((x) => x.topic.endsWith('/events/events.dropped')));
   const dropped = JSON.parse(dashboard.messages.find((x) => x.topic.endsWith('/events/events.dropped'))!.text);
   t.ok(dropped.count > 0, `${dropped.count} events reported dropped`);

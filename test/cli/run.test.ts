@@ -226,7 +226,7 @@ t.test('a daemon that drops the connection mid-request gives exit 3; stray resul
   t.match(await cli(fake, ['events']), { code: 3 });
   t.match(await cli(fake, ['cancel']), { code: 3 });
   const connection = await FeedConnection.open(fake.socketPath);
-  await connection.request({ type: 'command', name: 'status' });
+  await connection.command('status');
   t.match(await connection.closed, { message: /closed the connection/ });
-  t.match(await connection.request({ type: 'command', name: 'status' }), { ok: false, error: { code: 'daemon_unreachable' } }, 'a request after the loss fails at once');
+  t.match(await connection.command('status'), { ok: false, error: { code: 'daemon_unreachable' } }, 'a request after the loss fails at once');
 });

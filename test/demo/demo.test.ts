@@ -13,6 +13,14 @@ import { Logger, Redactor } from '../../daemon/log/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
 import { request, until } from '../fixtures/demo/client.js';
+import type { App } from '../../daemon/app/index.js';
+
+/** A command as provisionctl runs it: its data, or its typed error thrown. */
+async function command(app: App, name: Parameters<App['backend']['run']>[0], args: Record<string, unknown>): Promise<unknown> {
+  const reply = await app.backend.run(name, args as never, 'cli');
+  if (reply.ok) return reply.data;
+  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+}
 
 const quiet = new Logger({ redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } });
 
@@ -71,9 +79,9 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.match(printed, new RegExp(`^    provisionctl --socket \\S+ register 2001 `, 'm'));
   t.ok(printed.includes(`    ls ${path.join(demo.dir, 'backup')} `), 'the banner says where backups land');
   t.match(printed, /restore --wait/);
-  await app.backend.command('register', { extension: '2001', password: 'demo-registration' });
-  await app.backend.command('set', { ABKNAME001: 'Alice', ABKNUMBER001: '2002' });
-  const backup = app.backend.command('backup', { wait: true });
+  await command(app, 'register', { extension: '2001', password: 'demo-registration' });
+  await command(app, 'set', { ABKNAME001: 'Alice', ABKNUMBER001: '2002' });
+  const backup = command(app, 'backup', { wait: true });
   // The call-server credential alone does not open the demo's Digest realm: the page asks.
   await until(() => app.prompts.list().some((p) => p.kind === 'http-auth'));
   const asking = app.prompts.list().find((p) => p.kind === 'http-auth')!;
@@ -82,8 +90,8 @@ t.test('npm start story: 401 → prompt → printed account typed → profile an
   t.match(await backup, { outcome: 'succeeded', status: 201 });
   const landed = readFileSync(path.join(demo.dir, 'backup', '2001_96xxdata.txt'));
   t.same(landed, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ABKNAME001=Alice\r\nABKNUMBER001=2002\r\n', 'utf16le')]), 'the backup landed in the demo directory');
-  await app.backend.command('unset', { ABKNAME001: true });
-  t.match(await app.backend.command('restore', { wait: true }), { outcome: 'succeeded', changed: ['ABKNAME001'] });
+  await command(app, 'unset', { ABKNAME001: true });
+  t.match(await command(app, 'restore', { wait: true }), { outcome: 'succeeded', changed: ['ABKNAME001'] });
   t.equal(app.params.get('ABKNAME001'), 'Alice', 'restored, without a second prompt');
 
   const dir = demo.dir;

@@ -194,7 +194,7 @@ t.test('prompt softkeys: Abort cancels Login failed, Retry needs the fields', as
   client.close();
 });
 
-t.test('commands: status and events are answered by the feed, the rest by the daemon', async (t) => {
+t.test('commands go through the command table: status and events over the daemon state, the rest to the daemon', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
   h.broker.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
@@ -211,19 +211,19 @@ t.test('commands: status and events are answered by the feed, the rest by the da
   t.same(await client.request({ type: 'command', id: 'o', name: 'logout' }), { type: 'result', id: 'o', ok: true });
   t.same(h.backend.commands.map((c) => c.name), ['resync', 'logout']);
 
-  h.backend.failWith = new ProvisiondError('backup_failed', 'PUT https://br.example/4711_96xxdata.txt answered 500');
+  h.backend.failWith = new ProvisiondError('http_status', 'PUT https://br.example/4711_96xxdata.txt answered 500');
   const failed = await client.request({ type: 'command', id: 'b', name: 'backup' });
-  t.same(failed, { type: 'result', id: 'b', ok: false, error: { code: 'backup_failed', message: 'PUT https://br.example/4711_96xxdata.txt answered 500' } });
+  t.same(failed, { type: 'result', id: 'b', ok: false, error: { code: 'http_status', message: 'PUT https://br.example/4711_96xxdata.txt answered 500' } });
   client.close();
 });
 
-t.test('a password given with a command is registered for redaction before the daemon sees it', async (t) => {
+t.test('a password given with a command is known to the redactor while the command holds it', async (t) => {
   const h = await harnessFor(t);
   const client = await unixClient(h);
   h.backend.failWith = new ProvisiondError('auth_rejected', 'login as alice with pw-in-args refused');
   const result = await client.request({ type: 'command', id: 1, name: 'login', args: { user: 'alice', password: 'pw-in-args' } });
   t.same(result.error, { code: 'auth_rejected', message: 'login as alice with *** refused' }, 'error messages are redacted');
-  t.ok(h.redactor.has('pw-in-args'));
+  t.notOk(h.redactor.has('pw-in-args'), 'released once the command is over: what keeps the password registers it itself');
   h.backend.failWith = Object.assign(new Error('boom'), {}) as ProvisiondError;
   t.match(await client.request({ type: 'command', id: 2, name: 'trust' }), { ok: false, error: { code: 'internal_error', message: 'boom' } });
   client.close();

@@ -77,7 +77,7 @@ t.test('the page origin rule: Host must be an IP literal or localhost, or listed
 t.test('listeners are optional and an IPv6 host gets a bracketed URL', async (t) => {
   const bus = new TypedBus<DaemonEvents>();
   // Defaults for logger and redactor are the daemon's own.
-  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, recent: () => [], token: TOKEN, maxPayload: 1024 });
+  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, token: TOKEN, maxPayload: 1024 });
   const none = await startDisplayServers({ feed });
   t.same([none.url, none.port, none.socketPath], [undefined, undefined, undefined]);
   await none.close();
@@ -96,7 +96,7 @@ t.test('a port already in use fails start-up and closes what was opened', async 
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const bus = new TypedBus<DaemonEvents>();
-  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, recent: () => [], token: TOKEN, maxPayload: 1024 });
+  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, token: TOKEN, maxPayload: 1024 });
   const socketPath = path.join(dir, 'display.sock');
   await t.rejects(startDisplayServers({ feed, socketPath, http: { host: '127.0.0.1', port } }), { code: 'EADDRINUSE' });
   // The Unix listener was closed again: the socket path can be used at once.
@@ -110,7 +110,7 @@ t.test('a file that is not a socket is never replaced', async (t) => {
   const socketPath = path.join(dir, 'display.sock');
   await writeFile(socketPath, 'precious');
   const bus = new TypedBus<DaemonEvents>();
-  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, recent: () => [], token: TOKEN, maxPayload: 1024 });
+  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, token: TOKEN, maxPayload: 1024 });
   await t.rejects(startDisplayServers({ feed, socketPath }), { code: 'display_socket_failed' });
 });
 
@@ -122,7 +122,7 @@ t.test('a socket file left by a killed daemon is replaced', async (t) => {
   spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
   t.ok((await lstat(socketPath)).isSocket(), 'a stale socket file is there');
   const bus = new TypedBus<DaemonEvents>();
-  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, recent: () => [], token: TOKEN, maxPayload: 1024 });
+  const feed = new DisplayFeed({ backend: new StubBackend(), prompts: new PromptBroker({ bus, timeoutSeconds: 1 }), bus, token: TOKEN, maxPayload: 1024 });
   const servers = await startDisplayServers({ feed, socketPath });
   t.equal(servers.socketPath, socketPath);
   await servers.close();

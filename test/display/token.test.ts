@@ -20,7 +20,7 @@ t.test('a loosened token file is tightened back to 0600', async (t) => {
   const dir = t.testdir({ [TOKEN_FILE]: 'k'.repeat(40) + '\n' });
   const file = path.join(dir, TOKEN_FILE);
   await chmod(file, 0o644);
-  t.equal(await loadDisplayToken(dir), 'k'.repeat(40));
+  t.equal(await loadDisplayToken(dir, new Redactor()), 'k'.repeat(40));
   t.equal((await stat(file)).mode & 0o777, 0o600);
 });
 

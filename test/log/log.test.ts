@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Logger, Redactor, secrets } from '../../daemon/log/index.js';
+import { Logger, Redactor } from '../../daemon/log/index.js';
 
 function capture(): { out: string[]; err: string[]; sink: { out(l: string): void; err(l: string): void } } {
   const out: string[] = [];
@@ -45,36 +45,22 @@ t.test('one record is one line, and registered secrets never appear', async (t) 
   t.equal(redactor.size, 2);
 });
 
-t.test('the redactor counts references, so a shared secret stays redacted until the last owner goes', async (t) => {
-  const r = new Redactor();
-  t.equal(r.redact('nothing registered'), 'nothing registered');
-  r.add('s3cret');
-  r.add('s3cret');
-  r.remove('s3cret');
-  t.ok(r.has('s3cret'));
-  t.equal(r.redact('x s3cret'), 'x ***');
-  r.remove('s3cret');
-  r.remove('s3cret');
-  r.remove(undefined);
-  t.notOk(r.has('s3cret'));
-  t.equal(r.redact('x s3cret'), 'x s3cret');
-});
-
-t.test('the default logger writes to the process streams through the shared registry', async (t) => {
+t.test('the default logger writes to the process streams, through a redactor of its own', async (t) => {
   const written: string[] = [];
   const origOut = process.stdout.write.bind(process.stdout);
   const origErr = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((chunk: string) => (written.push(`out:${chunk}`), true));
   process.stderr.write = ((chunk: string) => (written.push(`err:${chunk}`), true));
-  secrets.add('zz-shared-secret');
   try {
     const log = new Logger();
-    log.info('hello zz-shared-secret');
-    log.error('bad');
+    const release = log.redactor.add('zz-own-secret');
+    log.child('scope').info('hello zz-own-secret');
+    release();
+    log.error('bad zz-own-secret');
   } finally {
     process.stdout.write = origOut;
     process.stderr.write = origErr;
-    secrets.remove('zz-shared-secret');
   }
-  t.same(written, ['out:<6>hello ***\n', 'err:<3>bad\n']);
+  t.same(written, ['out:<6>scope: hello ***\n', 'err:<3>bad zz-own-secret\n'], 'a child shares the redactor; a released secret is plain text again');
+  t.not(new Logger().redactor, new Logger().redactor, 'no process-wide registry');
 });

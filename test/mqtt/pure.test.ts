@@ -1,5 +1,6 @@
 import t from 'tap';
-import { commandReply, COMMANDS, isPublishableTopic, responseTopicAllowed, MAX_COMMAND_BYTES, parseCommand, reconnectDelay, topicsFor } from '../../daemon/mqtt/index.js';
+import { commandReply, COMMANDS, isPublishableTopic, responseTopicAllowed, MAX_COMMAND_BYTES, parseCommand, reconnectDelay, tableHandler, topicsFor } from '../../daemon/mqtt/index.js';
+import type { CommandRunner } from '../../daemon/commands/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -78,4 +79,24 @@ t.test('replies carry the transaction, the status and a redacted error', async (
   t.same(JSON.parse(commandReply(3, { ok: false, error: new ProvisiondError('auth_rejected', 'bad hunter2') }, redact)).error, { code: 'auth_rejected', message: 'bad ***' });
   t.same(JSON.parse(commandReply(3, { ok: false, error: new Error('boom') }, keep)).error, { code: 'command_failed', message: 'boom' });
   t.same(JSON.parse(commandReply(3, { ok: false, error: undefined }, keep)).error, { code: 'command_failed', message: 'undefined' });
+});
+
+t.test('over the command table, MQTT reads only wait: true and throws a failed outcome as its error', async (t) => {
+  const calls: [string, unknown, string][] = [];
+  const runner: CommandRunner = {
+    run: async (name, args, via) => {
+      calls.push([name, args, via]);
+      return name === 'backup' ? { ok: false, error: { code: 'http_status', message: 'answered 500' } } : { ok: true, data: { started: true } as never };
+    },
+  };
+  const handler = tableHandler(runner);
+  await handler('resync', { wait: true, force: 'yes', nested: { a: 1 } });
+  await handler('restore', { wait: 'true' });
+  await t.rejects(handler('backup', {}), { code: 'http_status', message: 'answered 500' });
+  t.same(calls, [
+    ['resync', { wait: true }, 'mqtt'],
+    ['restore', { wait: false }, 'mqtt'],
+    ['backup', { wait: false }, 'mqtt'],
+  ]);
+  t.same([...COMMANDS], ['resync', 'backup', 'restore'], 'the commands the table exposes over MQTT');
 });

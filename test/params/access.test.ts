@@ -27,6 +27,13 @@ async function daemon(t: Test, dir: string, rule: string) {
   return app;
 }
 
+/** A command as provisionctl runs it: its data, or its typed error thrown. */
+async function command(app: App, name: Parameters<App['backend']['run']>[0], args: Record<string, unknown>): Promise<unknown> {
+  const reply = await app.backend.run(name, args as never, 'cli');
+  if (reply.ok) return reply.data;
+  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+}
+
 t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" lifts it; it survives a restart', async (t) => {
   const apache = await startApache({
     files: { 'p.xml': '<flat-profile><Station_Name ua="ro">lobby</Station_Name><GPP_A ua="na">hidden</GPP_A><ABKNAME001 ua="ro"/><Resync_Periodic ua="rw">7200</Resync_Periodic></flat-profile>' },
@@ -35,19 +42,19 @@ t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" li
   const dir = shortTempDir(t, 'pvd-ua-');
   let app = await daemon(t, dir, `${apache.origin}/p.xml`);
   t.teardown(() => app.stop());
-  await app.backend.command('resync', { wait: true });
+  await command(app, 'resync', { wait: true });
   t.equal(app.params.get('Station_Name'), 'lobby');
   t.equal(app.params.access('Station_Name'), 'ro');
   t.equal(app.params.access('ABKNAME001'), 'rw', 'user data belongs to the user: a profile cannot close it');
-  await t.rejects(app.backend.command('set', { Station_Name: 'mine' }), { code: 'param_access_denied', message: 'Station_Name is read-only for the user (ua="ro" in the provisioning profile)' });
-  await t.rejects(app.backend.command('set', { Resync_Periodic: '600', GPP_A: 'x' }), { code: 'param_access_denied', message: /^GPP_A is not accessible/ }, 'all or nothing');
+  await t.rejects(command(app, 'set', { Station_Name: 'mine' }), { code: 'param_access_denied', message: 'Station_Name is read-only for the user (ua="ro" in the provisioning profile)' });
+  await t.rejects(command(app, 'set', { Resync_Periodic: '600', GPP_A: 'x' }), { code: 'param_access_denied', message: /^GPP_A is not accessible/ }, 'all or nothing');
   t.equal(app.params.get('Resync_Periodic'), '7200', 'nothing of the refused set applied');
-  await t.rejects(app.backend.command('unset', { Station_Name: true }), { code: 'param_access_denied' });
-  t.same(await app.backend.command('set', { Resync_Periodic: '600' }), { changed: ['Resync_Periodic'] }, 'a rw parameter stays open');
-  const shown = (await app.backend.command('params', {})) as Record<string, string>;
+  await t.rejects(command(app, 'unset', { Station_Name: true }), { code: 'param_access_denied' });
+  t.same(await command(app, 'set', { Resync_Periodic: '600' }), { changed: ['Resync_Periodic'] }, 'a rw parameter stays open');
+  const shown = (await command(app, 'params', {})) as Record<string, string>;
   t.equal(shown.Station_Name, 'lobby', 'ro is shown');
   t.notOk('GPP_A' in shown, 'na is not shown to the user');
-  await t.rejects(app.backend.command('params', { name: 'GPP_A' }), { code: 'unknown_parameter' });
+  await t.rejects(command(app, 'params', { name: 'GPP_A' }), { code: 'unknown_parameter' });
 
   await app.stop();
   app = await daemon(t, dir, `${apache.origin}/p.xml`);
@@ -55,10 +62,10 @@ t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" li
   t.equal(app.params.access('GPP_A'), 'na');
 
   await fsp.writeFile(path.join(apache.docroot, 'p.xml'), '<flat-profile><Station_Name ua="rw"/></flat-profile>');
-  await app.backend.command('resync', { wait: true });
+  await command(app, 'resync', { wait: true });
   t.equal(app.params.access('Station_Name'), 'rw', 'ua="rw" opens it again');
   t.equal(app.params.access('GPP_A'), 'na', 'what the new profile does not name keeps its restriction');
-  t.same(await app.backend.command('set', { Station_Name: 'mine' }), { changed: ['Station_Name'] });
+  t.same(await command(app, 'set', { Station_Name: 'mine' }), { changed: ['Station_Name'] });
 });
 
 t.test('the store keeps no restriction on user data, whoever passes one', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MemorySecretKeeper, ParamStore, PUBLISHED_FILE, STATE_FILE } from '../../daemon/params/index.js';
-import { Logger, Redactor, secrets } from '../../daemon/log/index.js';
+import { Logger, Redactor } from '../../daemon/log/index.js';
 import type { ProvisiondError } from '../../daemon/errors/index.js';
 
 function quietLogger(lines: string[] = []): Logger {
@@ -128,7 +128,8 @@ t.test('a torn state file is detected and the previous good copy used', async (t
 t.test('secret parameters never reach the disk and come back from the secret keeper', async (t) => {
   const dir = t.testdir({});
   const keeper = new MemorySecretKeeper();
-  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
+  const redactor = new Redactor();
+  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger(), redactor });
   await store.load();
   await store.applyProvisioned([
     { name: 'GPP_SA', value: 'gpp-secret-value' },
@@ -139,7 +140,7 @@ t.test('secret parameters never reach the disk and come back from the secret kee
   t.equal(published(dir).Profile_Rule_B, '[--uid *** --pwd***]https://p.example/b.xml');
   for (const needle of ['gpp-secret-value', 'rule-secret-pw', 'nospace-secret', 'em-phone-secret']) {
     t.same(grepDir(dir, needle), [], `${needle} is not in ${dir}`);
-    t.ok(secrets.has(needle), 'registered for redaction');
+    t.ok(redactor.has(needle), 'registered for redaction');
   }
   t.equal(published(dir).Profile_Rule, '[--uid *** --pwd ***]https://p.example/x.xml');
   t.notOk('GPP_SA' in published(dir));
@@ -168,7 +169,7 @@ t.test('factory secrets are registered for redaction, and user data never comes 
     logger: quietLogger(),
   });
   await store.load();
-  t.ok(secrets.has('factory-secret'));
+  t.ok(store['redactor'].has('factory-secret'), "without a redactor of its own the store registers with its logger's");
   t.same(await store.applyProvisioned([{ name: 'ABKNAME1', value: 'x' }, { name: 'Y', value: '1' }]), ['Y']);
   t.same(await store.setLocal([{ name: 'ABKNAME1', value: 'Alice' }]), ['ABKNAME1']);
   const plain = new ParamStore({ stateDir: t.testdir({}) });

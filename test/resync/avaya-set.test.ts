@@ -38,7 +38,7 @@ t.test('an invalid SET in a settings script is skipped alone; an invalid XML val
 
   const avaya = await daemon(t, `${apache.origin}/46xxsettings.txt`);
   const applied = new Promise<unknown>((resolve) => avaya.app.bus.on('event', (e) => e.type === 'config.applied' && resolve(e)));
-  t.same(await avaya.app.backend.command('resync', { wait: true }), { outcome: 'succeeded', changed: ['Station_Name', 'WHERE'] });
+  t.same(await avaya.app.backend.run('resync', { wait: true }, 'cli'), { ok: true, data: { outcome: 'succeeded', changed: ['Station_Name', 'WHERE'] } });
   t.equal(avaya.app.params.get('Station_Name'), 'lobby');
   t.equal(avaya.app.params.get('WHERE'), 'east');
   t.equal(avaya.app.params.get('Resync_Periodic'), '3600', 'the invalid line changed nothing');
@@ -49,6 +49,6 @@ t.test('an invalid SET in a settings script is skipped alone; an invalid XML val
   t.match(log, /settings script: SET ignored, invalid value parameter=Provision_Enable reason="Provision_Enable expects Yes or No/);
 
   const cisco = await daemon(t, `${apache.origin}/spa.xml`);
-  await t.rejects(cisco.app.backend.command('resync', { wait: true }), { code: 'param_invalid', message: /^Resync_Periodic expects/ });
+  t.match(await cisco.app.backend.run('resync', { wait: true }, 'cli'), { ok: false, error: { code: 'param_invalid', message: /^Resync_Periodic expects/ } });
   t.equal(cisco.app.params.get('Station_Name'), undefined, 'nothing of the XML profile applied');
 });

@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
-import { secrets } from '../../daemon/log/index.js';
 import { ResyncEngine } from '../../daemon/resync/index.js';
 import { SKIP, fetchPlan, plan } from '../fixtures/resync/fakes.js';
 import { harness, ok } from '../fixtures/resync/harness.js';
@@ -172,7 +171,8 @@ t.test('POST bodies, --key and --alias reach the fetcher and the parser; GET in 
   t.same(seen, ['MAC_Addr = "000e08aabbcc";', 'k3y-secret', 'B', 'GET http://127.0.0.1:8080/cpe/final/extra.txt']);
   t.equal(h.requests[0]?.method, 'POST');
   t.equal(h.requests[1]?.method, 'GET');
-  t.notOk(secrets.has('k3y-secret'), 'the --key secret is unregistered once the request is over');
+  const { logger } = (h.engine as unknown as { options: ConstructorParameters<typeof ResyncEngine>[0] }).options;
+  t.notOk(logger.redactor.has('k3y-secret'), 'the --key secret is unregistered once the request is over');
 });
 
 t.test('a --pwd never reaches the journal, even through a URL', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Redactor } from '../../daemon/log/index.js';
 import { createMemoryVault, openFileVault } from '../../daemon/vault/index.js';
 import { vaultContract } from '../fixtures/vault/contract.js';
 
@@ -10,9 +11,9 @@ vaultContract(t, 'file vault', async (t, options) => {
   return { vault: await open(), reopen: open };
 });
 
-t.test('by default secrets are registered with the daemon redactor and times come from the clock', async (t) => {
-  const { secrets } = await import('../../daemon/log/index.js');
-  const vault = createMemoryVault();
+t.test("secrets are registered with the app's redactor while the vault holds them, and times come from the clock", async (t) => {
+  const secrets = new Redactor();
+  const vault = createMemoryVault({ redactor: secrets });
   const before = Date.now();
   const record = await vault.put({ purpose: 'em-phone', username: 'host-user', secret: 'em-phone-default-secret' });
   t.ok(Date.parse(record.createdAt) >= before);

@@ -1,0 +1,30 @@
+/** `resync` and `profile-account` (SPEC §4, §5). */
+import { EVERYWHERE, LOCAL, command } from './spec.js';
+import { throwIfFailed, type Started } from './outcome.js';
+
+export type ResyncResult = Started | { readonly outcome: string; readonly changed: readonly string[] };
+
+/** With `wait`, the outcome: a failure rejects, so the CLI exits 1. */
+export const resync = command<{ readonly wait?: boolean }, ResyncResult>({
+  args: { named: { wait: { kind: 'boolean' } } },
+  transports: EVERYWHERE,
+  handler: async (args, ctx) => {
+    const running = ctx.resync.resyncNow();
+    if (args.wait !== true) {
+      running.catch(() => undefined);
+      return { started: true };
+    }
+    const outcome = throwIfFailed(await running);
+    return { outcome: outcome.result, changed: [...outcome.changed] };
+  },
+});
+
+export const profileAccount = command<{ readonly user: string; readonly password: string }, { readonly stored: true }>({
+  args: { named: { user: { kind: 'string', required: true }, password: { kind: 'string', required: true } } },
+  transports: LOCAL,
+  secret: 'password',
+  handler: async (args, ctx) => {
+    await ctx.resync.storeProfileAccount(args.user, args.password);
+    return { stored: true };
+  },
+});

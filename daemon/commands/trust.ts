@@ -1,0 +1,27 @@
+/** `trust` (SPEC §6): the certificates the daemon trusts and the files it could not read. */
+import { LOCAL, command } from './spec.js';
+
+export type TrustResult = {
+  readonly certificates: readonly {
+    readonly origin: string;
+    readonly source: string;
+    readonly subject: string;
+    readonly issuer: string;
+    readonly notBefore: string;
+    readonly notAfter: string;
+    readonly fingerprint256: string;
+  }[];
+  readonly problems: readonly { readonly code: string; readonly message: string }[];
+};
+
+export const trust = command<Record<string, never>, TrustResult>({
+  args: { named: {} },
+  transports: LOCAL,
+  handler: async (_args, ctx) => {
+    const store = ctx.trust();
+    return {
+      certificates: store.certificates.map((c) => ({ origin: c.origin, source: c.source, subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, fingerprint256: c.fingerprint256 })),
+      problems: store.problems.map((p) => ({ code: p.code, message: p.message })),
+    };
+  },
+});
