@@ -10,6 +10,9 @@ import { parseSettings } from '../../daemon/settings/index.js';
 import { Logger, Redactor } from '../../daemon/log/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
 
+// Each case starts the daemon through tap's TypeScript loader; on 2 busy cores that is slow.
+t.setTimeout(300_000);
+
 const MAIN = path.join(import.meta.dirname, '..', '..', 'daemon', 'main.ts');
 
 interface Run {
