@@ -12,6 +12,7 @@ export type Command =
   | { readonly name: 'register'; readonly extension: string }
   | { readonly name: 'login'; readonly user: string }
   | { readonly name: 'profile-account'; readonly user: string }
+  | { readonly name: 'profile-account-clear' }
   | { readonly name: 'answer'; readonly prompt: string | undefined; readonly user: string }
   | { readonly name: 'cancel'; readonly prompt: string | undefined }
   | { readonly name: 'softkey'; readonly key: string }
@@ -38,6 +39,7 @@ export const USAGE = `usage: provisionctl [--socket PATH] [--json] COMMAND
   register EXT                    set the extension and its registration password
   login USER | logout             Extension Mobility
   profile-account --user NAME     store the provisioning account
+  profile-account --clear         remove the stored provisioning account
   answer [--prompt ID] --user NAME  answer the open prompt
   cancel [--prompt ID]            cancel the open prompt
   softkey KEY                     press a softkey (Setup, Login, Logout, …)
@@ -63,6 +65,7 @@ const OPTIONS = {
   prompt: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   secret: { type: 'boolean' },
+  clear: { type: 'boolean' },
   param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -79,7 +82,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   restore: ['wait'],
   register: ['password-stdin'],
   login: ['password-stdin'],
-  'profile-account': ['user', 'password-stdin'],
+  'profile-account': ['user', 'password-stdin', 'clear'],
   answer: ['prompt', 'user', 'password-stdin'],
   cancel: ['prompt'],
   softkey: [],
@@ -129,7 +132,8 @@ function buildCommand(name: string, rest: readonly string[], values: Values): Co
     case 'login':
       return arity(1) ?? { name, user: rest[0] as string };
     case 'profile-account':
-      return arity(0) ?? (values.user ? { name, user: values.user } : 'profile-account needs --user NAME');
+      if (values.clear === true) return arity(0) ?? (values.user === undefined ? { name: 'profile-account-clear' } : 'profile-account: --clear takes no --user');
+      return arity(0) ?? (values.user ? { name, user: values.user } : 'profile-account needs --user NAME (or --clear)');
     case 'answer':
       return arity(0) ?? (values.user ? { name, prompt: values.prompt, user: values.user } : 'answer needs --user NAME');
     case 'cancel':

@@ -97,6 +97,8 @@ class Session {
         const password = await this.password(`Password for ${command.user}: `);
         return this.finish(await this.command('profile-account', { user: command.user, password }), () => 'profile account stored');
       }
+      case 'profile-account-clear':
+        return this.finish(await this.command('profile-account-clear'), (data) => (data.cleared ? 'profile account cleared' : 'no profile account was stored'));
       case 'answer':
         return this.answer(command.prompt, command.user);
       case 'cancel':

@@ -10,7 +10,7 @@ import { backup, register, restore } from './avaya.js';
 import { login, logout } from './em.js';
 import { commandError, toCommandError } from './errors.js';
 import { params, set, unset } from './params.js';
-import { profileAccount, resync } from './resync.js';
+import { profileAccount, profileAccountClear, resync } from './resync.js';
 import type { CommandSpec, Secrets } from './spec.js';
 import { events, status } from './state.js';
 import { trust } from './trust.js';
@@ -25,6 +25,7 @@ export const COMMANDS = {
   login,
   logout,
   'profile-account': profileAccount,
+  'profile-account-clear': profileAccountClear,
   register,
   set,
   unset,

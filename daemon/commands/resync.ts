@@ -19,6 +19,13 @@ export const resync = command<{ readonly wait?: boolean }, ResyncResult>({
   },
 });
 
+/** A technician removes the stored Profile Account (`credentials.cleared`, SPEC §8). */
+export const profileAccountClear = command<Record<string, never>, { readonly cleared: boolean }>({
+  args: { named: {} },
+  transports: LOCAL,
+  handler: async (_args, ctx) => ({ cleared: await ctx.resync.clearProfileAccount() }),
+});
+
 export const profileAccount = command<{ readonly user: string; readonly password: string }, { readonly stored: true }>({
   args: { named: { user: { kind: 'string', required: true }, password: { kind: 'string', required: true } } },
   transports: LOCAL,

@@ -14,6 +14,7 @@ t.test('every SPEC §8 command parses', async (t) => {
     [['register', '4711'], { name: 'register', extension: '4711' }],
     [['login', 'alice'], { name: 'login', user: 'alice' }],
     [['profile-account', '--user', 'cisco'], { name: 'profile-account', user: 'cisco' }],
+    [['profile-account', '--clear'], { name: 'profile-account-clear' }],
     [['answer', '--user', 'u'], { name: 'answer', prompt: undefined, user: 'u' }],
     [['answer', '--prompt', 'p1', '--user', 'u'], { name: 'answer', prompt: 'p1', user: 'u' }],
     [['cancel'], { name: 'cancel', prompt: undefined }],

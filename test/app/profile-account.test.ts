@@ -1,0 +1,43 @@
+/**
+ * A technician stores and clears the Profile Account with provisionctl (SPEC §5, §8): the real
+ * daemon, the real feed socket, the CLI as a process; `credentials.cleared` follows the removal.
+ */
+import t from 'tap';
+import * as path from 'node:path';
+import { App } from '../../daemon/app/index.js';
+import { Logger } from '../../daemon/log/index.js';
+import { parseSettings } from '../../daemon/settings/index.js';
+import { Notifier } from '../../daemon/systemd/index.js';
+import { spawnCli } from '../fixtures/display/cli.js';
+import { shortTempDir } from '../fixtures/local.js';
+
+t.test('profile-account --user stores it, --clear removes it and says so', async (t) => {
+  const dir = shortTempDir(t, 'pvd-pa-');
+  const socket = path.join(dir, 'run', 'display.sock');
+  const settings = parseSettings({
+    stateDir: path.join(dir, 'state'),
+    runtimeDir: path.join(dir, 'run'),
+    trust: { anchorsDir: path.join(dir, 'anchors') },
+    display: { socket, http: false },
+    parameters: { Resync_On_Reset: 'No', Profile_Rule: 'http://127.0.0.1:9/$MA.cfg' },
+  });
+  const logger = new Logger({ level: 'warning', sink: { out: () => undefined, err: () => undefined } });
+  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:03', model: 'SPA942' }) });
+  t.ok(await app.start());
+  t.teardown(() => app.stop());
+
+  const stored = await spawnCli(['--socket', socket, 'profile-account', '--user', 'tech', '--password-stdin'], { input: 'tech-pw\n' });
+  t.same([stored.code, stored.stdout], [0, 'profile account stored\n']);
+  t.ok(await app.vault.get({ purpose: 'profile-account' }), 'in the vault');
+  const cleared = await spawnCli(['--socket', socket, 'profile-account', '--clear']);
+  t.same([cleared.code, cleared.stdout, cleared.stderr], [0, 'profile account cleared\n', '']);
+  t.equal(await app.vault.get({ purpose: 'profile-account' }), undefined, 'gone from the vault');
+  t.match(app.events.recent().filter((e) => e.type.startsWith('credentials.')), [
+    { type: 'credentials.stored', operation: 'resync', source: 'profile-account' },
+    { type: 'credentials.cleared', operation: 'resync', reason: 'cleared' },
+  ]);
+  const again = await spawnCli(['--socket', socket, '--json', 'profile-account', '--clear']);
+  t.same([again.code, JSON.parse(again.stdout)], [0, { cleared: false }], 'nothing left to clear');
+  const usage = await spawnCli(['--socket', socket, 'profile-account', '--clear', '--user', 'x']);
+  t.same([usage.code, usage.stderr.split('\n')[0]], [2, 'provisionctl: profile-account: --clear takes no --user']);
+});
