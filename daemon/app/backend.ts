@@ -48,6 +48,7 @@ export class DaemonBackend implements DisplayBackend, CommandRunner {
       resync: { running: status.running, last: status.last ? summary(status.last) : null, next: status.next?.at ?? null },
       em: { enabled: em.enabled(), state: em.state(), ...(em.state() === 'mobile' ? { user: owned('EM_Mobile_User_ID') } : {}) },
       mqtt: { connected: this.parts.mqttConnected() },
+      account: { enabled: resync.profileAccountEnabled() },
       trust: this.trustSummary(),
       backup: this.parts.backup.status(),
     };

@@ -33,6 +33,8 @@ export type DisplayState = {
   readonly resync: { readonly running: boolean; readonly last: ResyncSummary | null; readonly next: string | null };
   readonly em: { readonly enabled: boolean; readonly state: EmState; readonly user?: string };
   readonly mqtt: { readonly connected: boolean };
+  /** The Profile Account (DOMAIN §1.14): the `Setup` softkey is offered only when enabled. */
+  readonly account?: { readonly enabled: boolean };
   /** Avaya backup/restore (daemon/backup `BackupStatus`); absent: not offered. */
   readonly backup?: {
     readonly configured: boolean;

@@ -64,7 +64,8 @@ function idleScreen(state: DisplayState): Screen {
   const backupLine = backup === undefined ? undefined : backupText(backup);
   if (backupLine !== undefined) lines.push(backupLine);
   lines.push(state.mqtt.connected ? 'Dashboard connected' : 'Dashboard offline');
-  const softkeys = ['Setup'];
+  // DOMAIN §1.14: with Profile_Authentication_Type Disabled the setup menu is hidden.
+  const softkeys = state.account?.enabled === false ? [] : ['Setup'];
   if (state.em.state === 'mobile') softkeys.push('Logout');
   else if (state.em.enabled) softkeys.push('Login');
   if (backup?.configured) softkeys.push('Backup', 'Restore');

@@ -7,7 +7,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { emVars } from './em-vars.js';
 import { phoneVars } from './phone-vars.js';
-import { toProvisiondError } from '../errors/index.js';
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
 import { shouldOpenAccountPrompt } from './credentials.js';
@@ -124,8 +124,14 @@ export class ResyncEngine {
     return this.launch('demand', request.operation ?? 'resync', true);
   }
 
-  /** Opens the *Profile account setup* prompt (softkey `Setup`, `provisionctl profile-account`). */
+  /** Whether the Profile Account is in use (`Profile_Authentication_Type` is not `Disabled`, DOMAIN §1.14). */
+  profileAccountEnabled(): boolean {
+    return readSettings(this.param).accountEnabled;
+  }
+
+  /** Opens the *Profile account setup* prompt (softkey `Setup`); the menu is hidden when the account is Disabled. */
   openProfileAccountSetup(): string {
+    if (!this.profileAccountEnabled()) throw new ProvisiondError('softkey_unavailable', 'Profile account setup is off: Profile_Authentication_Type is Disabled');
     return this.account.openSetup();
   }
 

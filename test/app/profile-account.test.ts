@@ -41,3 +41,28 @@ t.test('profile-account --user stores it, --clear removes it and says so', async
   const usage = await spawnCli(['--socket', socket, 'profile-account', '--clear', '--user', 'x']);
   t.same([usage.code, usage.stderr.split('\n')[0]], [2, 'provisionctl: profile-account: --clear takes no --user']);
 });
+
+t.test('with Profile_Authentication_Type Disabled the screen offers no Setup and the softkey is refused', async (t) => {
+  const { FeedClient } = await import('../fixtures/display/harness.js');
+  const dir = shortTempDir(t, 'pvd-pa-');
+  const socket = path.join(dir, 'run', 'display.sock');
+  const settings = parseSettings({
+    stateDir: path.join(dir, 'state'),
+    runtimeDir: path.join(dir, 'run'),
+    trust: { anchorsDir: path.join(dir, 'anchors') },
+    display: { socket, http: false },
+    parameters: { Resync_On_Reset: 'No', Profile_Authentication_Type: 'Disabled' },
+  });
+  const logger = new Logger({ level: 'warning', sink: { out: () => undefined, err: () => undefined } });
+  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:04', model: 'SPA942' }) });
+  t.ok(await app.start());
+  t.teardown(() => app.stop());
+  const client = new FeedClient(`ws+unix:${socket}:/ws`);
+  t.teardown(() => client.close());
+  await client.next('hello');
+  const screen = (await client.next('screen')) as unknown as { screen: { softkeys: string[] } };
+  t.notOk(screen.screen.softkeys.includes('Setup'), 'the setup menu is hidden (DOMAIN §1.14)');
+  t.match(await client.request({ type: 'softkey', id: 's', key: 'Setup' }), { ok: false, error: { code: 'softkey_unavailable' } });
+  t.throws(() => app.resync.openProfileAccountSetup(), { code: 'softkey_unavailable' }, 'and the engine will not open it either');
+  t.same(app.prompts.list(), []);
+});
