@@ -7,11 +7,14 @@
 import type { DaemonBus, JsonValue } from '../bus/index.js';
 import { emResult, run, type CommandArgs, type CommandContext, type CommandName, type CommandOutcome, type CommandResult, type CommandRunner, type DisplayState, type Transport } from '../commands/index.js';
 import type { DaemonSoftkey, DisplayBackend } from '../display/index.js';
+import type { FeatureHealth } from '../controller/index.js';
 import type { ResyncOutcome } from '../resync/index.js';
 
 export interface BackendParts extends Omit<CommandContext, 'snapshot'> {
   readonly bus: DaemonBus;
   readonly mqttConnected: () => boolean;
+  /** Each feature's state (daemon/controller): a feature that failed is visible, not only logged. */
+  readonly health: () => readonly FeatureHealth[];
 }
 
 export class DaemonBackend implements DisplayBackend, CommandRunner {
@@ -51,13 +54,19 @@ export class DaemonBackend implements DisplayBackend, CommandRunner {
       account: { enabled: resync.profileAccountEnabled() },
       trust: this.trustSummary(),
       backup: this.parts.backup.status(),
+      features: this.features(),
     };
   }
 
   /** The retained MQTT `state` document. */
   mqttState(): { [key: string]: JsonValue } {
     const { resync, em } = this.snapshot();
-    return { resync, em: { state: em.state }, trust: this.trustSummary() };
+    return { resync, em: { state: em.state }, trust: this.trustSummary(), features: this.features() };
+  }
+
+  /** Feature health as JSON (named fields only). */
+  private features(): JsonValue[] {
+    return this.parts.health().map((f) => ({ name: f.name, state: f.state, ...(f.error ? { error: { code: f.error.code, message: f.error.message } } : {}) }));
   }
 
   run<N extends CommandName>(name: N, args: CommandArgs, via: Transport): Promise<CommandOutcome<CommandResult<N>>> {

@@ -85,7 +85,9 @@ export class App {
     this.device = await readDeviceFacts(settings.device, this.probe);
     if (this.stopRequested) return false;
     logger.info('device identity', { id: this.device.id, mac: this.device.mac, model: this.device.model, version: this.device.swVersion });
-    this.controller = new Controller(this.features(), logger);
+    // A feature's health is part of the snapshot: the screen, `status` and the MQTT `state` follow it.
+    // (The backend exists once the resync feature has started; health before that waits for it.)
+    this.controller = new Controller(this.features(), logger, () => (this.backend as DaemonBackend | undefined)?.changed());
     if (!(await this.controller.start())) return false;
     this.bus.emit('event', { type: 'daemon.started', version: this.device.swVersion });
     await this.notifier.ready('provisioning daemon running');
@@ -271,6 +273,7 @@ export class App {
           recent: (n) => this.events.recent(n),
           redactor: this.redactor,
           mqttConnected: () => this.mqtt?.connected ?? false,
+          health: () => this.controller?.health() ?? [],
         });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();

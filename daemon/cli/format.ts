@@ -43,6 +43,10 @@ export function formatStatus(status: Json): string {
     ['Dashboard', field(status, 'mqtt', 'connected') === true ? 'connected' : 'not connected'],
     ['Prompt', prompt ? `${text(field(prompt, 'kind'))} (answer with: provisionctl answer --user NAME)` : 'none'],
   ];
+  // Only trouble is worth a line: a feature that failed to start or stopped working.
+  const features = field(status, 'features');
+  const failed = (Array.isArray(features) ? (features as unknown[]) : []).filter((f) => field(f, 'state') === 'failed');
+  if (failed.length > 0) rows.push(['Features', failed.map((f) => `${text(field(f, 'name'))} failed (${text(field(f, 'error', 'code'))})`).join(', ')]);
   return rows.map(([label, value]) => `${label.padEnd(10)} ${value}`).join('\n');
 }
 

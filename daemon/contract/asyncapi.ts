@@ -158,7 +158,7 @@ const nullable = (schema: Schema): Schema => ({ oneOf: [{ type: 'null' }, schema
 
 export const STATE_SCHEMA: Schema = {
   type: 'object',
-  description: 'Retained snapshot (last and next resync, EM state, trust summary, MQTT protocol); `{"starting": true}` until the features it describes run.',
+  description: 'Retained snapshot (last and next resync, EM state, trust summary, MQTT protocol, feature health); `{"starting": true}` until the features it describes run.',
   properties: {
     starting: { const: true },
     resync: {
@@ -182,6 +182,20 @@ export const STATE_SCHEMA: Schema = {
     em: { type: 'object', properties: { state: { type: 'string', enum: ['', 'host', 'mobile'], description: "Extension Mobility: '' when off" } } },
     trust: { type: 'object', description: 'trust summary (anchor counts, no key material)' },
     mqtt: { type: 'object', properties: { protocol: { type: 'string', enum: ['5', '3.1.1'], description: 'the MQTT version spoken (3.1.1 after a broker refused 5)' } } },
+    features: {
+      type: 'array',
+      description: 'each feature of the daemon and how it is doing: one that failed to start or stopped working is `failed` with its error code',
+      items: {
+        type: 'object',
+        required: ['name', 'state'],
+        properties: {
+          name: { type: 'string' },
+          state: { type: 'string', enum: ['starting', 'running', 'failed', 'stopped'] },
+          error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } }, additionalProperties: false },
+        },
+        additionalProperties: false,
+      },
+    },
   },
 };
 

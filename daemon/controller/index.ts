@@ -20,6 +20,13 @@ export interface FeatureFailure {
   readonly error: ProvisiondError;
 }
 
+/** How a feature is doing, for `provisionctl status` and the MQTT `state` (never a secret: codes and messages are). */
+export interface FeatureHealth {
+  readonly name: string;
+  readonly state: 'starting' | 'running' | 'failed' | 'stopped';
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
 export class Controller {
   private readonly features: readonly Feature[];
   private readonly logger: Logger;
@@ -28,10 +35,30 @@ export class Controller {
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
   private current: Promise<void> | undefined;
+  private readonly states = new Map<string, FeatureHealth>();
+  private readonly onHealthChange: () => void;
 
-  constructor(features: readonly Feature[], logger: Logger) {
+  constructor(features: readonly Feature[], logger: Logger, onHealthChange: () => void = () => undefined) {
     this.features = features;
     this.logger = logger;
+    this.onHealthChange = onHealthChange;
+  }
+
+  /** Every feature's state, in start order; one not reached yet is absent. */
+  health(): FeatureHealth[] {
+    return [...this.states.values()];
+  }
+
+  /** A running feature that died (its socket closed for good, its loop gave up): reported, not fatal. */
+  fail(name: string, error: unknown): void {
+    const failure = toProvisiondError(error);
+    this.logger.error(`${name} stopped working: ${failure.message}`, { feature: name, code: failure.code });
+    this.setState(name, 'failed', failure);
+  }
+
+  private setState(name: string, state: FeatureHealth['state'], error?: ProvisiondError): void {
+    this.states.set(name, { name, state, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
+    this.onHealthChange();
   }
 
   /** Features that failed to start (reported, not fatal). */
@@ -44,13 +71,16 @@ export class Controller {
     for (const feature of this.features) {
       if (this.stopRequested) return false;
       try {
+        this.setState(feature.name, 'starting');
         this.current = feature.start();
         await this.current;
         this.started.push(feature);
+        this.setState(feature.name, 'running');
         this.logger.debug('started', { feature: feature.name });
       } catch (err) {
         const error = toProvisiondError(err);
         this.logger.error(`${feature.name} failed to start: ${error.message}`, { feature: feature.name, code: error.code });
+        this.setState(feature.name, 'failed', error);
         if (feature.essential) {
           await this.stop();
           throw error;
@@ -75,6 +105,7 @@ export class Controller {
       const feature = this.started.pop()!;
       try {
         await feature.stop();
+        this.setState(feature.name, 'stopped');
       } catch (err) {
         this.logger.error(`${feature.name} failed to stop cleanly: ${toProvisiondError(err).message}`, { feature: feature.name });
       }

@@ -49,7 +49,8 @@ t.test('status snapshot and the MQTT state are built from named fields', async (
   t.same(snap.em, { enabled: false, state: '' });
   t.same(snap.mqtt, { connected: false });
   t.same(snap.trust, { anchors: 0, trustcerts: 0 });
-  t.same(app.backend.mqttState(), { resync: snap.resync, em: { state: '' }, trust: { anchors: 0, trustcerts: 0 } });
+  t.same(app.backend.mqttState(), { resync: snap.resync, em: { state: '' }, trust: { anchors: 0, trustcerts: 0 }, features: snap.features });
+  t.ok((snap.features as { state: string }[]).every((f) => f.state === 'running'), 'every feature running');
 });
 
 t.test('params lists the published parameters, one by name, and refuses secret or unknown ones', async (t) => {
