@@ -5,10 +5,7 @@
  * reads the token from the URL fragment, drops it from the address bar, sends `auth` first,
  * and renders only with `textContent`: whatever a phone put in an event is shown as text.
  */
-export interface PageFile {
-  readonly type: string;
-  readonly body: string;
-}
+import type { PageFile } from '../display/index.js';
 
 const HTML = `<!doctype html>
 <html lang="en">

@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JsonValue } from '../bus/index.js';
-import { originAllowed } from '../display/index.js';
+import { originAllowed, pathOf, refuse, servePageFile } from '../display/index.js';
 import { COMMANDS, type CommandName } from '../mqtt/index.js';
 import { Fleet, type FleetChange } from './fleet.js';
 import { DASHBOARD_FILES } from './page.js';
@@ -247,31 +247,7 @@ function tokenMatches(given: JsonValue | undefined, token: string): boolean {
 }
 
 function servePage(request: IncomingMessage, response: ServerResponse): void {
-  const file = DASHBOARD_FILES[pathOf(request)];
-  if (!file) {
-    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
-    return;
-  }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method Not Allowed\n');
-    return;
-  }
-  response.writeHead(200, {
-    'Content-Type': file.type,
-    'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': CSP,
-  });
-  response.end(request.method === 'HEAD' ? undefined : file.body);
-}
-
-function pathOf(request: IncomingMessage): string {
-  return String(request.url).split('?', 1)[0]!;
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  servePageFile(request, response, DASHBOARD_FILES[pathOf(request)], CSP);
 }
 
 function closeServer(server: Server): Promise<void> {

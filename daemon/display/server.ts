@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProvisiondError } from '../errors/index.js';
 import type { DisplayFeed } from './feed.js';
-import { PAGE_FILES } from './page.js';
+import { PAGE_FILES, type PageFile } from './page.js';
 
 export const FEED_PATH = '/ws';
 
@@ -85,7 +85,7 @@ async function listenUnix(feed: DisplayFeed, socketPath: string): Promise<Server
   }
   // A socket file left by a previous run (crash, SIGKILL) would make listen fail with EADDRINUSE.
   if (stat) await fsp.unlink(socketPath);
-  const server = createServer((_request, response) => notFound(response));
+  const server = createServer((request, response) => servePageFile(request, response, undefined, PAGE_CSP));
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (pathOf(request) !== FEED_PATH) return refuse(socket, 404, 'Not Found');
     feed.handleUpgrade(request, socket, head, 'unix');
@@ -147,32 +147,34 @@ function servePage(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('Upgrade Required\n');
     return;
   }
-  const file = PAGE_FILES[path];
-  if (!file) return notFound(response);
+  servePageFile(request, response, PAGE_FILES[path], PAGE_CSP);
+}
+
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * A page of built-in files (the display page, the fleet view): GET and HEAD only, never
+ * cached, never sniffed, no Referer (a token may be in the query), under a strict CSP.
+ */
+export function servePageFile(request: IncomingMessage, response: ServerResponse, file: PageFile | undefined, csp: string): void {
+  if (!file) {
+    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method Not Allowed\n');
     return;
   }
-  response.writeHead(200, {
-    'Content-Type': file.type,
-    'Cache-Control': 'no-store',
-    // The token may be in the query: never leak it in a Referer.
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  });
+  response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': csp });
   response.end(request.method === 'HEAD' ? undefined : file.body);
 }
 
-function notFound(response: ServerResponse): void {
-  response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
+/** Ends a refused WebSocket upgrade with a bare HTTP status. */
+export function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-function pathOf(request: IncomingMessage): string {
+export function pathOf(request: IncomingMessage): string {
   // Node always sets `url` on a server request. No URL parsing: an absolute-form or malformed
   // target must simply not match, never throw inside a request handler.
   return String(request.url).split('?', 1)[0] as string;

@@ -4,31 +4,15 @@
  * reported through the controller the same way.
  */
 import t from 'tap';
-import * as path from 'node:path';
-import { App } from '../../daemon/app/index.js';
 import { Controller } from '../../daemon/controller/index.js';
 import { Logger } from '../../daemon/log/index.js';
-import { parseSettings } from '../../daemon/settings/index.js';
-import { Notifier } from '../../daemon/systemd/index.js';
 import { spawnCli } from '../fixtures/display/cli.js';
-import { shortTempDir } from '../fixtures/local.js';
+import { startApp } from '../fixtures/app.js';
 
 t.test('a feature that failed to start shows in status, human and JSON', async (t) => {
-  const dir = shortTempDir(t, 'pvd-h-');
-  const socket = path.join(dir, 'run', 'display.sock');
-  const settings = parseSettings({
-    stateDir: path.join(dir, 'state'),
-    runtimeDir: path.join(dir, 'run'),
-    trust: { anchorsDir: path.join(dir, 'anchors') },
-    display: { socket, http: false },
-    // The broker's password file is missing: the MQTT feature cannot start; the rest can.
-    mqtt: { url: 'mqtt://127.0.0.1:9', username: 'phone', passwordFile: path.join(dir, 'absent.password') },
-    parameters: { Resync_On_Reset: 'No' },
-  });
-  const logger = new Logger({ level: 'warning', sink: { out: () => undefined, err: () => undefined } });
-  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:05', model: 'SPA942' }) });
-  t.ok(await app.start(), 'the daemon runs without MQTT');
-  t.teardown(() => app.stop());
+  // The broker's password file is missing: the MQTT feature cannot start; the rest can.
+  const { app, socket, dir } = await startApp(t, { socket: true, extra: { mqtt: { url: 'mqtt://127.0.0.1:9', username: 'phone', passwordFile: '/nonexistent/absent.password' } } });
+  t.ok(dir, 'the daemon runs without MQTT');
   const human = await spawnCli(['--socket', socket, 'status']);
   t.equal(human.code, 0);
   t.match(human.stdout, /^Features +mqtt failed \(mqtt_file_unreadable\)$/m);

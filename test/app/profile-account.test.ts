@@ -3,29 +3,12 @@
  * daemon, the real feed socket, the CLI as a process; `credentials.cleared` follows the removal.
  */
 import t from 'tap';
-import * as path from 'node:path';
-import { App } from '../../daemon/app/index.js';
-import { Logger } from '../../daemon/log/index.js';
-import { parseSettings } from '../../daemon/settings/index.js';
-import { Notifier } from '../../daemon/systemd/index.js';
 import { spawnCli } from '../fixtures/display/cli.js';
-import { shortTempDir } from '../fixtures/local.js';
+import { FeedClient } from '../fixtures/display/harness.js';
+import { startApp } from '../fixtures/app.js';
 
 t.test('profile-account --user stores it, --clear removes it and says so', async (t) => {
-  const dir = shortTempDir(t, 'pvd-pa-');
-  const socket = path.join(dir, 'run', 'display.sock');
-  const settings = parseSettings({
-    stateDir: path.join(dir, 'state'),
-    runtimeDir: path.join(dir, 'run'),
-    trust: { anchorsDir: path.join(dir, 'anchors') },
-    display: { socket, http: false },
-    parameters: { Resync_On_Reset: 'No', Profile_Rule: 'http://127.0.0.1:9/$MA.cfg' },
-  });
-  const logger = new Logger({ level: 'warning', sink: { out: () => undefined, err: () => undefined } });
-  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:03', model: 'SPA942' }) });
-  t.ok(await app.start());
-  t.teardown(() => app.stop());
-
+  const { app, socket } = await startApp(t, { socket: true, parameters: { Profile_Rule: 'http://127.0.0.1:9/$MA.cfg' } });
   const stored = await spawnCli(['--socket', socket, 'profile-account', '--user', 'tech', '--password-stdin'], { input: 'tech-pw\n' });
   t.same([stored.code, stored.stdout], [0, 'profile account stored\n']);
   t.ok(await app.vault.get({ purpose: 'profile-account' }), 'in the vault');
@@ -43,20 +26,7 @@ t.test('profile-account --user stores it, --clear removes it and says so', async
 });
 
 t.test('with Profile_Authentication_Type Disabled the screen offers no Setup and the softkey is refused', async (t) => {
-  const { FeedClient } = await import('../fixtures/display/harness.js');
-  const dir = shortTempDir(t, 'pvd-pa-');
-  const socket = path.join(dir, 'run', 'display.sock');
-  const settings = parseSettings({
-    stateDir: path.join(dir, 'state'),
-    runtimeDir: path.join(dir, 'run'),
-    trust: { anchorsDir: path.join(dir, 'anchors') },
-    display: { socket, http: false },
-    parameters: { Resync_On_Reset: 'No', Profile_Authentication_Type: 'Disabled' },
-  });
-  const logger = new Logger({ level: 'warning', sink: { out: () => undefined, err: () => undefined } });
-  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:04', model: 'SPA942' }) });
-  t.ok(await app.start());
-  t.teardown(() => app.stop());
+  const { app, socket } = await startApp(t, { socket: true, parameters: { Profile_Authentication_Type: 'Disabled' } });
   const client = new FeedClient(`ws+unix:${socket}:/ws`);
   t.teardown(() => client.close());
   await client.next('hello');

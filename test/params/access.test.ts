@@ -3,29 +3,13 @@
  * to local changes; `ua="rw"` opens it again; the restriction survives a restart. The real
  * daemon resyncs an XML profile from Apache, then a technician's `set` meets the restriction.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { App } from '../../daemon/app/index.js';
-import { Logger, Redactor } from '../../daemon/log/index.js';
-import { Notifier } from '../../daemon/systemd/index.js';
-import { parseSettings } from '../../daemon/settings/index.js';
+import type { App } from '../../daemon/app/index.js';
 import { startApache } from '../fixtures/http/apache.js';
+import { startApp } from '../fixtures/app.js';
 import { shortTempDir } from '../fixtures/local.js';
-
-async function daemon(t: Test, dir: string, rule: string) {
-  const settings = parseSettings({
-    stateDir: path.join(dir, 'state'),
-    runtimeDir: path.join(dir, 'run'),
-    trust: { anchorsDir: path.join(dir, 'anchors') },
-    display: { socket: false, http: false },
-    parameters: { Resync_On_Reset: 'No', Profile_Rule: rule },
-  });
-  const logger = new Logger({ level: 'warning', redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } });
-  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:02', model: 'SPA942' }) });
-  t.ok(await app.start());
-  return app;
-}
 
 /** A command as provisionctl runs it: its data, or its typed error thrown. */
 async function command(app: App, name: Parameters<App['backend']['run']>[0], args: Record<string, unknown>): Promise<unknown> {
@@ -40,8 +24,8 @@ t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" li
   });
   t.teardown(apache.stop);
   const dir = shortTempDir(t, 'pvd-ua-');
-  let app = await daemon(t, dir, `${apache.origin}/p.xml`);
-  t.teardown(() => app.stop());
+  const rule = { Profile_Rule: `${apache.origin}/p.xml` };
+  let { app } = await startApp(t, { dir, parameters: rule });
   await command(app, 'resync', { wait: true });
   t.equal(app.params.get('Station_Name'), 'lobby');
   t.equal(app.params.access('Station_Name'), 'ro');
@@ -57,7 +41,7 @@ t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" li
   await t.rejects(command(app, 'params', { name: 'GPP_A' }), { code: 'unknown_parameter' });
 
   await app.stop();
-  app = await daemon(t, dir, `${apache.origin}/p.xml`);
+  ({ app } = await startApp(t, { dir, parameters: rule }));
   t.equal(app.params.access('Station_Name'), 'ro', 'the restriction is kept across a restart');
   t.equal(app.params.access('GPP_A'), 'na');
 

@@ -3,34 +3,14 @@
  * that line alone, logged and counted in `config.applied`; an XML flat profile with the same
  * invalid value is rejected whole. The real daemon resyncs from Apache.
  */
-import t, { type Test } from 'tap';
-import * as path from 'node:path';
-import { App } from '../../daemon/app/index.js';
-import { Logger, Redactor } from '../../daemon/log/index.js';
-import { Notifier } from '../../daemon/systemd/index.js';
-import { parseSettings } from '../../daemon/settings/index.js';
+import t from 'tap';
 import { startApache } from '../fixtures/http/apache.js';
-import { shortTempDir } from '../fixtures/local.js';
+import { startApp } from '../fixtures/app.js';
 
 const SCRIPT = ['## 46xxsettings.txt', 'SET Station_Name lobby', 'SET Resync_Periodic every-hour', 'SET Provision_Enable maybe', 'SET WHERE east', ''].join('\r\n');
 const XML = '<flat-profile><Station_Name>lobby</Station_Name><Resync_Periodic>every-hour</Resync_Periodic></flat-profile>';
 
-async function daemon(t: Test, rule: string) {
-  const dir = shortTempDir(t, 'pvd-set-');
-  const settings = parseSettings({
-    stateDir: path.join(dir, 'state'),
-    runtimeDir: path.join(dir, 'run'),
-    trust: { anchorsDir: path.join(dir, 'anchors') },
-    display: { socket: false, http: false },
-    parameters: { Resync_On_Reset: 'No', Profile_Rule: rule },
-  });
-  const lines: string[] = [];
-  const logger = new Logger({ level: 'debug', redactor: new Redactor(), sink: { out: (l) => lines.push(l), err: (l) => lines.push(l) } });
-  const app = new App({ settings, logger, notifier: new Notifier({}), probe: async () => ({ mac: '00:0e:08:aa:bb:01', model: 'J179' }) });
-  t.ok(await app.start());
-  t.teardown(() => app.stop());
-  return { app, lines };
-}
+const daemon = (t: Parameters<typeof startApp>[0], rule: string) => startApp(t, { parameters: { Profile_Rule: rule }, hardware: { mac: '00:0e:08:aa:bb:01', model: 'J179' } });
 
 t.test('an invalid SET in a settings script is skipped alone; an invalid XML value rejects the profile', async (t) => {
   const apache = await startApache({ files: { '46xxsettings.txt': SCRIPT, 'spa.xml': XML } });
