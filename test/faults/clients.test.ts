@@ -86,8 +86,8 @@ t.test('hostile local clients and MQTT command floods: the daemon stays up, othe
   const chatty = await open(paths.socket);
   let results = 0;
   let errors = 0;
-  chatty.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; ok?: boolean };
+  chatty.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString('utf8')) as { type: string; ok?: boolean };
     if (message.type !== 'result') return;
     results++;
     if (message.ok === false) errors++;
