@@ -136,7 +136,7 @@ t.test(`network: ${FAULTS} seeded server faults and broker flaps; bounded retrie
     if (result.ok) problems.push(`fault ${i} (${kind}): the resync reported success`);
     else {
       const seen = codes.get(kind) ?? new Set<string>();
-      seen.add(result.error!.code);
+      seen.add(result.error.code);
       codes.set(kind, seen);
     }
     // One profile rule: a retry inside one resync would be the fetcher's, bounded by auth/redirects.

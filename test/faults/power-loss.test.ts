@@ -87,7 +87,11 @@ t.test(`power loss: ${KILLS} SIGKILLs per class during profile apply, vault writ
         await sleep(5);
         continue;
       }
-      while (driving && (await connection.request({ type: 'command', id: 1, name: 'resync', args: { wait: true } })).error?.code !== 'daemon_unreachable');
+      for (;;) {
+        if (!driving) break;
+        const reply = await connection.request({ type: 'command', name: 'resync', args: { wait: true } });
+        if (!reply.ok && reply.error.code === 'daemon_unreachable') break;
+      }
       connection.close();
     }
   };

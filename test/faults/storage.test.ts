@@ -123,7 +123,7 @@ t.test(`storage: ENOSPC ${ROUNDS} times, while profiles keep coming`, async (t) 
       });
       if (during && during.resync.running) problems.push(`${name} round ${round}: a resync still running after its answer`);
       if (failed.ok) problems.push(`${name} round ${round}: a profile was reported applied on a full/read-only disk`);
-      else failures.set(name, (failures.get(name) ?? new Set()).add(failed.error!.code));
+      else failures.set(name, (failures.get(name) ?? new Set()).add(failed.error.code));
       if (applied(stateDir) !== acknowledged) problems.push(`${name} round ${round}: parameters.json changed from ${acknowledged} to ${applied(stateDir)}`);
       const after = journal(stateDir);
       if (!after.text.startsWith(before.text)) problems.push(`${name} round ${round}: journal records changed under a fault`);
