@@ -111,8 +111,17 @@ export class Journal {
     this.waiting = [];
     try {
       this.handle ??= await fsp.open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, this.mode);
-      await this.handle.write(batch.map((waiter) => waiter.line).join(''));
-      await this.handle.datasync();
+      const handle = this.handle;
+      const size = (await handle.stat()).size;
+      try {
+        // writeFile, not write: a single write(2) may be short (a nearly full disk) and say so only in its count.
+        await handle.writeFile(batch.map((waiter) => waiter.line).join(''));
+        await handle.datasync();
+      } catch (error) {
+        // A short write left a torn line: cut it off, or the next append would be glued to it and lost at load.
+        await handle.truncate(size).catch(ignore);
+        throw error;
+      }
       this.lineCount += batch.length;
       for (const waiter of batch) waiter.resolve();
     } catch (error) {

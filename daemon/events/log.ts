@@ -298,7 +298,12 @@ export class EventLog {
   }
 
   private readonly journalWritten = (): void => {
+    if (!this.journalFailing) return;
     this.journalFailing = false;
+    // The disk is back: events released from memory during the failure spell are written
+    // again, so the journal (and a restart) has no gap in seq.
+    // The journal runs its jobs one at a time, so this cannot overlap a compaction.
+    void this.journal.rewrite(() => this.lines()).then(this.journalWritten, this.journalFailed);
   };
 
   private readonly journalFailed = (error: unknown): void => {

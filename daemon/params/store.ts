@@ -8,7 +8,7 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ProvisiondError } from '../errors/index.js';
-import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { readFileIfExists, removeStaleTemps, writeFileDurable } from '../fsutil/index.js';
 import { Redactor, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
 import { MemorySecretKeeper, type SecretKeeper } from './secrets.js';
@@ -87,6 +87,8 @@ export class ParamStore {
 
   /** Loads the persisted layers (falling back to the previous good copy) and republishes. */
   async load(): Promise<void> {
+    // A power cut during a durable write leaves its temp file; nothing else would remove it.
+    for (const name of [STATE_FILE, STATE_FILE + '.prev', PUBLISHED_FILE]) await removeStaleTemps(path.join(this.stateDir, name));
     const state = await this.readState();
     for (const layer of LAYERS) {
       const values: LayerValues = new Map();

@@ -75,13 +75,16 @@ t.test('a failed append rejects its promise and the next one reopens the file', 
   t.equal(await readFile(file, 'utf8'), '{"n":2}\n');
 });
 
-t.test('an append whose write fails on an open file closes it and rejects', async (t) => {
+t.test('an append whose write fails on an open file cuts off the torn bytes, closes it and rejects', async (t) => {
   const file = path.join(t.testdir(), 'j.jsonl');
   const journal = new Journal(file);
   await journal.append({ n: 1 });
-  // Fault injection: the open handle's write fails as on a full disk.
-  const handle = (journal as unknown as { handle: { write: () => Promise<never> } }).handle;
-  handle.write = () => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+  // Fault injection: the open handle's write is short and then fails, as on a full disk.
+  const handle = (journal as unknown as { handle: { write: (data: string) => Promise<unknown>; writeFile: (data: string) => Promise<never> } }).handle;
+  handle.writeFile = async (data) => {
+    await handle.write(data.slice(0, 4));
+    throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+  };
   await t.rejects(journal.append({ n: 2 }), { code: 'ENOSPC' });
   await journal.append({ n: 3 });
   await journal.close();

@@ -232,6 +232,31 @@ t.test('a journal that cannot be written is reported once and events still flow'
   await eventLog.stop();
 });
 
+t.test('once the journal can be written again, events kept in memory during the failure are written back: no seq gap', async (t) => {
+  const dir = t.testdir();
+  const { eventLog } = setup(dir);
+  await eventLog.start();
+  const journal = (eventLog as unknown as { journal: { append: (record: unknown) => Promise<void> } }).journal;
+  const append = journal.append.bind(journal);
+  eventLog.record({ type: 'resync.started' });
+  await eventLog.settled();
+  // Fault injection: a full disk for two events, then space again.
+  journal.append = () => Promise.reject(new Error('ENOSPC'));
+  eventLog.record({ type: 'resync.started' });
+  eventLog.record({ type: 'resync.started' });
+  await eventLog.settled();
+  journal.append = append;
+  eventLog.record({ type: 'resync.started' });
+  await eventLog.settled();
+  await eventLog.stop();
+  const seqs = (await readFile(path.join(dir, EVENTS_FILE), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { seq?: number }).seq)
+    .filter((seq) => seq !== undefined);
+  t.same(seqs, [1, 2, 3, 4]);
+});
+
 t.test('the default clock and redactor are used when none is given', async (t) => {
   const bus: DaemonBus = new TypedBus<DaemonEvents>();
   const eventLog = new EventLog({ bus, stateDir: t.testdir(), device: 'd', log: new Logger({ sink: { out: () => {}, err: () => {} } }) });

@@ -218,3 +218,14 @@ t.test('the previous-copy step never writes through a link planted at .prev, nor
   const broken = new ParamStore({ stateDir: `${dir}\0`, logger: quietLogger() });
   await t.rejects(broken.setLocal([{ name: 'Resync_Periodic', value: '555' }]), { code: 'ERR_INVALID_ARG_VALUE' });
 });
+
+t.test('temp files a power cut left beside the state files are removed at load', async (t) => {
+  const dir = t.testdir({
+    [`.${STATE_FILE}.tmp-1-00000000`]: 'torn',
+    [`.${STATE_FILE}.prev.tmp-1-00000001`]: 'torn',
+    [`.${PUBLISHED_FILE}.tmp-1-00000002`]: 'torn',
+  });
+  const store = new ParamStore({ stateDir: dir, logger: quietLogger() });
+  await store.load();
+  t.same(readdirSync(dir).filter((name) => name.includes('.tmp-')), []);
+});
