@@ -43,6 +43,8 @@ export interface ParsedUpdates {
   readonly ignored: readonly { readonly name: string; readonly reason: string }[];
   /** The `ua` attributes of an XML profile (SPEC §3). */
   readonly access: readonly AccessUpdate[];
+  /** User data the profile carried and that was left out (SPEC §3: it changes only locally). */
+  readonly userData: readonly string[];
   /** For a name a `GET` file of a settings script set last: that file's name (relative to the profile). */
   readonly setIn?: ReadonlyMap<string, string>;
 }
@@ -114,7 +116,7 @@ export function profileParser(limits: { readonly profileBytes?: number } = {}, v
       // An element carrying only `ua` changes only the access (SPEC §3), no value.
       const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
       const access = parsed.updates.flatMap((update) => (update.access === undefined ? [] : [{ name: update.name, access: update.access }]));
-      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access, setIn };
+      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access, setIn, userData: parsed.ignored };
       // A settings script is a list of independent SETs: the phone ignores the line with an
       // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.
       const ignored: { name: string; reason: string }[] = [];
@@ -127,7 +129,7 @@ export function profileParser(limits: { readonly profileBytes?: number } = {}, v
           return false;
         }
       });
-      return { format: parsed.format, updates: valid, ignored, access: [], setIn };
+      return { format: parsed.format, updates: valid, ignored, access: [], setIn, userData: parsed.ignored };
     },
   };
 }

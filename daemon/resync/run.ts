@@ -167,6 +167,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
     },
   });
   for (const line of profile.ignored) deps.logger.warning('settings script: SET ignored, invalid value', { parameter: line.name, reason: line.reason, url: finalUrl });
+  for (const name of profile.userData) deps.logger.info('ignoring user data in a provisioned profile', { parameter: name, url: finalUrl });
   const changed = await deps.params.applyProvisioned(profile.updates, profile.access);
   // Only now do the validators stand for an applied profile (SPEC §4). A parent with includes
   // keeps none: its 304 would hide a changed include. A failed write costs one full download.

@@ -57,7 +57,7 @@ t.test('profiles: a script GET of a missing file is skipped, other failures stop
   const parser = profileParser();
   const script = Buffer.from('SET GROUP 1\nGET missing.txt\nSET OTHER 2\n');
   const missing = await parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('not_found', 'gone')) });
-  t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }], ignored: [], access: [], setIn: new Map() });
+  t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }], ignored: [], access: [], setIn: new Map(), userData: [] });
   // Which file set a name last: a GET file's name, or nothing for the script itself.
   const chain = await parser.parse(Buffer.from('SET A 1\nSET B 1\nGET site/next.txt\n'), { fetchRelated: async () => Buffer.from('SET A 2\n') });
   t.same(chain.setIn, new Map([['A', 'site/next.txt']]));

@@ -7,7 +7,7 @@ import t from 'tap';
 import { startApache } from '../fixtures/http/apache.js';
 import { startApp } from '../fixtures/app.js';
 
-const SCRIPT = ['## 46xxsettings.txt', 'SET Station_Name lobby', 'SET Resync_Periodic every-hour', 'SET Provision_Enable maybe', 'SET WHERE east', ''].join('\r\n');
+const SCRIPT = ['## 46xxsettings.txt', 'SET ABKNAME001 "From the server"', 'SET Station_Name lobby', 'SET Resync_Periodic every-hour', 'SET Provision_Enable maybe', 'SET WHERE east', ''].join('\r\n');
 const XML = '<flat-profile><Station_Name>lobby</Station_Name><Resync_Periodic>every-hour</Resync_Periodic></flat-profile>';
 
 const daemon = (t: Parameters<typeof startApp>[0], rule: string) => startApp(t, { parameters: { Profile_Rule: rule }, hardware: { mac: '00:0e:08:aa:bb:01', model: 'J179' } });
@@ -27,6 +27,8 @@ t.test('an invalid SET in a settings script is skipped alone; an invalid XML val
   const log = avaya.lines.join('\n');
   t.match(log, /settings script: SET ignored, invalid value parameter=Resync_Periodic reason="Resync_Periodic expects seconds, or a list/);
   t.match(log, /settings script: SET ignored, invalid value parameter=Provision_Enable reason="Provision_Enable expects Yes or No/);
+  t.match(log, /ignoring user data in a provisioned profile parameter=ABKNAME001/, 'user data in a profile is left out, and said so (SPEC §3)');
+  t.equal(avaya.app.params.get('ABKNAME001'), undefined);
 
   const cisco = await daemon(t, `${apache.origin}/spa.xml`);
   t.match(await cisco.app.backend.run('resync', { wait: true }, 'cli'), { ok: false, error: { code: 'param_invalid', message: /^Resync_Periodic expects/ } });

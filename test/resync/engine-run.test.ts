@@ -163,7 +163,7 @@ t.test('POST bodies, --key and --alias reach the fetcher and the parser; GET in 
     parser: {
       parse: async (body, options) => {
         seen.push(body.toString(), options.key, options.alias?.get('/a'), (await options.fetchRelated('extra.txt')).toString());
-        return { format: 'fake', updates: [], ignored: [], access: [] };
+        return { format: 'fake', updates: [], ignored: [], access: [], userData: [] };
       },
     },
   });
