@@ -37,15 +37,25 @@ export class FeedConnection {
     });
   }
 
-  /** Connects and waits for the daemon's `hello`; rejects with Unreachable. */
-  static open(socketPath: string): Promise<FeedConnection> {
+  /**
+   * Connects and waits for the daemon's `hello`; rejects with Unreachable. With `timeoutMs`, a
+   * daemon that has not said `hello` by then is given up (the connection is cut).
+   */
+  static open(socketPath: string, timeoutMs?: number): Promise<FeedConnection> {
     const ws = new WebSocket(`ws+unix:${socketPath}:/ws`, { perMessageDeflate: false });
     const connection = new FeedConnection(ws, socketPath);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      connection.lost = new Unreachable(`the daemon at ${socketPath} did not answer within ${timeoutMs} ms`);
+      ws.terminate();
+    }, timeoutMs);
     return new Promise((resolve, reject) => {
       ws.once('error', (error: NodeJS.ErrnoException) => {
-        connection.lost = new Unreachable(connectError(socketPath, error));
+        connection.lost ??= new Unreachable(connectError(socketPath, error));
       });
-      ws.once('close', () => reject(connection.reason()));
+      ws.once('close', () => {
+        clearTimeout(timer);
+        reject(connection.reason());
+      });
       ws.once('message', (data) => {
         const hello = decode(data);
         if (hello?.type !== 'hello' || hello.protocol !== PROTOCOL) {
@@ -54,6 +64,7 @@ export class FeedConnection {
           return;
         }
         ws.on('message', (data) => connection.receive(decode(data)));
+        clearTimeout(timer);
         resolve(connection);
       });
     });

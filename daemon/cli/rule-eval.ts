@@ -1,10 +1,11 @@
 /**
  * `provisionctl rule eval RULE [--param NAME=VALUE …]` (SPEC §8): the daemon's own evaluator,
- * offline, about this phone. The device macros (`$MA`, `$SN`, `$PN`, …) come from the settings
- * file's `device` facts (`$PROVISIOND_CONFIG`, else the default path) over the hardware's, as
- * the daemon reads them at start; the Extension Mobility macros (`$EMS`, `$MUID`, `$MPWD`, …)
- * from the parameters, which `--param` sets by their real names (`EM_Login_State=mobile`).
- * Secrets are masked in what is printed.
+ * about this phone. With the daemon reachable on the socket, its device facts and its
+ * parameters (EM state included; secrets it never hands out) are the starting point; without
+ * it, the settings file's `device` facts (`$PROVISIOND_CONFIG`, else the default path) over
+ * the hardware's, as the daemon reads them at start. `--param` sets parameters by their real
+ * names over either (`EM_Login_State=mobile`), and the Extension Mobility macros (`$EMS`,
+ * `$MUID`, `$MPWD`, …) follow them. Secrets are masked in what is printed.
  */
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -15,7 +16,18 @@ export interface RuleEvalInput {
   readonly rule: string;
   readonly params: Readonly<Record<string, string>>;
   readonly json: boolean;
+  /** The daemon's socket: asked first, for its facts and parameters. */
+  readonly socket: string;
 }
+
+/** What a running daemon says about itself; undefined when it does not answer. */
+interface DaemonView {
+  readonly device: DeviceOverrides;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** How long `rule eval` waits for a daemon before answering offline. */
+const DAEMON_WAIT_MS = 2000;
 
 export interface RuleEvalIo {
   readonly stdout: Writable;
@@ -32,15 +44,37 @@ export async function ruleEval(input: RuleEvalInput, io: RuleEvalIo, probe?: Har
     import('../resync/em-vars.js'),
     import('../params/index.js'),
   ]);
-  const params: Record<string, string> = {};
+  const daemon = await askDaemon(input.socket);
+  const params: Record<string, string> = { ...daemon?.params };
   for (const [name, value] of Object.entries(input.params)) params[canonicalName(name)] = value;
-  const device = await readDeviceFacts(await deviceSettings(io), probe ?? probeHardware);
+  // The daemon's facts are complete: the hardware is not asked again.
+  const device = daemon ? await readDeviceFacts(daemon.device, async () => ({})) : await readDeviceFacts(await deviceSettings(io), probe ?? probeHardware);
+  if (daemon) io.stderr.write(`provisionctl: evaluating with the facts and parameters of the daemon at ${input.socket}\n`);
   const get = (name: string): string | undefined => (Object.hasOwn(params, name) ? params[name] : undefined);
   // A `--param` named like a macro (`MA=…`) still stands in for it, as before.
   const vars = { ...deviceMacros(device), ...emParamVars(get), ...params };
   const explanation = explainRule(input.rule, params, vars);
   io.stdout.write((input.json ? JSON.stringify(explanation.json) : explanation.text) + '\n');
   return explanation.ok;
+}
+
+async function askDaemon(socket: string): Promise<DaemonView | undefined> {
+  const { FeedConnection } = await import('./client.js');
+  const connection = await FeedConnection.open(socket, DAEMON_WAIT_MS).catch(() => undefined);
+  if (connection === undefined) return undefined;
+  try {
+    const [status, params] = await Promise.all([connection.command('status'), connection.command('params')]);
+    // Both are read-only commands every daemon of this build answers; a refusal means "offline".
+    if (!status.ok || !params.ok) return undefined;
+    const { id, mac, model, serial, swVersion, ip } = status.data.device;
+    const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+    const device: DeviceOverrides = Object.fromEntries(
+      Object.entries({ id, mac, model, serial, swVersion, ip }).flatMap(([key, value]) => (text(value) === undefined ? [] : [[key, text(value)]])),
+    );
+    return { device, params: params.data };
+  } finally {
+    connection.close();
+  }
 }
 
 async function deviceSettings(io: RuleEvalIo): Promise<DeviceOverrides> {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runCli } from '../../daemon/cli/index.js';
 import type { HardwareFacts } from '../../daemon/device/index.js';
 import { memoryIo } from '../fixtures/display/fake-daemon.js';
+import { shortTempDir } from '../fixtures/local.js';
 
 const EM_RULE = '("$EMS" eq "mobile" and "$MUID" ne "" and "$MPWD" ne "") ? [--uid $MUID$PDOM --pwd $MPWD] https://prov.test/em/$MA.xml | https://prov.test/host/$MA-$SN-$PN.xml';
 
@@ -49,4 +50,43 @@ t.test('--param sets parameters by their real names, and the EM macros follow th
   t.notMatch(mobile.stdout, /Zq9/, 'the password is masked');
   const host = await ruleEval([EM_RULE, '--param', 'EM_Login_State=host'], env, { mac: '02:00:00:00:00:01' });
   t.match(host.stdout, /alternative 2 of 2 chosen/);
+});
+
+t.test('with the daemon reachable, its device facts and parameters (EM state included) answer', async (t) => {
+  const { startApp } = await import('../fixtures/app.js');
+  const { app, socket } = await startApp(t, { socket: true, parameters: { EM_Enable: 'Yes', EM_User_Domain: '@corp' }, hardware: { mac: '00:0e:08:de:30:07', serial: 'FCH0001', model: 'SPA942' } });
+  await app.params.setLocal([{ name: 'EM_Login_State', value: 'mobile' }, { name: 'EM_Mobile_User_ID', value: 'alice' }]);
+  const run = memoryIo('', { env: { PROVISIOND_CONFIG: path.join(t.testdir(), 'absent.json') } });
+  const code = await runCli(['--socket', socket, 'rule', 'eval', '($EMS eq "mobile")? [--uid $MUID$PDOM] https://prov.test/em/$MA-$SN.xml | https://prov.test/$MA.xml'], { ...run.io, probe: async () => ({ mac: '02:00:00:00:00:99' }) });
+  t.equal(code, 0);
+  t.match(run.stdout(), /GET https:\/\/prov\.test\/em\/000e08de3007-FCH0001\.xml\n {2}--uid alice@corp/, 'the daemon\'s facts and EM state, not the hardware probe');
+  t.match(run.stderr(), /evaluating with the facts and parameters of the daemon at /);
+  const overridden = memoryIo('', { env: {} });
+  await runCli(['--socket', socket, 'rule', 'eval', '($EMS eq "mobile")? https://prov.test/em.xml | https://prov.test/host.xml', '--param', 'EM_Login_State=host'], overridden.io);
+  t.match(overridden.stdout(), /GET https:\/\/prov\.test\/host\.xml/, '--param wins over the daemon\'s value');
+});
+
+t.test('a daemon that refuses, or never says hello, is not waited for: the answer is offline', async (t) => {
+  const { harnessFor } = await import('../fixtures/display/harness.js');
+  const { ProvisiondError } = await import('../../daemon/errors/index.js');
+  const h = await harnessFor(t);
+  h.backend.failWith = new ProvisiondError('internal_error', 'not now');
+  const env = { PROVISIOND_CONFIG: path.join(t.testdir(), 'absent.json') };
+  const refused = memoryIo('', { env });
+  t.equal(await runCli(['--socket', h.socketPath, 'rule', 'eval', 'https://prov.test/$MA.xml'], { ...refused.io, probe: async () => ({ mac: '02:00:00:00:00:42' }) }), 0);
+  t.match(refused.stdout(), /GET https:\/\/prov\.test\/020000000042\.xml/, 'the hardware answers');
+  t.notMatch(refused.stderr(), /evaluating with/);
+
+  const { createServer } = await import('node:net');
+  const silent = path.join(shortTempDir(t, 'pvd-silent-'), 'silent.sock');
+  const held: import('node:net').Socket[] = [];
+  const server = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => server.listen(silent, resolve));
+  t.teardown(() => {
+    for (const socket of held) socket.destroy();
+    server.close();
+  });
+  const waited = memoryIo('', { env });
+  t.equal(await runCli(['--socket', silent, 'rule', 'eval', 'https://prov.test/$MA.xml'], { ...waited.io, probe: async () => ({ mac: '02:00:00:00:00:43' }) }), 0);
+  t.match(waited.stdout(), /020000000043\.xml/, 'after the wait, offline');
 });
