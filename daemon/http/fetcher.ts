@@ -4,6 +4,7 @@
  * challenges per request, pre-emptive Digest and conditional GET, redirects that never carry
  * auth state to another origin, and auth events without secrets.
  */
+import { retryAfterMs } from './retry-after.js';
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
@@ -179,7 +180,8 @@ export class Fetcher {
     if (response.status === 304 && sentValidators) return { ...result, notModified: true };
     if (response.status === 404) throw new FetchError('not_found', `${shown} was not found (404)`, shown, { status: 404 });
     if (response.status < 200 || response.status > 299) {
-      throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status });
+      // 503 and 429 may say when to come back (RFC 9110 §10.2.3, RFC 6585 §4); the resync honours it.
+      throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status, retryAfterMs: retryAfterMs(response.headers['retry-after'], Date.now()) });
     }
     if (validatorKey === undefined) return { ...result, notModified: false };
     const validators = { etag: response.headers.etag, lastModified: response.headers['last-modified'] };

@@ -8,6 +8,7 @@ import type { DaemonBus, EventInput } from '../bus/index.js';
 import { emVars } from './em-vars.js';
 import { phoneVars } from './phone-vars.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import { FetchError } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
 import { shouldOpenAccountPrompt } from './credentials.js';
@@ -233,7 +234,7 @@ export class ResyncEngine {
     // A failure starts the `Resync_Periodic` list over; a periodic success moves to its next element.
     this.history = result.ok
       ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished, periodicTurns: this.history.periodicTurns + (trigger === 'periodic' ? 1 : 0) }
-      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished, periodicTurns: 0 };
+      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished, periodicTurns: 0, retryNotBefore: retryNotBefore(result.error, finished) };
     if (this.active) this.arm(planNext(this.planInput()));
     const failureLine = result.ok ? '' : this.expandFailure(readSettings(this.param).messages.failure, result);
     if (failureLine !== '') this.logger.warning(failureLine);
@@ -353,6 +354,11 @@ export class ResyncEngine {
   private emit(event: EventInput): void {
     this.options.bus.emit('event', event);
   }
+}
+
+/** When a failure's server asked to be left alone until (`Retry-After`, carried by the fetcher's error). */
+function retryNotBefore(error: ProvisiondError, finished: number): number | undefined {
+  return error instanceof FetchError && error.retryAfterMs !== undefined ? finished + error.retryAfterMs : undefined;
 }
 
 async function defaultLookup(host: string): Promise<string> {

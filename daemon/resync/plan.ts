@@ -30,6 +30,8 @@ export interface History {
    * list is used in turn, the last element repeating): picks the next periodic wait.
    */
   readonly periodicTurns: number;
+  /** The last failure's server asked not to come back before this (epoch ms, `Retry-After`). */
+  readonly retryNotBefore?: number | undefined;
 }
 
 export interface PlanInput {
@@ -82,7 +84,8 @@ export function planNext(input: PlanInput): PlannedTimer | undefined {
     const list = (value: string): number | undefined => math.listDelay(value, 'Resync_Error_Retry_Delay', attempt, random);
     const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(defaultOf('Resync_Error_Retry_Delay')));
     if (delay !== undefined) {
-      candidates.push({ trigger: 'retry', due: Math.max(now, anchor + delay) });
+      // A server's Retry-After only ever lengthens the wait (the fetcher caps it).
+      candidates.push({ trigger: 'retry', due: Math.max(now, anchor + delay, history.retryNotBefore ?? 0) });
       retryPending = true;
     }
   }

@@ -90,6 +90,25 @@ t.test('error retries follow Resync_Error_Retry_Delay, the last element repeatin
   h.engine.stop();
 });
 
+t.test('a server\'s Retry-After lengthens the next retry, never shortens it (RFC 9110 §10.2.3)', async (t) => {
+  const { FetchError } = await import('../../daemon/http/index.js');
+  let askedMs = 3_600_000;
+  const busy = async (): Promise<never> => {
+    throw new FetchError('http_status', 'http://127.0.0.1:8080/x answered 429', 'http://127.0.0.1:8080/x', { status: 429, retryAfterMs: askedMs });
+  };
+  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '60' }, plans: PLANS, handler: busy });
+  h.engine.start();
+  await h.clock.advance(0);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 3_600_000, 'an hour, as the server asked, not the 60 s retry');
+  askedMs = 10_000;
+  await h.clock.advance(3_600_000);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 60_000, 'a shorter Retry-After leaves the retry delay as it is');
+  h.setHandler(fail);
+  await h.clock.advance(60_000);
+  t.equal(Date.parse(h.engine.status().next?.at ?? '') - h.clock.now(), 60_000, 'a failure without Retry-After asks for nothing');
+  h.engine.stop();
+});
+
 t.test('Resync_At replaces the periodic timer and falls in its random window (DOMAIN §1.1)', async (t) => {
   // DOMAIN §1.1: Resync_At=1000 resyncs between 10:00 and 10:10.
   const h = harness({ params: { ...RULE, Resync_At: '1000', Resync_At_Random_Delay: '600' }, plans: PLANS });
