@@ -3,6 +3,9 @@
  * our number, the competitor's number from the same run, and the ratio (SPEC §12).
  * `npm run bench -- NAME…` runs only the named modules.
  */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchModule, BenchRow } from './types.js';
 
 const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
@@ -13,6 +16,7 @@ const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   events: () => import('./events.js'),
   feed: () => import('./feed.js'),
   resync: () => import('./resync.js'),
+  fleet: () => import('./fleet.js'),
 };
 
 function format(value: number): string {
@@ -53,6 +57,11 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(table(sections) + '\n');
+  // bench/results.json in the source tree (this file runs as dist/bench/run.js): every row, and the fleet's figures in full.
+  const fleet = names.includes('fleet') ? (await import('./fleet.js')).fleetResults : [];
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
+  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), node: process.version, sections, fleet }, null, 2) + '\n');
+  process.stderr.write(`wrote ${file}\n`);
 }
 
 await main();

@@ -50,7 +50,7 @@ export function demoSettings(cwd: string, env: NodeJS.ProcessEnv): Settings {
  */
 export type DemoRunner = (options: { readonly baseSettings: (dir: string) => Settings; readonly signals: NodeJS.EventEmitter }) => Promise<number>;
 
-export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process, runDemo?: DemoRunner): Promise<number> {
+export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter = process, runDemo?: DemoRunner, onStarted?: () => void): Promise<number> {
   const bootLog = new Logger();
   const args = parseArgs(argv);
   if (typeof args === 'string') {
@@ -89,6 +89,7 @@ export async function runDaemon(argv: readonly string[], env: NodeJS.ProcessEnv,
   try {
     // start() resolves false when a signal came during start-up; either way, wait for the stop.
     await app.start();
+    onStarted?.();
     await signalled.then(() => stopping);
     app.logger.info('stopped');
   } catch (err) {

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
 import { statusOf, toCommandError, type AnyCommandResult, type CommandError, type StatusResult } from '../commands/index.js';
@@ -80,7 +80,7 @@ export class DisplayFeed {
   private readonly timers: FeedTimers;
   private readonly logger: Logger;
   private readonly redactor: Redactor;
-  private readonly wss: WebSocketServer;
+  private wss: Promise<WebSocketServer> | undefined;
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void)[] = [];
   private accepting = false;
@@ -92,8 +92,18 @@ export class DisplayFeed {
     this.timers = options.timers ?? feedTimers;
     this.logger = options.logger ?? new Logger({ scope: 'display' });
     this.redactor = options.redactor ?? this.logger.redactor;
-    // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false, clientTracking: false });
+  }
+
+  /**
+   * ws (about 6 MiB of RSS once loaded, more than the rest of the display) is imported on the
+   * first upgrade: a phone whose display and CLI are not connected never pays for it.
+   */
+  private server(): Promise<WebSocketServer> {
+    this.wss ??= import('ws').then(({ WebSocketServer }) => {
+      // perMessageDeflate off: no compression bombs, no zlib work on a small CPU (RELIABILITY §6.4).
+      return new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, perMessageDeflate: false, clientTracking: false });
+    });
+    return this.wss;
   }
 
   start(): void {
@@ -121,7 +131,8 @@ export class DisplayFeed {
 
   /** Completes a WebSocket upgrade the listener has already checked (path, Origin). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, transport: Transport): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, transport));
+    // The socket stays paused (no 'data' listener) until ws takes it over.
+    void this.server().then((wss) => wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, transport)));
   }
 
   /** What the display shows now. */

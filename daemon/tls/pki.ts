@@ -7,7 +7,8 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
 
 export interface Issued {
   readonly certPem: string;
@@ -36,15 +37,25 @@ export interface LeafOptions extends CertOptions {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * node-forge (about 11 MiB of RSS) is loaded on the first certificate made, not when the
+ * daemon imports daemon/tls: only tests and the demo make certificates.
+ */
+let forgeModule: typeof forge | undefined;
+function nodeForge(): typeof forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof forge;
+  return forgeModule;
+}
+
 function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
   const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const privateKey = forge.pki.privateKeyFromPem(pem);
-  return { privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e), pem };
+  const privateKey = nodeForge().pki.privateKeyFromPem(pem);
+  return { privateKey, publicKey: nodeForge().pki.setRsaPublicKey(privateKey.n, privateKey.e), pem };
 }
 
 function build(options: CertOptions, extensions: object[]): Issued {
   const keys = newKeyPair();
-  const cert = forge.pki.createCertificate();
+  const cert = nodeForge().pki.createCertificate();
   cert.publicKey = keys.publicKey;
   // A positive serial: first byte below 0x80 (RFC 5280 §4.1.2.2).
   cert.serialNumber = '1' + randomBytes(15).toString('hex');
@@ -53,11 +64,11 @@ function build(options: CertOptions, extensions: object[]): Issued {
   const subject = [{ name: 'commonName', value: options.commonName }, { name: 'organizationName', value: 'provisiond test PKI' }];
   cert.setSubject(subject);
   const signer = options.issuer;
-  const signerCert = signer ? forge.pki.certificateFromPem(signer.certPem) : undefined;
+  const signerCert = signer ? nodeForge().pki.certificateFromPem(signer.certPem) : undefined;
   cert.setIssuer(signerCert ? signerCert.subject.attributes : subject);
   cert.setExtensions([...extensions, { name: 'subjectKeyIdentifier' }]);
-  cert.sign(signer ? forge.pki.privateKeyFromPem(signer.keyPem) : keys.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.pem };
+  cert.sign(signer ? nodeForge().pki.privateKeyFromPem(signer.keyPem) : keys.privateKey, nodeForge().md.sha256.create());
+  return { certPem: nodeForge().pki.certificateToPem(cert), keyPem: keys.pem };
 }
 
 /** A CA certificate: self-signed root, or an intermediate when `issuer` is given. */

@@ -1,5 +1,8 @@
 import t from 'tap';
-import { avayaScriptVariables, deviceMacros, normaliseMac, probeHardware, readDeviceFacts } from '../../daemon/device/index.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { avayaScriptVariables, deviceMacros, normaliseMac, probeHardware, probeKernel, probeSysteminformation, readDeviceFacts } from '../../daemon/device/index.js';
 
 t.test('settings override every value the hardware reports', async (t) => {
   const facts = await readDeviceFacts(
@@ -30,12 +33,37 @@ t.test('a failing or empty probe gives safe fallbacks', async (t) => {
   t.equal(bare.ip, '');
 });
 
-t.test('the real probe reads this machine once through systeminformation', async (t) => {
+t.test('the real probe reads this machine once, from kernel files and through systeminformation', async (t) => {
   const hw = await probeHardware();
   t.type(hw, 'object');
   if (hw.mac !== undefined) t.match(hw.mac, /^[0-9a-f:]+$/i);
   const facts = await readDeviceFacts({});
   t.match(facts.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  const viaSi = await probeSysteminformation();
+  t.type(viaSi, 'object');
+});
+
+const nic = (address: string, mac: string, internal = false): os.NetworkInterfaceInfo => ({ address, mac, internal, family: 'IPv4', netmask: '255.255.255.0', cidr: `${address}/24` });
+
+t.test('the kernel probe takes the default route\'s interface and DMI, ignoring placeholders', async (t) => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'device-'));
+  const dmi = path.join(root, 'dmi');
+  mkdirSync(dmi);
+  writeFileSync(path.join(dmi, 'product_serial'), 'FCH1234\n');
+  writeFileSync(path.join(dmi, 'product_name'), 'CP-8841-3PCC\n');
+  writeFileSync(path.join(dmi, 'product_version'), 'To be filled by O.E.M.\n');
+  const route = path.join(root, 'route');
+  writeFileSync(route, 'Iface\tDestination\tGateway\neth1\t000200C0\t00000000\neth1\t00000000\t010200C0\n');
+  const interfaces = () => ({ lo: [nic('127.0.0.1', '00:00:00:00:00:00', true)], eth0: [nic('10.0.0.9', '00:0e:08:00:00:09')], eth1: [nic('192.0.2.5', '00:0E:08:AA:BB:CC')] });
+  t.same(await probeKernel({ route, dmi, interfaces }), { mac: '00:0E:08:AA:BB:CC', ip: '192.0.2.5', serial: 'FCH1234', model: 'CP-8841-3PCC', hwVersion: undefined });
+  // No route file (or no default route): the first interface with a real MAC; no DMI files.
+  const missing = path.join(root, 'none');
+  t.same(await probeKernel({ route: missing, dmi: missing, interfaces }), { mac: '00:0e:08:00:00:09', ip: '10.0.0.9', serial: undefined, model: undefined, hwVersion: undefined });
+  // Nothing but loopback: no MAC, so probeHardware asks the fallback.
+  const loopback = { route: missing, dmi: missing, interfaces: () => ({ lo: [nic('127.0.0.1', '00:00:00:00:00:00', true)] }) };
+  t.same(await probeKernel(loopback), { mac: undefined, ip: undefined, serial: undefined, model: undefined, hwVersion: undefined });
+  t.same(await probeHardware(loopback, async () => ({ model: 'from fallback' })), { model: 'from fallback' });
+  t.same(await probeHardware({ route, dmi, interfaces }, async () => ({ model: 'unused' })), { mac: '00:0E:08:AA:BB:CC', ip: '192.0.2.5', serial: 'FCH1234', model: 'CP-8841-3PCC', hwVersion: undefined });
 });
 
 t.test('MAC spellings are normalised', async (t) => {
@@ -62,7 +90,7 @@ t.test('device macros follow DOMAIN.md §1.8 formats', async (t) => {
 
 t.test('placeholder values from the hardware are ignored', async (t) => {
   const si = (await import('systeminformation')).default;
-  const { probeHardware: probe } = await t.mockImport<typeof import('../../daemon/device/index.js')>('../../daemon/device/index.js', {
+  const { probeSysteminformation: probe } = await t.mockImport<typeof import('../../daemon/device/index.js')>('../../daemon/device/index.js', {
     systeminformation: {
       default: {
         ...si,
@@ -72,7 +100,7 @@ t.test('placeholder values from the hardware are ignored', async (t) => {
     },
   });
   t.same(await probe(), { mac: undefined, ip: undefined, serial: undefined, model: undefined, hwVersion: '2.1' });
-  const { probeHardware: probe2 } = await t.mockImport<typeof import('../../daemon/device/index.js')>('../../daemon/device/index.js', {
+  const { probeSysteminformation: probe2 } = await t.mockImport<typeof import('../../daemon/device/index.js')>('../../daemon/device/index.js', {
     systeminformation: { default: { ...si, networkInterfaces: async () => [], system: async () => ({ serial: '', model: 'X1', version: '' }) } },
   });
   t.same(await probe2(), { mac: undefined, ip: undefined, serial: undefined, model: 'X1', hwVersion: undefined });
