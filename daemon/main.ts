@@ -63,7 +63,10 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(HELP + '\n');
 } else {
-  process.exitCode = await runDaemon(argv, process.env, process, argv.includes('--demo') ? await loadDemo() : undefined, () => setFlagsFromString('--opt'));
+  const demo = argv.includes('--demo');
+  // The demo is no idle phone: its code is optimised from the start.
+  if (demo) setFlagsFromString('--opt');
+  process.exitCode = await runDaemon(argv, process.env, process, demo ? await loadDemo() : undefined, () => setFlagsFromString('--opt'));
 }
 
 /**
