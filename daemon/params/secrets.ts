@@ -10,6 +10,10 @@ export interface SecretKeeper {
 
 export class MemorySecretKeeper implements SecretKeeper {
   private readonly values = new Map<string, string>();
+  /** The keys held, for a look at what is kept. */
+  keys(): string[] {
+    return [...this.values.keys()];
+  }
   async load(key: string): Promise<string | undefined> {
     return this.values.get(key);
   }

@@ -51,6 +51,16 @@ interface StateFile {
   layers: Record<Layer, Record<string, string | null>>;
   /** `ua` restrictions from profiles; absent in files of versions before it. */
   access?: Record<string, 'ro' | 'na'>;
+  /**
+   * The vault key of each secret value (`layer:name#generation`); absent in older files, whose
+   * keys were `layer:name`. A changed secret gets a new key, so the vault never holds a value
+   * that a state file on disk does not name: a power cut between the two writes leaves the old
+   * state with its old, untouched keys.
+   */
+  secretKeys?: Record<Layer, Record<string, string>>;
+  /** Keys of the previous values of changed secrets, still named by the `.prev` copy. */
+  retainedKeys?: string[];
+  generation?: number;
 }
 
 export const PUBLISHED_FILE = 'parameters.json';
@@ -65,6 +75,11 @@ export class ParamStore {
   private readonly factory: Map<string, string>;
   private layers: Record<Layer, LayerValues> = { provisioned: new Map(), local: new Map() };
   private restrictions = new Map<string, 'ro' | 'na'>();
+  /** The vault key of each secret value in the state on disk, per layer. */
+  private secretKeys: Record<Layer, Map<string, string>> = { provisioned: new Map(), local: new Map() };
+  /** Keys the previous state (the `.prev` copy) names: kept until the next commit. */
+  private priorKeys = new Set<string>();
+  private generation = 0;
   private applied = new Map<string, string>();
   private readonly listeners = new Set<(changed: readonly string[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -90,10 +105,15 @@ export class ParamStore {
     // A power cut during a durable write leaves its temp file; nothing else would remove it.
     for (const name of [STATE_FILE, STATE_FILE + '.prev', PUBLISHED_FILE]) await removeStaleTemps(path.join(this.stateDir, name));
     const state = await this.readState();
+    this.generation = state?.generation ?? 0;
+    this.priorKeys = new Set(state?.retainedKeys ?? []);
     for (const layer of LAYERS) {
       const values: LayerValues = new Map();
+      const keys = new Map<string, string>();
       for (const [name, value] of Object.entries(state?.layers[layer] ?? {})) {
-        const restored = value ?? (await this.keeper.load(`${layer}:${name}`));
+        const key = state?.secretKeys?.[layer]?.[name] ?? `${layer}:${name}`;
+        if (value === null) keys.set(name, key);
+        const restored = value ?? (await this.keeper.load(key));
         if (restored === undefined) {
           this.logger?.warning('a secret parameter is missing from the vault; using the lower layer', { parameter: name });
           continue;
@@ -102,6 +122,7 @@ export class ParamStore {
         values.set(name, restored);
       }
       this.layers[layer] = values;
+      this.secretKeys[layer] = keys;
     }
     this.restrictions = new Map(Object.entries(state?.access ?? {}).filter((entry): entry is [string, 'ro' | 'na'] => entry[1] === 'ro' || entry[1] === 'na'));
     this.applied = this.compute();
@@ -124,13 +145,7 @@ export class ParamStore {
 
   /** The applied, non-secret view (what parameters.json holds). */
   published(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const name of [...this.applied.keys()].sort()) {
-      const value = this.applied.get(name)!;
-      if (isSecretParam(name)) continue;
-      out[name] = hasLiteralSecrets(name, value) ? maskRule(value) : value;
-    }
-    return out;
+    return publishedOf(this.applied);
   }
 
   /** What a user may see (`params` over the feed and the CLI): the published view without `ua="na"`. */
@@ -211,16 +226,24 @@ export class ParamStore {
   private async commit(layers: Record<Layer, LayerValues>, restrictions = this.restrictions): Promise<string[]> {
     const before = this.applied;
     const previous = this.layers;
-    await this.persistSecrets(layers, previous);
-    await this.writeState(layers, restrictions);
+    const generation = this.generation + 1;
+    const keys = await this.persistSecrets(layers, previous, generation);
+    const retained = this.retainedKeys(keys);
+    await this.writeState(layers, restrictions, keys, retained, generation);
+    await this.forgetSecrets(keys, retained);
+    this.generation = generation;
     this.layers = layers;
     this.restrictions = restrictions;
-    this.applied = this.compute();
-    const changed = [...new Set([...before.keys(), ...this.applied.keys()])].filter((name) => before.get(name) !== this.applied.get(name));
-    if (changed.length > 0) {
-      await this.publish();
-      for (const listener of [...this.listeners]) listener(changed);
+    const applied = this.compute();
+    const changed = [...new Set([...before.keys(), ...applied.keys()])].filter((name) => before.get(name) !== applied.get(name));
+    // parameters.json is written before the new values are read here: whoever sees a value in
+    // memory (status, a test, a listener) finds the same in the file.
+    try {
+      if (changed.length > 0) await this.publish(applied);
+    } finally {
+      this.applied = applied;
     }
+    if (changed.length > 0) for (const listener of [...this.listeners]) listener(changed);
     return changed;
   }
 
@@ -233,21 +256,46 @@ export class ParamStore {
     return out;
   }
 
-  private async persistSecrets(next: Record<Layer, LayerValues>, previous: Record<Layer, LayerValues>): Promise<void> {
+  /** Saves every new or changed secret under a key of this generation; returns the keys the new state names. */
+  private async persistSecrets(next: Record<Layer, LayerValues>, previous: Record<Layer, LayerValues>, generation: number): Promise<Record<Layer, Map<string, string>>> {
+    const keys: Record<Layer, Map<string, string>> = { provisioned: new Map(), local: new Map() };
     for (const layer of LAYERS) {
       for (const [name, value] of next[layer]) {
-        if (!isSecretValue(name, value) || previous[layer].get(name) === value) continue;
+        if (!isSecretValue(name, value)) continue;
+        const kept = previous[layer].get(name) === value ? this.secretKeys[layer].get(name) : undefined;
+        if (kept !== undefined) {
+          keys[layer].set(name, kept);
+          continue;
+        }
+        const key = `${layer}:${name}#${generation}`;
         registerSecret(this.redactor, value);
-        await this.keeper.save(`${layer}:${name}`, value);
-      }
-      for (const [name, value] of previous[layer]) {
-        if (isSecretValue(name, value) && !isSecretValue(name, next[layer].get(name) ?? '')) await this.keeper.remove(`${layer}:${name}`);
+        await this.keeper.save(key, value);
+        keys[layer].set(name, key);
       }
     }
+    return keys;
   }
 
-  private async writeState(layers: Record<Layer, LayerValues>, restrictions: ReadonlyMap<string, 'ro' | 'na'>): Promise<void> {
-    const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} }, access: Object.fromEntries(restrictions) };
+  /** The keys of changed secrets' old values: kept one commit longer, for the `.prev` copy start-up may fall back to. */
+  private retainedKeys(next: Record<Layer, Map<string, string>>): Set<string> {
+    const named = new Set(LAYERS.flatMap((layer) => [...next[layer].values()]));
+    const retained = new Set<string>();
+    for (const layer of LAYERS) for (const [name, key] of this.secretKeys[layer]) if (!named.has(key) && next[layer].has(name)) retained.add(key);
+    return retained;
+  }
+
+  /** Once the new state is on disk: every key it neither names nor retains leaves the vault (a cleared secret at once). */
+  private async forgetSecrets(next: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>): Promise<void> {
+    const named = new Set(LAYERS.flatMap((layer) => [...next[layer].values()]));
+    const known = [...LAYERS.flatMap((layer) => [...this.secretKeys[layer].values()]), ...this.priorKeys];
+    for (const key of new Set(known)) if (!named.has(key) && !retained.has(key)) await this.keeper.remove(key);
+    this.priorKeys = new Set(retained);
+    this.secretKeys = next;
+  }
+
+  private async writeState(layers: Record<Layer, LayerValues>, restrictions: ReadonlyMap<string, 'ro' | 'na'>, keys: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>, generation: number): Promise<void> {
+    const secretKeys = { provisioned: Object.fromEntries(keys.provisioned), local: Object.fromEntries(keys.local) };
+    const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} }, access: Object.fromEntries(restrictions), secretKeys, retainedKeys: [...retained], generation };
     for (const layer of LAYERS) {
       for (const [name, value] of layers[layer]) state.layers[layer][name] = isSecretValue(name, value) ? null : value;
     }
@@ -264,8 +312,8 @@ export class ParamStore {
     await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640 });
   }
 
-  private async publish(): Promise<void> {
-    const body = JSON.stringify({ version: 1, parameters: this.published() }, null, 2) + '\n';
+  private async publish(applied: ReadonlyMap<string, string> = this.applied): Promise<void> {
+    const body = JSON.stringify({ version: 1, parameters: publishedOf(applied) }, null, 2) + '\n';
     await writeFileDurable(path.join(this.stateDir, PUBLISHED_FILE), body, { mode: 0o644 });
   }
 
@@ -285,6 +333,17 @@ export class ParamStore {
     }
     return undefined;
   }
+}
+
+/** The applied, non-secret view of a set of values: secrets left out, rules masked. */
+function publishedOf(applied: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...applied.keys()].sort()) {
+    const value = applied.get(name)!;
+    if (isSecretParam(name)) continue;
+    out[name] = hasLiteralSecrets(name, value) ? maskRule(value) : value;
+  }
+  return out;
 }
 
 /** Registers a secret value, and the literal passwords inside a rule, for redaction. */

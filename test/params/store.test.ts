@@ -150,8 +150,8 @@ t.test('secret parameters never reach the disk and come back from the secret kee
   t.equal(again.get('Profile_Rule'), '[--uid admin --pwd rule-secret-pw]https://p.example/x.xml');
   t.equal(again.get('EM_Phone_Password'), 'em-phone-secret');
   await again.applyProvisioned([{ name: 'Profile_Rule', value: 'https://p.example/y.xml' }, { name: 'GPP_SA', value: '' }]);
-  t.equal(await keeper.load('provisioned:Profile_Rule'), undefined, 'a rule without credentials leaves the keeper');
-  t.equal(await keeper.load('provisioned:GPP_SA'), undefined);
+  t.notOk(keeper.keys().some((key) => key.startsWith('provisioned:Profile_Rule#')), 'a rule without credentials leaves the keeper');
+  t.notOk(keeper.keys().some((key) => key.startsWith('provisioned:GPP_SA#')));
   const lines: string[] = [];
   const lost = new ParamStore({ stateDir: dir, secretKeeper: new MemorySecretKeeper(), logger: quietLogger(lines) });
   await again.applyProvisioned([{ name: 'GPP_SB', value: 'other-secret' }]);
@@ -182,9 +182,10 @@ t.test('a local secret that is cleared leaves the keeper; a state path that cann
   const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
   await store.load();
   await store.setLocal([{ name: 'EM_Mobile_Password', value: 'mobile-pw-1' }]);
-  t.equal(await keeper.load('local:EM_Mobile_Password'), 'mobile-pw-1');
+  t.same(keeper.keys(), ['local:EM_Mobile_Password#1']);
+  t.equal(await keeper.load('local:EM_Mobile_Password#1'), 'mobile-pw-1');
   await store.clearLocal(['EM_Mobile_Password']);
-  t.equal(await keeper.load('local:EM_Mobile_Password'), undefined);
+  t.same(keeper.keys(), [], 'a cleared secret leaves at once');
   const broken = t.testdir({ [STATE_FILE]: {} });
   const bad = new ParamStore({ stateDir: broken, logger: quietLogger() });
   await t.rejects(bad.setLocal([{ name: 'A', value: '1' }]));
@@ -228,4 +229,28 @@ t.test('temp files a power cut left beside the state files are removed at load',
   const store = new ParamStore({ stateDir: dir, logger: quietLogger() });
   await store.load();
   t.same(readdirSync(dir).filter((name) => name.includes('.tmp-')), []);
+});
+
+t.test('a changed secret gets a new key; the old value stays one commit for .prev, and a restart remembers it', async (t) => {
+  const dir = t.testdir({});
+  const keeper = new MemorySecretKeeper();
+  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
+  await store.load();
+  await store.applyProvisioned([{ name: 'GPP_SA', value: 'first-secret' }]);
+  await store.applyProvisioned([{ name: 'GPP_SA', value: 'second-secret' }]);
+  t.same(keeper.keys().sort(), ['provisioned:GPP_SA#1', 'provisioned:GPP_SA#2'], 'the value .prev names is still there');
+  // A torn state file: start-up falls back to .prev, and finds that state's own secret.
+  const file = path.join(dir, STATE_FILE);
+  writeFileSync(file, 'torn');
+  const fallback = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
+  await fallback.load();
+  t.equal(fallback.get('GPP_SA'), 'first-secret', 'the previous state with its own secret, never the next one');
+  await fallback.applyProvisioned([{ name: 'GPP_SA', value: 'third-secret' }]);
+  const restarted = new ParamStore({ stateDir: dir, secretKeeper: keeper, logger: quietLogger() });
+  await restarted.load();
+  t.equal(restarted.get('GPP_SA'), 'third-secret');
+  await restarted.applyProvisioned([{ name: 'GPP_SA', value: 'fourth-secret' }]);
+  // The fallback went on from the .prev generation: its next key reused the torn state's.
+  const held = await Promise.all(keeper.keys().sort().map(async (key) => [key, await keeper.load(key)]));
+  t.same(held, [['provisioned:GPP_SA#2', 'third-secret'], ['provisioned:GPP_SA#3', 'fourth-secret']], 'the current value and the one .prev names; older ones go, across restarts too');
 });
