@@ -96,6 +96,8 @@ const DESCRIPTIONS: Readonly<Record<EventType, string>> = {
   'resync.failed': 'A resync failed (`code`; `provision_disabled` when Provision_Enable is No).',
   'resync.unchanged': 'A resync found nothing new.',
   'config.applied': 'Parameters changed (names only).',
+  'report.succeeded': 'The configuration report (Report_Rule) was uploaded; `encrypted` when the rule gives --key.',
+  'report.failed': 'The configuration report was not uploaded (`code`; `scheme_unsupported` for tftp, `report_rule_unset` without a Report_Rule). One attempt, no retry.',
   'backup.succeeded': 'User data was backed up.',
   'backup.failed': 'A backup failed.',
   'restore.succeeded': 'User data was restored.',
