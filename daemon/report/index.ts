@@ -10,7 +10,7 @@
  */
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
-import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
+import { FetchError, type CredentialContext, type Credentials, type FetchRequest, type FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { readEnum, readInt, readText } from '../params/index.js';
 import { encryptProfile } from '../profiles/index.js';
@@ -37,6 +37,15 @@ export interface ReportOptions {
   readonly context: () => Promise<RequestContext>;
   readonly bus: DaemonBus;
   readonly logger: Logger;
+  /** Timers (default: unref'd `setTimeout`); returns its cancel function. */
+  readonly setTimer?: (callback: () => void, ms: number) => () => void;
+  readonly now?: () => number;
+}
+
+function defaultTimer(callback: () => void, ms: number): () => void {
+  const timer = setTimeout(callback, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 export interface ReportResult {
@@ -47,7 +56,7 @@ export interface ReportResult {
 }
 
 export class ConfigurationReport {
-  private timer: NodeJS.Timeout | undefined;
+  private cancel: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
 
   private readonly options: ReportOptions;
@@ -65,14 +74,13 @@ export class ConfigurationReport {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
   }
 
   /** One upload of the report; `report.succeeded` or `report.failed`, and the failure rethrown. */
   async report(trigger: ReportTrigger = 'demand'): Promise<ReportResult> {
     let url: string | undefined;
-    let status: number | undefined;
     try {
       const { vars, account, accountEnabled } = await this.options.context();
       const rule = readText((name) => this.options.params.get(name), 'Report_Rule').trim();
@@ -99,7 +107,6 @@ export class ConfigurationReport {
           // As for a resync (SPEC §5): the account goes only to the origin the rule names.
           allowCredentialsFor: (origin) => origin.equals(request.origin),
         });
-        status = result.status;
         const outcome = { url: result.url, status: result.status, bytes: body.length, encrypted: request.key !== undefined };
         this.options.logger.info('configuration report uploaded', { url: result.url, status: result.status, bytes: body.length });
         this.options.bus.emit('event', { type: 'report.succeeded', ...outcome, trigger });
@@ -109,6 +116,7 @@ export class ConfigurationReport {
       }
     } catch (error) {
       const failure = toProvisiondError(error);
+      const status = failure instanceof FetchError ? failure.status : undefined;
       this.options.logger.warning(`configuration report failed: ${failure.message}`, { code: failure.code });
       this.options.bus.emit('event', { type: 'report.failed', code: failure.code, message: failure.message, reason: failure.code, trigger, ...(url === undefined ? {} : { url }), ...(status === undefined ? {} : { status }) });
       throw failure;
@@ -127,22 +135,25 @@ export class ConfigurationReport {
   }
 
   private arm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
     if (this.mode() !== 'Periodically') return;
     const seconds = readInt((name) => this.options.params.get(name), 'Periodic_Upload_to_Server');
-    this.wait(Date.now() + seconds * 1000);
+    this.wait(this.now() + seconds * 1000);
   }
 
   /** Node timers hold at most 2^31-1 ms (24.8 days) and the period may be 30 days: wait in steps. */
   private wait(due: number): void {
-    const left = due - Date.now();
-    this.timer = setTimeout(() => {
-      if (Date.now() < due) return this.wait(due);
+    const setTimer = this.options.setTimer ?? defaultTimer;
+    this.cancel = setTimer(() => {
+      if (this.now() < due) return this.wait(due);
       this.launch('periodic');
       this.arm();
-    }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
-    this.timer.unref();
+    }, Math.min(Math.max(due - this.now(), 0), MAX_TIMER_MS));
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** A report nobody awaits: its failure is already logged and emitted. */

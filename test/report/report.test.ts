@@ -29,7 +29,12 @@ t.before(async () => {
 });
 t.teardown(() => apache.stop());
 
-async function setup(t: { testdir(): string; teardown(fn: () => void): void }, factory: Record<string, string>) {
+interface Timers {
+  readonly setTimer?: (callback: () => void, ms: number) => () => void;
+  readonly now?: () => number;
+}
+
+async function setup(t: { testdir(): string; teardown(fn: () => void): void }, factory: Record<string, string>, timers: Timers = {}) {
   const real = await realEngine({ stateDir: t.testdir(), factory });
   t.teardown(real.close);
   const report = new ConfigurationReport({
@@ -39,6 +44,7 @@ async function setup(t: { testdir(): string; teardown(fn: () => void): void }, f
     context: () => real.engine.requestContext(),
     bus: real.bus,
     logger: real.engine['logger'] as never,
+    ...timers,
   });
   t.teardown(() => report.stop());
   return { ...real, report };
@@ -95,4 +101,133 @@ t.test('POST with Digest rule credentials: the report arrived, secrets absent, r
   for (const value of [...Object.values(SECRETS), 'rule-pw']) t.notMatch(body, value, `${value} is not in the report`);
   t.notMatch(body, '<GPP_SA>');
   t.match(real.events.find((event) => event.type === 'report.succeeded'), { status: 201, trigger: 'demand', encrypted: false });
+});
+
+t.test('no credentials in the rule: the Profile Account answers Basic for the rule origin, as for a resync', async (t) => {
+  const real = await setup(t, { Report_Rule: `${apache.origin}/basic/rep.xml` });
+  await real.vault.put({ purpose: 'profile-account', username: 'ruleuser', secret: 'rule-pw' });
+  const mark = (await apache.accessLog()).length;
+  t.match(await real.report.report(), { status: 201 });
+  const log = (await apache.accessLog()).slice(mark).map((line) => `${line.method} ${line.status} ${line.user} ${line.authScheme}`);
+  t.same(log, ['POST 401 - -', 'POST 201 ruleuser Basic']);
+  t.match((await apache.received('/basic/rep.xml'))?.toString(), '<Report_Rule>');
+});
+
+t.test('Profile_Authentication_Type Disabled: no account, the report fails with the 401 in its event', async (t) => {
+  const real = await setup(t, { Report_Rule: `${apache.origin}/basic/off.xml`, Profile_Authentication_Type: 'Disabled' });
+  await real.vault.put({ purpose: 'profile-account', username: 'ruleuser', secret: 'rule-pw' });
+  const error = await real.report.report().catch((e: unknown) => e);
+  t.match(error, { code: 'no_credentials' });
+  t.match(real.events.find((event) => event.type === 'report.failed'), { code: 'no_credentials', status: 401, trigger: 'demand' });
+  t.equal(await apache.received('/basic/off.xml'), undefined, 'nothing arrived');
+});
+
+t.test('--key: the uploaded body opens with openssl enc -d and the phrase is in no log line', async (t) => {
+  const openssl = requireProgram('openssl', 'openssl');
+  const real = await setup(t, { Report_Rule: `[--key "report phrase"] ${apache.origin}/open/rep.xml.enc`, GPP_A: 'visible', ...SECRETS });
+  t.match(await real.report.report(), { status: 201, encrypted: true });
+  const sealed = await apache.received('/open/rep.xml.enc');
+  const file = path.join(t.testdir(), 'got.enc');
+  writeFileSync(file, sealed ?? Buffer.alloc(0));
+  const opened = spawnSync(openssl, ['enc', '-d', '-aes-256-cbc', '-k', 'report phrase', '-in', file]);
+  t.equal(opened.status, 0, opened.stderr.toString());
+  const xml = opened.stdout.toString();
+  t.match(xml, '<GPP_A>visible</GPP_A>');
+  t.match(xml, '<Report_Rule>[--key ***]');
+  for (const value of Object.values(SECRETS)) t.notMatch(xml, value);
+  t.notOk(real.lines.some((line) => line.includes('report phrase')), 'the phrase is not logged');
+  t.match(real.events.find((event) => event.type === 'report.succeeded'), { encrypted: true });
+});
+
+t.test('tftp:// is refused with a typed error: TFTP PUT is not built', async (t) => {
+  const real = await setup(t, { Report_Rule: 'tftp://127.0.0.1/$A.xml', GPP_A: 'rep' });
+  const mark = (await apache.accessLog()).length;
+  t.match(await real.report.report().catch((e: unknown) => e), { code: 'scheme_unsupported', message: /TFTP PUT is not built/ });
+  t.match(real.events.find((event) => event.type === 'report.failed'), { code: 'scheme_unsupported', url: 'tftp://127.0.0.1:69/rep.xml' });
+  t.equal((await apache.accessLog()).length, mark, 'no request went out');
+});
+
+t.test('no Report_Rule, or no alternative that applies: report_rule_unset', async (t) => {
+  const real = await setup(t, {});
+  t.match(await real.report.report().catch((e: unknown) => e), { code: 'report_rule_unset', where: { path: 'Report_Rule' } });
+  await real.params.setLocal([{ name: 'Report_Rule', value: `("$MA" eq "nobody")? ${apache.origin}/open/x.xml` }]);
+  t.match(await real.report.report().catch((e: unknown) => e), { code: 'report_rule_unset', message: /no alternative/ });
+  t.equal(real.events.filter((event) => event.type === 'report.failed').length, 2);
+});
+
+/** Timers run by hand: the test decides when "later" is. */
+function manualTimers() {
+  let now = 1_000_000;
+  const pending: { ms: number; run: () => void; cancelled: boolean }[] = [];
+  return {
+    pending,
+    advance: (ms: number) => (now += ms),
+    options: {
+      now: () => now,
+      setTimer: (run: () => void, ms: number) => {
+        const entry = { ms, run, cancelled: false };
+        pending.push(entry);
+        return () => (entry.cancelled = true);
+      },
+    },
+  };
+}
+
+function nextReport(real: { bus: { on(name: 'event', fn: (event: { type: string }) => void): unknown } }): Promise<{ type: string; trigger?: string }> {
+  return new Promise((resolve) => {
+    real.bus.on('event', (event) => {
+      if (event.type.startsWith('report.')) resolve(event);
+    });
+  });
+}
+
+t.test('Periodically: every Periodic_Upload_to_Server seconds; 30 days waits in steps Node timers can hold', async (t) => {
+  const timers = manualTimers();
+  const real = await setup(t, { Report_Rule: `${apache.origin}/open/periodic.xml`, Report_to_Server: 'Periodically', Periodic_Upload_to_Server: '600' }, timers.options);
+  real.report.start();
+  t.equal(timers.pending.length, 1);
+  t.equal(timers.pending[0]?.ms, 600_000);
+  const arrived = nextReport(real);
+  timers.advance(600_000);
+  timers.pending[0]?.run();
+  t.match(await arrived, { type: 'report.succeeded', trigger: 'periodic' });
+  t.equal(timers.pending.length, 2, 'the next period is armed');
+  t.equal(timers.pending[1]?.ms, 600_000);
+  // The longest period: more than a Node timer holds, so it is waited for in two steps.
+  await real.params.setLocal([{ name: 'Periodic_Upload_to_Server', value: '2592000' }]);
+  t.ok(timers.pending[1]?.cancelled, 'a new period cancels the old timer');
+  t.equal(timers.pending[2]?.ms, 2 ** 31 - 1);
+  timers.advance(2 ** 31 - 1);
+  timers.pending[2]?.run();
+  t.equal(timers.pending[3]?.ms, 2_592_000_000 - (2 ** 31 - 1), 'the rest of the period');
+  t.equal(real.events.filter((event) => event.type.startsWith('report.')).length, 1, 'no report before the period is over');
+  real.report.stop();
+  t.ok(timers.pending[3]?.cancelled, 'stop() cancels the timer');
+});
+
+t.test('On Local Change: a local set sends the report, a provisioned change does not', async (t) => {
+  const timers = manualTimers();
+  const real = await setup(t, { Report_Rule: `${apache.origin}/open/local.xml`, Report_to_Server: 'On Local Change' }, timers.options);
+  real.report.start();
+  t.equal(timers.pending.length, 0, 'no timer unless Periodically');
+  await real.params.applyProvisioned([{ name: 'GPP_C', value: 'from a profile' }]);
+  const arrived = nextReport(real);
+  await real.params.setLocal([{ name: 'GPP_B', value: 'typed on the phone' }]);
+  t.match(await arrived, { type: 'report.succeeded', trigger: 'local-change' });
+  t.match((await apache.received('/open/local.xml'))?.toString(), '<GPP_B>typed on the phone</GPP_B>');
+  await real.report.report();
+  t.same(
+    real.events.filter((event) => event.type.startsWith('report.')).map((event) => (event as { trigger?: string }).trigger),
+    ['local-change', 'demand'],
+  );
+});
+
+t.test('On Request (the default): no timer, no report on a change; the default timer is cancelled by stop()', async (t) => {
+  const real = await setup(t, { Report_Rule: `${apache.origin}/open/none.xml` });
+  real.report.start();
+  await real.params.setLocal([{ name: 'GPP_B', value: 'x' }]);
+  await real.params.setLocal([{ name: 'Report_to_Server', value: 'Periodically' }]);
+  real.report.stop();
+  t.equal(await apache.received('/open/none.xml'), undefined);
+  t.equal(real.events.filter((event) => event.type.startsWith('report.')).length, 0);
 });
