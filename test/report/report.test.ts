@@ -43,7 +43,7 @@ async function setup(t: { testdir(): string; teardown(fn: () => void): void }, f
     fetch: (request) => real.fetcher.fetch(request),
     context: () => real.engine.requestContext(),
     bus: real.bus,
-    logger: real.engine['logger'] as never,
+    logger: real.engine['logger'],
     ...timers,
   });
   t.teardown(() => report.stop());
@@ -93,7 +93,7 @@ t.test('POST with Digest rule credentials: the report arrived, secrets absent, r
   const log = (await apache.accessLog()).slice(mark).map((line) => `${line.method} ${line.status} ${line.user} ${line.authScheme}`);
   t.ok(log.includes('POST 201 ruleuser Digest'), `access log: ${log.join(', ')}`);
   t.notOk(log.some((line) => line.includes('acct')), 'the account never went out: the rule has credentials');
-  const mac = real.engine['options'].device.mac as string;
+  const mac = real.engine['options'].device.mac;
   const body = (await apache.received(`/digest/${mac.toLowerCase().replace(/:/g, '')}.xml`))?.toString();
   t.ok(body !== undefined, 'the CGI stored the body');
   t.match(body, '<Line_Label_1_>desk &amp; co</Line_Label_1_>');
