@@ -8,6 +8,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { BackupRestore } from '../backup/index.js';
+import { ConfigurationReport } from '../report/index.js';
 import { TypedBus, type DaemonBus, type DaemonEvents, type JsonValue } from '../bus/index.js';
 import { Controller, type Feature } from '../controller/index.js';
 import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
@@ -62,6 +63,7 @@ export class App {
   resync!: ResyncEngine;
   em!: ExtensionMobility;
   backup!: BackupRestore;
+  report!: ConfigurationReport;
   backend!: DaemonBackend;
   mqtt: MqttReporter | undefined;
   display: DisplayServers | undefined;
@@ -261,6 +263,15 @@ export class App {
           trust: liveTrust,
           maxBytes: profileBytes,
         });
+        // The resync's fetcher, macros and Profile Account: the report obeys the same credential and TLS rules (DOMAIN §1.10).
+        this.report = new ConfigurationReport({
+          params: this.params,
+          rules: rulesLanguage,
+          fetch: (request) => this.fetcher.fetch(request),
+          context: () => this.resync.requestContext(),
+          bus: this.bus,
+          logger: this.logger.child('report'),
+        });
         this.backend = new DaemonBackend({
           bus: this.bus,
           device: this.device,
@@ -268,6 +279,7 @@ export class App {
           resync: this.resync,
           em: this.em,
           backup: this.backup,
+          report: this.report,
           trust: liveTrust,
           prompts: this.prompts,
           recent: (n) => this.events.recent(n),
@@ -283,8 +295,10 @@ export class App {
         publish();
         this.resync.start();
         this.backup.start();
+        this.report.start();
       },
       stop: async () => {
+        this.report.stop();
         this.backup.stop();
         this.resync.stop();
         let timer: NodeJS.Timeout | undefined;

@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   'resync.failed',
   'resync.unchanged',
   'config.applied',
+  'report.succeeded',
+  'report.failed',
   'backup.succeeded',
   'backup.failed',
   'restore.succeeded',

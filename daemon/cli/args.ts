@@ -8,7 +8,7 @@ export const DEFAULT_SOCKET = '/run/provisiond/display.sock';
 
 export type Command =
   | { readonly name: 'status' | 'logout' | 'trust' }
-  | { readonly name: 'resync' | 'backup' | 'restore'; readonly wait: boolean }
+  | { readonly name: 'resync' | 'backup' | 'restore' | 'report'; readonly wait: boolean }
   | { readonly name: 'register'; readonly extension: string }
   | { readonly name: 'login'; readonly user: string }
   | { readonly name: 'profile-account'; readonly user: string }
@@ -36,6 +36,7 @@ export const USAGE = `usage: provisionctl [--socket PATH] [--json] COMMAND
 
   status                          what the daemon is doing
   resync|backup|restore [--wait]  start one (--wait: exit code is the outcome)
+  report [--wait]                 upload the configuration report (Report_Rule)
   register EXT                    set the extension and its registration password
   login USER | logout             Extension Mobility
   profile-account --user NAME     store the provisioning account
@@ -80,6 +81,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   resync: ['wait'],
   backup: ['wait'],
   restore: ['wait'],
+  report: ['wait'],
   register: ['password-stdin'],
   login: ['password-stdin'],
   'profile-account': ['user', 'password-stdin', 'clear'],
@@ -125,6 +127,7 @@ function buildCommand(name: string, rest: readonly string[], values: Values): Co
     case 'resync':
     case 'backup':
     case 'restore':
+    case 'report':
       return arity(0) ?? { name, wait: values.wait === true };
     case 'register':
       // Avaya extensions are digits (DOMAIN.md §3, NVPHONEXT).

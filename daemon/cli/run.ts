@@ -80,6 +80,7 @@ class Session {
       case 'resync':
       case 'backup':
       case 'restore':
+      case 'report':
         return this.finish(await this.command(command.name, { wait: command.wait }), (data) =>
           command.wait ? `${command.name} ${'outcome' in data ? data.outcome : 'done'}` : `${command.name} started`,
         );

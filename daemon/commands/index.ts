@@ -10,6 +10,7 @@ import { backup, register, restore } from './avaya.js';
 import { login, logout } from './em.js';
 import { commandError, toCommandError } from './errors.js';
 import { params, set, unset } from './params.js';
+import { report } from './report.js';
 import { profileAccount, profileAccountClear, resync } from './resync.js';
 import type { CommandSpec, Secrets } from './spec.js';
 import { events, status } from './state.js';
@@ -22,6 +23,7 @@ export const COMMANDS = {
   resync,
   backup,
   restore,
+  report,
   login,
   logout,
   'profile-account': profileAccount,

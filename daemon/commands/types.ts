@@ -8,6 +8,7 @@ import type { DeviceFacts } from '../device/index.js';
 import type { EmState, ExtensionMobility } from '../em/index.js';
 import type { Redactor } from '../log/index.js';
 import type { ParamStore } from '../params/index.js';
+import type { ConfigurationReport } from '../report/index.js';
 import type { PromptView } from '../prompts/index.js';
 import type { ResyncEngine } from '../resync/index.js';
 import type { TrustStore } from '../tls/index.js';
@@ -59,6 +60,8 @@ export interface FeatureContext {
   readonly resync: ResyncEngine;
   readonly em: ExtensionMobility;
   readonly backup: BackupRestore;
+  /** The configuration report (DOMAIN §1.10). */
+  readonly report: ConfigurationReport;
   /** The live trust store (TRUSTCERTS can replace it while running). */
   readonly trust: () => TrustStore;
 }

@@ -23,7 +23,7 @@ const names = (description: string): Schema => ({ type: 'array', items: { type: 
 const oneOf = (values: readonly string[], description: string): Schema => ({ type: 'string', enum: [...values], description });
 
 /** SPEC §8: what auth events say about the operation and the credentials used. */
-export const AUTH_OPERATIONS = ['resync', 'backup', 'restore', 'em-login', 'trustcerts'] as const;
+export const AUTH_OPERATIONS = ['resync', 'backup', 'restore', 'em-login', 'trustcerts', 'report'] as const;
 export const CREDENTIAL_SOURCES = ['rule', 'profile-account', 'stored', 'prompt', 'callserver', 'none'] as const;
 export const AUTH_FAILURE_REASONS = ['rejected', 'no-credentials', 'cancelled', 'timeout', 'retries-exhausted'] as const;
 
@@ -61,6 +61,7 @@ const FIELD_TYPES: Readonly<Record<string, Schema>> = {
   notAfter: { type: 'string', format: 'date-time', description: 'when the certificate expires' },
   fingerprint256: text('the SHA-256 fingerprint, upper-case hex pairs joined by colons'),
   kept: { type: 'boolean', description: 'the copy installed before stays trusted' },
+  encrypted: { type: 'boolean', description: 'the report was encrypted with the --key of Report_Rule' },
   signal: text('the signal that stopped the daemon'),
   count: count('events lost to outbox overflow'),
   ignored: count('settings-script SET lines ignored for an invalid value'),
@@ -96,6 +97,8 @@ const DESCRIPTIONS: Readonly<Record<EventType, string>> = {
   'resync.failed': 'A resync failed (`code`; `provision_disabled` when Provision_Enable is No).',
   'resync.unchanged': 'A resync found nothing new.',
   'config.applied': 'Parameters changed (names only).',
+  'report.succeeded': 'The configuration report (Report_Rule) was uploaded; `encrypted` when the rule gives --key.',
+  'report.failed': 'The configuration report was not uploaded (`code`; `scheme_unsupported` for tftp, `report_rule_unset` without a Report_Rule). One attempt, no retry.',
   'backup.succeeded': 'User data was backed up.',
   'backup.failed': 'A backup failed.',
   'restore.succeeded': 'User data was restored.',

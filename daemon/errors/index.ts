@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'scheme_unsupported',
   // resync (SPEC §4, §8)
   'provision_disabled',
+  // configuration report (DOMAIN §1.10)
+  'report_rule_unset',
   // profiles (SPEC §4)
   'profile_parse_error',
   'profile_format_unknown',

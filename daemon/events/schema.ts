@@ -35,6 +35,9 @@ export const EVENT_FIELDS: Readonly<Record<EventType, readonly string[]>> = {
   'resync.unchanged': ['url', 'status', 'message'],
   // changed parameter names (SPEC §8)
   'config.applied': ['changed', 'source', 'ignored'],
+  // The configuration report (DOMAIN §1.10); trigger: demand, periodic, local-change
+  'report.succeeded': ['url', 'status', 'bytes', 'encrypted', 'trigger'],
+  'report.failed': [...FAILURE, 'status', 'trigger'],
   'backup.succeeded': ['url', 'bytes', 'trigger'],
   'backup.failed': [...FAILURE, 'status'],
   'restore.succeeded': ['url', 'bytes', 'changed', 'trigger'],

@@ -49,6 +49,10 @@ const OWNED = [
   { name: 'Profile_Rule_B', kind: text, default: '', rule: true },
   { name: 'Profile_Rule_C', kind: text, default: '', rule: true },
   { name: 'Profile_Rule_D', kind: text, default: '', rule: true },
+  // Configuration report (DOMAIN §1.10)
+  { name: 'Report_Rule', kind: text, default: '', rule: true },
+  { name: 'Report_to_Server', kind: oneOf('On Request', 'On Local Change', 'Periodically'), default: 'On Request' },
+  { name: 'Periodic_Upload_to_Server', kind: int(600, 2592000), default: '3600' },
   { name: 'Profile_Authentication_Type', kind: oneOf('Disabled', 'Basic Http Authentication'), default: 'Basic Http Authentication' },
   // DOMAIN §1.9 defaults
   { name: 'Log_Resync_Request_Msg', kind: text, default: '$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH' },

@@ -5,7 +5,7 @@ export { parseFlatProfile, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS } from './xml
 export type { FlatProfileOptions } from './xml.js';
 export { parseSettingsScript, DEFAULT_MAX_GET_DEPTH, DEFAULT_MAX_STEPS, DEFAULT_MAX_WORK, WORK_BASE, WORK_PER_CHAR } from './script.js';
 export type { ScriptOptions } from './script.js';
-export { decryptProfile, gunzipProfile, decodeText, isEncrypted, isGzip, unwrapLayers } from './layers.js';
+export { decryptProfile, encryptProfile, gunzipProfile, decodeText, isEncrypted, isGzip, unwrapLayers } from './layers.js';
 export type { LayerOptions } from './layers.js';
 export { parseBackupFile, serializeBackupFile, isUserDataName, USER_DATA_PATTERNS, USER_OPTIONS, DEFAULT_BACKUP_BYTES } from './backup.js';
 export type { Access, ProfileUpdate } from './types.js';

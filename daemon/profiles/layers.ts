@@ -8,7 +8,7 @@
  *   so undone after it. Output is capped at the profile size limit (a gzip bomb stops there).
  * - text: UTF-8 only (MPP), an optional BOM removed.
  */
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { profileError } from './types.js';
 
@@ -94,4 +94,15 @@ export function unwrapLayers(data: Uint8Array, options: LayerOptions): Uint8Arra
   else if (isEncrypted(plain)) throw profileError('profile_decrypt_error', 'the profile is encrypted but the rule gives no --key');
   if (isGzip(plain)) plain = gunzipProfile(plain, options.maxBytes);
   return plain;
+}
+
+/**
+ * The encrypt side of `decryptProfile`, for the configuration report (DOMAIN §1.10): the output
+ * of `openssl enc -aes-256-cbc -md sha256 -k phrase` (the OpenSSL >= 1.1.0 default digest),
+ * so `openssl enc -d -aes-256-cbc -k phrase` reads it. The salt is random unless given.
+ */
+export function encryptProfile(plain: Uint8Array, phrase: string, salt: Uint8Array = randomBytes(8)): Buffer {
+  const { key, iv } = deriveKeyIv('sha256', Buffer.from(phrase, 'utf8'), salt);
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  return Buffer.concat([SALTED, salt, cipher.update(plain), cipher.final()]);
 }

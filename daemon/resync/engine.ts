@@ -11,7 +11,7 @@ import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { FetchError } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
-import { shouldOpenAccountPrompt } from './credentials.js';
+import { shouldOpenAccountPrompt, type Account } from './credentials.js';
 import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from './adapters.js';
 import { report, type ResyncOutcome } from './outcome.js';
@@ -51,6 +51,12 @@ export type { ResyncOutcome, ResyncResult } from './outcome.js';
 export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
 
 /** What a resync is for: the `operation` of its auth events (SPEC §8). */
+export interface RequestContext {
+  readonly vars: Readonly<Record<string, string>>;
+  readonly account: Account | undefined;
+  readonly accountEnabled: boolean;
+}
+
 export type Operation = 'resync' | 'em-login';
 
 export interface ResyncStatus {
@@ -128,6 +134,16 @@ export class ResyncEngine {
   /** Whether the Profile Account is in use (`Profile_Authentication_Type` is not `Disabled`, DOMAIN §1.14). */
   profileAccountEnabled(): boolean {
     return readSettings(this.param).accountEnabled;
+  }
+
+  /**
+   * What another request under the provisioning rules needs to be built and answered exactly as
+   * a resync's (the configuration report, DOMAIN §1.10): the macros, the Profile Account and
+   * whether it is in use.
+   */
+  async requestContext(): Promise<RequestContext> {
+    const vars = { ...this.macroVars('demand'), ...(await emVars(this.param, this.options.vault)) };
+    return { vars, account: await this.account.get(), accountEnabled: this.profileAccountEnabled() };
   }
 
   /** Opens the *Profile account setup* prompt (softkey `Setup`); the menu is hidden when the account is Disabled. */

@@ -3,11 +3,11 @@
  * controller with the adapters below over the real neighbours, `start()` it, `stop()` it at
  * shutdown.
  */
-export { ResyncEngine, type EngineParams, type Operation, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
+export { ResyncEngine, type EngineParams, type Operation, type RequestContext, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
 export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type ProfileParseOptions, type ProfileParser, type ProfileSource, type RuleLanguage, type ScheduleMath, type TftpGet } from './adapters.js';
 export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
 export { emVars, emParamVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
-export { chooseCredentials, shouldOpenAccountPrompt } from './credentials.js';
+export { chooseCredentials, shouldOpenAccountPrompt, type Account } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 export { readSettings, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
 export { systemClock, type Clock } from './timer.js';

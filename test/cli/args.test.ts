@@ -10,6 +10,7 @@ t.test('every SPEC §8 command parses', async (t) => {
     [['trust'], { name: 'trust' }],
     [['resync'], { name: 'resync', wait: false }],
     [['backup', '--wait'], { name: 'backup', wait: true }],
+    [['report', '--wait'], { name: 'report', wait: true }],
     [['restore', '--wait'], { name: 'restore', wait: true }],
     [['register', '4711'], { name: 'register', extension: '4711' }],
     [['login', 'alice'], { name: 'login', user: 'alice' }],

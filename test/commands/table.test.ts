@@ -23,8 +23,8 @@ function views(): StateContext & Secrets {
 const row = <N extends keyof typeof COMMANDS>(name: N): CommandSpec<CommandArgs, unknown, StateContext & Secrets> => COMMANDS[name] as CommandSpec<CommandArgs, unknown, StateContext & Secrets>;
 
 t.test('the table lists every command once, with the transports that expose it', async (t) => {
-  t.same(Object.keys(COMMANDS), ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'register', 'set', 'unset', 'params', 'trust', 'events']);
-  t.same(commandsFor('mqtt'), ['resync', 'backup', 'restore'], 'no credential and no local value travels over MQTT (SPEC §8)');
+  t.same(Object.keys(COMMANDS), ['status', 'resync', 'backup', 'restore', 'report', 'login', 'logout', 'profile-account', 'profile-account-clear', 'register', 'set', 'unset', 'params', 'trust', 'events']);
+  t.same(commandsFor('mqtt'), ['resync', 'backup', 'restore', 'report'], 'no credential and no local value travels over MQTT (SPEC §8)');
   t.same(commandsFor('feed'), Object.keys(COMMANDS));
   t.same(commandsFor('cli'), Object.keys(COMMANDS));
   t.ok(isCommandName('trust'));

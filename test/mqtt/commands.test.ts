@@ -50,7 +50,7 @@ t.test('MQTT 3.1.1 commands run the handler and get results with their transacti
   t.same(byTopic.resync, { transaction: 'tx-1', status: 'ok' });
   t.same(byTopic.backup, { transaction: 2, status: 'error', error: { code: 'backup_failed', message: 'server refused ***' } });
   t.same(byTopic.restore, { status: 'error', error: { code: 'command_bad_json', message: 'command payload is not JSON' } });
-  t.same(byTopic.reboot, { transaction: 'tx-4', status: 'error', error: { code: 'command_unknown', message: 'unknown command; expected one of resync, backup, restore' } });
+  t.same(byTopic.reboot, { transaction: 'tx-4', status: 'error', error: { code: 'command_unknown', message: 'unknown command; expected one of resync, backup, restore, report' } });
   t.same(calls, [
     ['resync', { force: true }],
     ['backup', {}],

@@ -49,7 +49,7 @@ t.test('a well-formed command is parsed with its transaction and arguments', asy
   t.same(parseCommand('resync', json({ transaction: 'abc', force: true })), { ok: true, name: 'resync', transaction: 'abc', args: { force: true } });
   t.same(parseCommand('backup', json({ transaction: 7 })), { ok: true, name: 'backup', transaction: 7, args: {} });
   t.same(parseCommand('restore', Buffer.alloc(0)), { ok: true, name: 'restore', transaction: undefined, args: {} });
-  t.same([...COMMANDS], ['resync', 'backup', 'restore']);
+  t.same([...COMMANDS], ['resync', 'backup', 'restore', 'report']);
 });
 
 t.test('malformed commands get stable error codes', async (t) => {
@@ -98,5 +98,5 @@ t.test('over the command table, MQTT reads only wait: true and throws a failed o
     ['restore', { wait: false }, 'mqtt'],
     ['backup', { wait: false }, 'mqtt'],
   ]);
-  t.same([...COMMANDS], ['resync', 'backup', 'restore'], 'the commands the table exposes over MQTT');
+  t.same([...COMMANDS], ['resync', 'backup', 'restore', 'report'], 'the commands the table exposes over MQTT');
 });
