@@ -285,7 +285,8 @@ export class App {
           recent: (n) => this.events.recent(n),
           redactor: this.redactor,
           mqttConnected: () => this.mqtt?.connected ?? false,
-          health: () => this.controller?.health() ?? [],
+          // The backend is built while the controller starts its features: the controller exists.
+          health: () => this.controller!.health(),
         });
         const publish = (): void => {
           this.stateDocument = this.backend.mqttState();

@@ -19,8 +19,10 @@ t.test('profile-account --user stores it, --clear removes it and says so', async
     { type: 'credentials.stored', operation: 'resync', source: 'profile-account' },
     { type: 'credentials.cleared', operation: 'resync', reason: 'cleared' },
   ]);
-  const again = await spawnCli(['--socket', socket, '--json', 'profile-account', '--clear']);
-  t.same([again.code, JSON.parse(again.stdout)], [0, { cleared: false }], 'nothing left to clear');
+  const again = await spawnCli(['--socket', socket, 'profile-account', '--clear']);
+  t.same([again.code, again.stdout], [0, 'no profile account was stored\n'], 'nothing left to clear');
+  const json = await spawnCli(['--socket', socket, '--json', 'profile-account', '--clear']);
+  t.same([json.code, JSON.parse(json.stdout)], [0, { cleared: false }]);
   const usage = await spawnCli(['--socket', socket, 'profile-account', '--clear', '--user', 'x']);
   t.same([usage.code, usage.stderr.split('\n')[0]], [2, 'provisionctl: profile-account: --clear takes no --user']);
 });
