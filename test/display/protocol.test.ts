@@ -45,8 +45,8 @@ t.test('every malformed message gets a stable code and the id when it could be r
   }
 });
 
-t.test('the command list is the one of SPEC §8 plus events and the account\'s --clear', async (t) => {
-  t.same([...COMMAND_NAMES], ['status', 'resync', 'backup', 'restore', 'login', 'logout', 'profile-account', 'profile-account-clear', 'register', 'set', 'unset', 'params', 'trust', 'events']);
+t.test('the command list is the one of SPEC §8 plus events, report and the account\'s --clear', async (t) => {
+  t.same([...COMMAND_NAMES], ['status', 'resync', 'backup', 'restore', 'report', 'login', 'logout', 'profile-account', 'profile-account-clear', 'register', 'set', 'unset', 'params', 'trust', 'events']);
   t.ok(isCommandName('trust'));
   t.notOk(isCommandName('reboot'));
   t.notOk(isCommandName(undefined));
