@@ -7,11 +7,11 @@
  * and that every duplicate is a re-send of the same event with the same seq.
  */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connect } from 'mqtt';
-import { envWithoutCoverage, transpileDaemon } from '../fixtures/daemon-js.js';
+import { transpileDaemon } from '../fixtures/daemon-js.js';
+import { prng, sleep, startDaemon, writeConfig, type Daemon } from '../fixtures/faults/daemon.js';
 import { shortTempDir } from '../fixtures/local.js';
 import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
 import { subscribe } from '../fixtures/mqtt/subscriber.js';
@@ -22,43 +22,6 @@ const SEED = Number(process.env.PROVISIOND_KILL_SEED ?? 20261201);
 const DEVICE = '000e08123456';
 
 /** mulberry32: a small seeded PRNG (reproducible kill moments). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Daemon {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function startDaemon(main: string, config: string): Daemon {
-  // Plain node on transpiled sources: 21 starts under the test loader would take minutes.
-  const child = spawn(process.execPath, [main, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: envWithoutCoverage() });
-  let out = '';
-  let onReady!: () => void;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    if (/<6>ready/.test(out)) onReady();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // A daemon that dies before READY must fail the test, not hang it.
-  void exited.then(() => onReady());
-  return { child, ready, exited, output: () => out };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 t.test(`${KILLS} SIGKILLs at random moments while events flow: nothing lost, no seq reused, duplicates only as same-seq re-sends`, async (t) => {
   t.comment(`seed ${SEED}`);
   const daemon = transpileDaemon();
@@ -67,21 +30,11 @@ t.test(`${KILLS} SIGKILLs at random moments while events flow: nothing lost, no 
   const broker = await startMosquitto({ users: { phone: 'phone-kill-pw', dash: 'dash-pass' } });
   t.teardown(() => broker.close());
   const dir = shortTempDir(t);
-  const stateDir = path.join(dir, 'state');
   writeFileSync(path.join(dir, 'mqtt.pw'), 'phone-kill-pw\n');
-  const config = path.join(dir, 'provisiond.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      stateDir,
-      runtimeDir: path.join(dir, 'run'),
-      device: { mac: '00:0e:08:12:34:56' },
-      trust: { anchorsDir: path.join(dir, 'none') },
-      mqtt: { url: broker.url, username: 'phone', passwordFile: path.join(dir, 'mqtt.pw'), topicPrefix: 'prov', commands: true },
-      display: { socket: false, http: false },
-      parameters: { Resync_On_Reset: 'No' },
-    }),
-  );
+  const { stateDir, config } = writeConfig(dir, {
+    display: { socket: false, http: false },
+    mqtt: { url: broker.url, username: 'phone', passwordFile: path.join(dir, 'mqtt.pw'), topicPrefix: 'prov', commands: true },
+  });
   const dashboard = await subscribe(broker.url, `prov/${DEVICE}/events/#`, { username: 'dash', password: 'dash-pass', clean: false, clientId: 'kill-dashboard' });
   t.teardown(() => dashboard.close());
   // The event source: a dashboard asking for resyncs all the time (each records events).
