@@ -63,3 +63,22 @@ export function formatData(data: Json): string {
   if (isObject(data)) return Object.entries(data).map(([key, value]) => `${key}=${text(value)}`).join('\n');
   return text(data);
 }
+
+/**
+ * `trust` for a technician (SPEC §8): each trust anchor and TRUSTCERTS certificate with
+ * subject, issuer, expiry and SHA-256 fingerprint, then the files that were skipped and why.
+ * A field that is missing or not text prints empty.
+ */
+export function formatTrust(data: Json): string {
+  const rows = (value: Json): JsonObject[] => (Array.isArray(value) ? (value as Json[]).filter(isObject) : []);
+  const str = (value: Json): string => (typeof value === 'string' ? value : '');
+  const certificates = rows(field(data, 'certificates'));
+  const lines: string[] = [];
+  for (const c of certificates) {
+    lines.push(`${str(c.origin) === 'trustcerts' ? 'TRUSTCERTS' : 'anchor    '}  ${str(c.subject)}`);
+    lines.push(`  issuer    ${str(c.issuer)}`, `  expires   ${str(c.notAfter)}`, `  sha256    ${str(c.fingerprint256)}`, `  source    ${str(c.source)}`);
+  }
+  if (certificates.length === 0) lines.push('no trusted certificates: every https server is refused');
+  for (const p of rows(field(data, 'problems'))) lines.push(`skipped     ${str(p.message)} (${str(p.code)})`);
+  return lines.join('\n');
+}

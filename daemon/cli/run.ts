@@ -7,12 +7,11 @@ import type { Writable } from 'node:stream';
 import type { RecordedEvent } from '../bus/index.js';
 import { runDashboardCli } from '../dashboard/index.js';
 import type { HardwareProbe } from '../device/index.js';
-import { formatTrust } from '../tls/report.js';
 import type { CommandArgs, CommandName, CommandReply } from '../display/index.js';
 import { ruleEval } from './rule-eval.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
 import { FeedConnection, type Reply } from './client.js';
-import { formatData, formatEvent, formatStatus } from './format.js';
+import { formatData, formatEvent, formatStatus, formatTrust } from './format.js';
 import { readPassword, type PasswordError, type Terminal } from './password.js';
 
 export const EXIT = { done: 0, failed: 1, usage: 2, unreachable: 3 } as const;

@@ -12,12 +12,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JsonValue } from '../bus/index.js';
-import { originAllowed, pathOf, refuse, servePageFile } from '../display/index.js';
+import { originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
 import { COMMANDS, type CommandName } from '../mqtt/index.js';
 import { Fleet, type FleetChange } from './fleet.js';
 import { DASHBOARD_FILES } from './page.js';
@@ -143,7 +143,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ws.on('message', (data: RawData) => {
       const message = parseMessage(data);
       if (!authenticated) {
-        if (message?.type !== 'auth' || !tokenMatches(message.token, token)) return ws.close(4003, 'bad token');
+        if (message?.type !== 'auth' || typeof message.token !== 'string' || !tokenMatches(token, message.token)) return ws.close(4003, 'bad token');
         settle();
         authenticated = true;
         clients.add(ws);
@@ -237,13 +237,6 @@ function parseMessage(data: RawData): PageMessage | undefined {
   } catch {
     return undefined;
   }
-}
-
-function tokenMatches(given: JsonValue | undefined, token: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function servePage(request: IncomingMessage, response: ServerResponse): void {

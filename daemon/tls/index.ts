@@ -3,4 +3,3 @@ export { tlsReason, TLS_REASONS, type TlsReason } from './reasons.js';
 export { loadTrustStore, tlsConnectionOptions, type ServerIdentityPolicy, type TrustSource, type TrustStore, type TrustedCertificate } from './trust.js';
 export { makeCa, makeLeaf, makeTestPki, type CaOptions, type CertOptions, type Issued, type LeafOptions, type TestPki } from './pki.js';
 export { TrustCerts, TRUSTCERTS_FILE, TRUSTCERTS_MAX_BYTES, validateCaFile, type InstalledTrustCert, type TrustCertsOptions, type TrustCertsReport } from './trustcerts.js';
-export { formatTrust } from './report.js';

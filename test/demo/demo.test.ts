@@ -13,14 +13,8 @@ import { Logger, Redactor } from '../../daemon/log/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
 import { request, until } from '../fixtures/demo/client.js';
-import type { App } from '../../daemon/app/index.js';
+import { command } from '../fixtures/app.js';
 
-/** A command as provisionctl runs it: its data, or its typed error thrown. */
-async function command(app: App, name: Parameters<App['backend']['run']>[0], args: Record<string, unknown>): Promise<unknown> {
-  const reply = await app.backend.run(name, args as never, 'cli');
-  if (reply.ok) return reply.data;
-  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-}
 
 const quiet = new Logger({ redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } });
 

@@ -6,17 +6,10 @@
 import t from 'tap';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { App } from '../../daemon/app/index.js';
 import { startApache } from '../fixtures/http/apache.js';
-import { startApp } from '../fixtures/app.js';
+import { command, startApp } from '../fixtures/app.js';
 import { shortTempDir } from '../fixtures/local.js';
 
-/** A command as provisionctl runs it: its data, or its typed error thrown. */
-async function command(app: App, name: Parameters<App['backend']['run']>[0], args: Record<string, unknown>): Promise<unknown> {
-  const reply = await app.backend.run(name, args as never, 'cli');
-  if (reply.ok) return reply.data;
-  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-}
 
 t.test('ua="ro" and "na" refuse a local set or unset with the reason; ua="rw" lifts it; it survives a restart', async (t) => {
   const apache = await startApache({

@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import type { EventInput } from '../../daemon/bus/index.js';
 import { Fetcher } from '../../daemon/http/index.js';
 import { Logger } from '../../daemon/log/index.js';
-import { formatTrust, loadTrustStore, makeCa, makeLeaf, makeTestPki, tlsConnectionOptions, TrustCerts, TRUSTCERTS_FILE, validateCaFile, type TrustStore } from '../../daemon/tls/index.js';
+import { formatTrust } from '../../daemon/cli/format.js';
+import { loadTrustStore, makeCa, makeLeaf, makeTestPki, tlsConnectionOptions, TrustCerts, TRUSTCERTS_FILE, validateCaFile, type TrustStore } from '../../daemon/tls/index.js';
 import { startApache } from '../fixtures/http/apache.js';
 import { makeOpensslPki } from '../fixtures/tls/openssl-pki.js';
 
