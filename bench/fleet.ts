@@ -17,7 +17,8 @@
 import { TypedBus, type DaemonEvents } from '../daemon/bus/index.js';
 import type { FetchRequest, FetchResult } from '../daemon/http/index.js';
 import { Logger } from '../daemon/log/index.js';
-import { ResyncEngine, profileParser, rulesLanguage, scheduleMath, type Clock } from '../daemon/resync/index.js';
+import type { Clock } from '../daemon/clock/index.js';
+import { ResyncEngine, profileParser, rulesLanguage, scheduleMath } from '../daemon/resync/index.js';
 import { createMemoryVault } from '../daemon/vault/index.js';
 import { FakeParams, FakePrompts } from '../test/fixtures/resync/fakes.js';
 import type { BenchModule, BenchRow } from './types.js';
@@ -58,6 +59,10 @@ class VirtualClock implements Clock {
   private nextId = 1;
 
   now(): number {
+    return this.time;
+  }
+
+  monotonic(): number {
     return this.time;
   }
 

@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { BackupRestore } from '../backup/index.js';
 import { ConfigurationReport } from '../report/index.js';
 import { TypedBus, type DaemonBus, type DaemonEvents, type JsonValue } from '../bus/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { Controller, type Feature } from '../controller/index.js';
 import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareProbe } from '../device/index.js';
 import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   readonly notifier?: Notifier;
   readonly probe?: HardwareProbe;
+  /** Wall time and timers (default: the system's); a test injects clock jumps here. */
+  readonly clock?: Clock;
 }
 
 /** How long SIGTERM waits for a resync in flight before abandoning it. */
@@ -49,6 +52,7 @@ export class App {
   readonly redactor: Redactor;
   readonly bus: DaemonBus;
   readonly notifier: Notifier;
+  readonly clock: Clock;
   private readonly probe: HardwareProbe | undefined;
   private controller: Controller | undefined;
   private stopRequested = false;
@@ -76,6 +80,7 @@ export class App {
     this.logger = options.logger ?? new Logger({ level: options.settings.log.level, redactor: this.redactor });
     this.notifier = options.notifier ?? new Notifier();
     this.probe = options.probe;
+    this.clock = options.clock ?? systemClock;
     this.bus = new TypedBus<DaemonEvents>((error, name) => this.logger.error(`a ${String(name)} listener failed: ${String(error)}`));
   }
 
@@ -249,6 +254,7 @@ export class App {
           logger: this.logger,
           device: this.device,
           trustCerts: (list, base) => this.trustCerts.sync(list, base),
+          clock: this.clock,
         });
         this.em = new ExtensionMobility({ params: this.params, vault: this.vault, resync: this.resync, prompts: this.prompts, emit: (event) => this.bus.emit('event', event), logger: this.logger });
         // One view of the live trust store for both: TRUSTCERTS can replace it while running.

@@ -16,7 +16,8 @@ import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigge
 import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from './adapters.js';
 import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
-import { DueTimer, systemClock, type Clock } from './timer.js';
+import { systemClock, type Clock } from '../clock/index.js';
+import { DueTimer } from './timer.js';
 import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
 import { deviceMacros, type DeviceFacts } from '../device/index.js';
 import type { ParamStore } from '../params/index.js';

@@ -10,4 +10,3 @@ export { emVars, emParamVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
 export { chooseCredentials, shouldOpenAccountPrompt, type Account } from './credentials.js';
 export { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
 export { readSettings, SCHEDULE_PARAMETERS, type ResyncSettings } from './settings.js';
-export { systemClock, type Clock } from './timer.js';

@@ -2,21 +2,8 @@
  * The one pending automatic resync: a planned moment on an injected clock. A host timer that
  * fires early (Node holds at most 2^31-1 ms) is simply set again until the moment is due.
  */
+import type { Clock } from '../clock/index.js';
 import type { PlannedTimer } from './plan.js';
-
-/** Time and timers, injected so schedule tests need no waiting. */
-export interface Clock {
-  now(): number;
-  setTimer(callback: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  // Node holds at most 2^31-1 ms; the engine sets a timer again when one fires early.
-  setTimer: (callback, ms) => setTimeout(callback, Math.min(ms, 2 ** 31 - 1)),
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export class DueTimer {
   private readonly clock: Clock;

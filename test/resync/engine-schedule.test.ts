@@ -8,7 +8,7 @@ process.env.TZ = 'UTC';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 import { buildEvent } from '../../daemon/events/index.js';
 import { Redactor } from '../../daemon/log/index.js';
-import type { Clock } from '../../daemon/resync/index.js';
+import type { Clock } from '../../daemon/clock/index.js';
 import { fetchPlan } from '../fixtures/resync/fakes.js';
 import { harness, ok } from '../fixtures/resync/harness.js';
 
@@ -231,6 +231,7 @@ t.test('a host timer that fires early is set again until the resync is due', asy
   // A clock whose timers fire at half the delay, like a host timer capped below the wait.
   const early: Clock = {
     now: () => h.clock.now(),
+    monotonic: () => h.clock.monotonic(),
     setTimer: (callback, ms) => h.clock.setTimer(callback, Math.ceil(ms / 2)),
     clearTimer: (handle) => h.clock.clearTimer(handle),
   };
