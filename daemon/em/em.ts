@@ -9,7 +9,7 @@
 import { ProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { EventInput } from '../bus/index.js';
-import { readBool, type ParamUpdate } from '../params/index.js';
+import { readBool, readEnum, readText, type ParamReader, type ParamUpdate } from '../params/index.js';
 import type { PromptBroker } from '../prompts/index.js';
 import { EM_MOBILE, type EngineParams, type ResyncOutcome, type ResyncRequest } from '../resync/index.js';
 import type { Vault, VaultRecord } from '../vault/index.js';
@@ -37,7 +37,6 @@ interface Snapshot {
   readonly mobile: VaultRecord | undefined;
 }
 
-const SAVED = ['EM_Login_State', 'EM_Mobile_User_ID'] as const;
 
 export class ExtensionMobility {
   private readonly options: ExtensionMobilityOptions;
@@ -45,19 +44,21 @@ export class ExtensionMobility {
   /** Set while a failed login waits for Retry or Abort: the state before the first attempt. */
   private failedFrom: Snapshot | undefined;
   private busy = false;
+  private readonly read: ParamReader;
 
   constructor(options: ExtensionMobilityOptions) {
     this.options = options;
     this.logger = options.logger.child('em');
+    this.read = (name) => options.params.get(name);
   }
 
   state(): EmState {
-    const value = this.options.params.get('EM_Login_State') ?? '';
-    return value === 'host' || value === 'mobile' ? value : '';
+    // The registry admits exactly the EM states, so the stored spelling is one of them.
+    return readEnum(this.read, 'EM_Login_State') as EmState;
   }
 
   enabled(): boolean {
-    return readBool((name) => this.options.params.get(name), 'EM_Enable');
+    return readBool(this.read, 'EM_Enable');
   }
 
   /** The softkeys the display offers (SPEC §5): `Login` when enabled, `Logout` only in `mobile`. */
@@ -108,7 +109,7 @@ export class ExtensionMobility {
     if (this.busy) throw new ProvisiondError('em_busy', 'an Extension Mobility login or logout is in progress');
     this.busy = true;
     try {
-      const user = this.options.params.get('EM_Mobile_User_ID') ?? '';
+      const user = readText(this.read, 'EM_Mobile_User_ID');
       this.failedFrom = undefined;
       if (await this.options.vault.delete(EM_MOBILE)) this.options.emit({ type: 'credentials.cleared', operation: 'em-login', reason: 'logout' });
       await this.options.params.setLocal([
@@ -156,9 +157,12 @@ export class ExtensionMobility {
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const { params } = this.options;
+    const local = (name: string): boolean => this.options.params.origin(name) === 'local';
     return {
-      values: SAVED.map((name) => ({ name, value: params.get(name) ?? '', local: params.origin(name) === 'local' })),
+      values: [
+        { name: 'EM_Login_State', value: this.state(), local: local('EM_Login_State') },
+        { name: 'EM_Mobile_User_ID', value: readText(this.read, 'EM_Mobile_User_ID'), local: local('EM_Mobile_User_ID') },
+      ],
       mobile: await this.options.vault.get(EM_MOBILE),
     };
   }
