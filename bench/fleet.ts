@@ -1,5 +1,5 @@
 /**
- * Fleet simulation (SPEC §12, issue 14): 1,000 phones, each the real resync engine (real rule
+ * Fleet simulation (SPEC §12): 1,000 phones, each the real resync engine (real rule
  * language, schedule arithmetic and profile parser) on one injected virtual clock, against one
  * provisioning server, over a simulated day after a site-wide power-up. The server's peak
  * requests per second and bytes served answer how a deployment of thousands of phones is

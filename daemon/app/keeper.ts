@@ -1,5 +1,5 @@
 /**
- * Secret parameters live in the vault (SPEC §6, issue 5): one record of purpose `parameter`
+ * Secret parameters live in the vault (SPEC §6): one record of purpose `parameter`
  * per layer and name, with no origin or realm.
  */
 import type { SecretKeeper } from '../params/index.js';

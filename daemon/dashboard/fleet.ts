@@ -1,5 +1,5 @@
 /**
- * The fleet view's model (issue 17): what the dashboard process knows about every phone, built
+ * The fleet view's model (SPEC §8): what the dashboard process knows about every phone, built
  * only from what the phones publish under `<prefix>/+/` (SPEC §8) — retained `status` and
  * `state`, and `events/<type>`. Pure: the caller feeds messages and the time; nothing here
  * does I/O. Broker input is untrusted: oversized or malformed payloads are ignored, events are

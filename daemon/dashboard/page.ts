@@ -1,5 +1,5 @@
 /**
- * The fleet view's page (issue 17): plain HTML, CSS and JavaScript, no build step, served by
+ * The fleet view's page (SPEC §8): plain HTML, CSS and JavaScript, no build step, served by
  * `provisionctl dashboard` under a strict CSP (scripts and styles from the page's own origin
  * only, no inline code). Kept as strings so the compiled program carries them. The script
  * reads the token from the URL fragment, drops it from the address bar, sends `auth` first,

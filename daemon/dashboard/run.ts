@@ -1,6 +1,6 @@
 /**
  * `provisionctl dashboard --mqtt URL [--listen HOST:PORT] [--commands] [--prefix P]
- * [--username NAME --password-file FILE] [--mqtt-version 4|5] [--share GROUP]` (issue 17): starts the fleet
+ * [--username NAME --password-file FILE] [--mqtt-version 4|5] [--share GROUP]` (SPEC §8): starts the fleet
  * view, prints its URL and serves it until interrupted. The broker password comes from a file,
  * never from the command line (it would show in `ps`).
  */

@@ -1,5 +1,5 @@
 /**
- * The fleet view's process (issue 17): one MQTT client subscribed to every phone's `status`,
+ * The fleet view's process (SPEC §8): one MQTT client subscribed to every phone's `status`,
  * `state` and `events/#` under the prefix, and an HTTP server that serves the page and
  * pushes what the broker says to it over a WebSocket (`/ws`). It holds the dashboard's own
  * broker login and no credential of any phone. Only when started with `commands` does it

@@ -1,6 +1,5 @@
 /**
- * The fetcher every resync, backup, restore and TRUSTCERTS download goes through (issue 4,
- * SPEC §4–6): status handling as DOMAIN.md §1.12, Basic/Digest with at most two answered
+ * The fetcher every resync, backup, restore and TRUSTCERTS download goes through (SPEC §4–6): status handling as DOMAIN.md §1.12, Basic/Digest with at most two answered
  * challenges per request, pre-emptive Digest and conditional GET, redirects that never carry
  * auth state to another origin, and auth events without secrets.
  */
@@ -214,7 +213,7 @@ export class Fetcher {
     return { url: next, origin, method: toGet ? 'GET' : hop.method, body: toGet ? undefined : hop.body, authAllowed: hop.authAllowed && sameOrigin };
   }
 
-  /** Every password and Basic header we send is redacted from logs and events (issue 5). */
+  /** Every password and Basic header we send is redacted from logs and events (SPEC §6). */
   private remember(secret: string): void {
     if (!this.redactor.has(secret)) this.redactor.add(secret);
   }

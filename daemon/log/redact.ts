@@ -1,5 +1,5 @@
 /**
- * The redaction registry (SPEC §6, issue 5): the app owns one and hands it to every module
+ * The redaction registry (SPEC §6): the app owns one and hands it to every module
  * that holds a secret or writes text that leaves the daemon. A module registers a secret
  * while it holds it and releases it with the handle `add` returned; the logger and the event
  * builders pass all text through `redact`, so a secret that slipped into a message comes out

@@ -1,4 +1,4 @@
-/** Profile formats: flat XML, Avaya settings scripts, gzip/--key layers, backup files (issue 3). */
+/** Profile formats: flat XML, Avaya settings scripts, gzip/--key layers, backup files (SPEC §3–4, §7). */
 export { parseProfile, detectFormat } from './parse.js';
 export type { ParseProfileOptions, ParsedProfile, ProfileFormat } from './parse.js';
 export { parseFlatProfile, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS } from './xml.js';

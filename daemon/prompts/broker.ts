@@ -1,5 +1,5 @@
 /**
- * The prompt broker (SPEC §5, issue 6): opens a prompt, shows it to every local client,
+ * The prompt broker (SPEC §5): opens a prompt, shows it to every local client,
  * takes the first valid answer or cancel from any of them, and closes it for all.
  *
  * One prompt is open at a time per kind. A second `open` of a kind that is already open

@@ -1,4 +1,4 @@
-/** Profile rules, conditions and macros (issue 3; DOMAIN.md §1.3–1.9; SPEC §3–4). */
+/** Profile rules, conditions and macros (DOMAIN.md §1.3–1.9; SPEC §3–4). */
 export { expandMacros, expandMessage, MACRO_NAMES } from './macros.js';
 export type { ExpandOptions, MacroContext } from './macros.js';
 export { parseRule, MAX_RULE_LENGTH } from './parse.js';

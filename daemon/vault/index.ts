@@ -1,5 +1,5 @@
 /**
- * The vault (SPEC §6, issue 5): every secret the daemon holds, keyed by purpose, origin and
+ * The vault (SPEC §6): every secret the daemon holds, keyed by purpose, origin and
  * realm, encrypted at rest and crash-safe. `Vault` is the contract; `createMemoryVault` and
  * `openFileVault` are its two implementations.
  */
