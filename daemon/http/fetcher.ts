@@ -8,6 +8,7 @@ import { retryAfterMs } from './retry-after.js';
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import { Redactor } from '../log/index.js';
 import { Origin } from '../origin/index.js';
@@ -95,7 +96,8 @@ export interface FetcherOptions {
   /** Default body cap (SPEC §2 `limits.profileBytes`, 4 MiB). */
   readonly maxBytes?: number;
   readonly onEvent?: (event: EventInput) => void;
-  readonly now?: () => number;
+  /** The daemon's clock: the total deadline is measured on its monotonic time (default: the system's). */
+  readonly clock?: Pick<Clock, 'monotonic'>;
   readonly random?: (bytes: number) => Buffer;
   /** Where passwords and Basic headers are registered for redaction (default: the daemon's). */
   readonly redactor?: Redactor;
@@ -131,7 +133,8 @@ export class Fetcher {
   constructor(options: FetcherOptions) {
     this.options = options;
     this.redactor = options.redactor ?? new Redactor();
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.monotonic();
     this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;
     this.digests = new DigestCache(() => random(12).toString('base64'));
