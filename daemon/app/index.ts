@@ -42,7 +42,8 @@ export interface AppOptions {
    * Wall time, monotonic time and timers (default: the system's), handed to every feature
    * whose time is the daemon's: resync schedule, prompt timeouts, backup debounce, report
    * period, MQTT reconnects, event timestamps. A test injects clock jumps or a simulated day
-   * here. Waits that bound a socket or the shutdown stay on real time.
+   * here. Waits that bound a socket (the fetcher's deadlines, the feed's) or the shutdown
+   * stay on real time: the peer at the other end lives on it.
    */
   readonly clock?: Clock;
 }
@@ -234,7 +235,6 @@ export class App {
           maxBytes: limits.profileBytes,
           redactor: this.redactor,
           onEvent: (event) => this.bus.emit('event', event),
-          clock: this.clock,
         });
       },
       stop: async () => this.fetcher.close(),

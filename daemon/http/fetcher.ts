@@ -96,7 +96,10 @@ export interface FetcherOptions {
   /** Default body cap (SPEC §2 `limits.profileBytes`, 4 MiB). */
   readonly maxBytes?: number;
   readonly onEvent?: (event: EventInput) => void;
-  /** The daemon's clock: the total deadline is measured on its monotonic time (default: the system's). */
+  /**
+   * The total deadline bounds real sockets, as the transport's phase timers do: it is measured
+   * on monotonic time (default: the system's), which a wall-clock jump mid-fetch cannot move.
+   */
   readonly clock?: Pick<Clock, 'monotonic'>;
   readonly random?: (bytes: number) => Buffer;
   /** Where passwords and Basic headers are registered for redaction (default: the daemon's). */
