@@ -38,7 +38,13 @@ export interface AppOptions {
   readonly logger?: Logger;
   readonly notifier?: Notifier;
   readonly probe?: HardwareProbe;
-  /** Wall time and timers (default: the system's); a test injects clock jumps here. */
+  /**
+   * Wall time, monotonic time and timers (default: the system's), handed to every feature
+   * whose time is the daemon's: resync schedule, prompt timeouts, backup debounce, report
+   * period, MQTT reconnects, event timestamps. A test injects clock jumps or a simulated day
+   * here. Waits that bound a socket (the fetcher's deadlines, the feed's) or the shutdown
+   * stay on real time: the peer at the other end lives on it.
+   */
   readonly clock?: Clock;
 }
 
@@ -136,6 +142,7 @@ export class App {
           // The backend exists once the resync feature has started; commands arrive after that.
           handleCommand: (name, args) => tableHandler(this.backend)(name, args),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
+          clock: this.clock,
         });
         await reporter.start();
         this.mqtt = reporter;
@@ -149,7 +156,7 @@ export class App {
       name: 'events',
       essential: true,
       start: async () => {
-        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor });
+        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor, clock: this.clock });
         await this.events.start();
       },
       stop: () => this.events.stop(),
@@ -191,7 +198,7 @@ export class App {
     return {
       name: 'prompts',
       start: async () => {
-        this.prompts = new PromptBroker({ bus: this.bus, timeoutSeconds: this.settings.prompts.timeoutSeconds, redactor: this.redactor });
+        this.prompts = new PromptBroker({ bus: this.bus, timeoutSeconds: this.settings.prompts.timeoutSeconds, redactor: this.redactor, clock: this.clock });
       },
       stop: async () => this.prompts.stop(),
     };
@@ -268,6 +275,7 @@ export class App {
           logger: this.logger.child('backup'),
           trust: liveTrust,
           maxBytes: profileBytes,
+          clock: this.clock,
         });
         // The resync's fetcher, macros and Profile Account: the report obeys the same credential and TLS rules (DOMAIN §1.10).
         this.report = new ConfigurationReport({
@@ -277,6 +285,7 @@ export class App {
           context: () => this.resync.requestContext(),
           bus: this.bus,
           logger: this.logger.child('report'),
+          clock: this.clock,
         });
         this.backend = new DaemonBackend({
           bus: this.bus,

@@ -9,6 +9,7 @@
  * listener and the pending timer.
  */
 import type { DaemonBus, EventInput } from '../bus/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -44,6 +45,8 @@ export interface BackupOptions {
   readonly trust: () => Pick<TrustStore, 'hasTrustCerts'>;
   readonly debounceMs?: number;
   readonly maxBytes?: number;
+  /** The daemon's clock: the debounce is a timer on it, `last.at` its wall time (default: the system's). */
+  readonly clock?: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>;
 }
 
 /** The one stored realm credential (DOMAIN.md §3.4: NV holds one realm + one pair). */
@@ -61,7 +64,8 @@ export class BackupRestore {
   private readonly options: BackupOptions;
   private readonly debounceMs: number;
   private readonly unsubscribe: (() => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>;
+  private timer: unknown;
   /** A restore's own change triggers no backup (SPEC §8). */
   private restoring = 0;
   private running: Promise<unknown> = Promise.resolve();
@@ -81,6 +85,7 @@ export class BackupRestore {
   constructor(options: BackupOptions) {
     this.options = options;
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.clock = options.clock ?? systemClock;
   }
 
   start(): void {
@@ -97,8 +102,7 @@ export class BackupRestore {
 
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off();
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
   }
 
   status(): BackupStatus {
@@ -185,8 +189,7 @@ export class BackupRestore {
 
   /** One PUT of the user data (DOMAIN.md §3.3: one attempt; the caller retries). */
   backup(trigger: BackupTrigger = 'manual'): Promise<{ url: string; status: number; bytes: number }> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
     // This backup sends the same data or newer: the waiting one need not run again.
     if (trigger === 'manual') this.supersedeWaiting(false);
     return this.serialise('backup', async () => {
@@ -211,8 +214,7 @@ export class BackupRestore {
     // A backup still in its debounce would send the values this restore is about to replace
     // (the server's copy wins, SPEC §7): it waits until the restore is over.
     const postponed = this.timer !== undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
     const run = this.serialise('restore', async () => {
       const url = this.requireUrl('restore');
       try {
@@ -251,8 +253,8 @@ export class BackupRestore {
 
   private schedule(): void {
     if (!this.configured()) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.disarm();
+    this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.backup('change').catch((error: unknown) => {
         const failure = toProvisiondError(error);
@@ -264,6 +266,11 @@ export class BackupRestore {
         }
       });
     }, this.debounceMs);
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
   }
 
   private supersedeWaiting(reschedule: boolean): void {
@@ -282,7 +289,7 @@ export class BackupRestore {
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       );
-      const at = new Date().toISOString();
+      const at = new Date(this.clock.now()).toISOString();
       const code = outcome.ok ? undefined : toProvisiondError(outcome.error).code;
       // A backup that gave way is not a failure the user needs to see: its successor reports.
       if (code !== 'backup_superseded') this.last = code === undefined ? { operation, outcome: 'succeeded', at } : { operation, outcome: 'failed', at, code };

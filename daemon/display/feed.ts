@@ -15,7 +15,6 @@ import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
 import { statusOf, toCommandError, type AnyCommandResult, type CommandError, type StatusResult } from '../commands/index.js';
 import { Logger, type Redactor } from '../log/index.js';
-import { nodeTimers, type PromptTimers } from '../prompts/index.js';
 import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type FeedErrorCode, type MessageId, type ServerMessage } from './protocol.js';
 import { computeScreen, type Screen } from './screen.js';
 import type { DaemonSoftkey, DisplayBackend, PromptDesk } from './state.js';
@@ -29,7 +28,13 @@ export const CLOSE_AUTH_TIMEOUT = 4408;
 /** RFC 6455 §7.4.1 "Try Again Later". */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-export interface FeedTimers extends PromptTimers {
+/**
+ * The feed's timers guard sockets (heartbeat, authentication and close deadlines), whose
+ * peers live on real time: they are Node's, not the daemon's clock, which a test may stop.
+ */
+export interface FeedTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
   setInterval(callback: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
 }
@@ -70,7 +75,8 @@ const DEFAULT_AUTH_TIMEOUT_MS = 3000;
 const DEFAULT_MAX_UNAUTHENTICATED = 16;
 
 const feedTimers: FeedTimers = {
-  ...nodeTimers,
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };

@@ -18,6 +18,7 @@
  */
 import * as path from 'node:path';
 import { EVENT_TYPES, type DaemonBus, type EventInput, type RecordedEvent } from '../bus/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { Journal } from './journal.js';
 import { buildEvent } from './schema.js';
@@ -31,7 +32,8 @@ export interface EventLogOptions {
   readonly device: string;
   readonly log: Logger;
   readonly redactor?: Redactor;
-  readonly now?: () => Date;
+  /** The daemon's clock: an event's `ts` is its wall time (default: the system's). */
+  readonly clock?: Pick<Clock, 'now'>;
   /** How many recent events are kept (in memory and on disk) whether or not they were taken. */
   readonly ringSize?: number;
 }
@@ -56,7 +58,7 @@ export class EventLog {
   private readonly device: string;
   private readonly log: Logger;
   private readonly redactor: Redactor;
-  private readonly now: () => Date;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly ringSize: number;
   private readonly journal: Journal;
   /** Journaled events in seq order; those before `head` are no longer kept. */
@@ -81,7 +83,7 @@ export class EventLog {
     this.device = options.device;
     this.log = options.log;
     this.redactor = options.redactor ?? options.log.redactor;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
     this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE));
   }
@@ -213,7 +215,7 @@ export class EventLog {
 
   private append(input: EventInput): RecordedEvent {
     this.seq += 1;
-    const event = buildEvent(input, { seq: this.seq, ts: this.now().toISOString(), device: this.device }, this.redactor);
+    const event = buildEvent(input, { seq: this.seq, ts: new Date(this.clock.now()).toISOString(), device: this.device }, this.redactor);
     this.events.push(event);
     this.persist(event);
     this.enforceBound();

@@ -7,6 +7,7 @@ import { retryAfterMs } from './retry-after.js';
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, type ErrorCode } from '../errors/index.js';
 import { Redactor } from '../log/index.js';
 import { Origin } from '../origin/index.js';
@@ -94,7 +95,11 @@ export interface FetcherOptions {
   /** Default body cap (SPEC §2 `limits.profileBytes`, 4 MiB). */
   readonly maxBytes?: number;
   readonly onEvent?: (event: EventInput) => void;
-  readonly now?: () => number;
+  /**
+   * The total deadline bounds real sockets, as the transport's phase timers do: it is measured
+   * on monotonic time (default: the system's), which a wall-clock jump mid-fetch cannot move.
+   */
+  readonly clock?: Pick<Clock, 'monotonic'>;
   readonly random?: (bytes: number) => Buffer;
   /** Where passwords and Basic headers are registered for redaction (default: the daemon's). */
   readonly redactor?: Redactor;
@@ -130,7 +135,8 @@ export class Fetcher {
   constructor(options: FetcherOptions) {
     this.options = options;
     this.redactor = options.redactor ?? new Redactor();
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.monotonic();
     this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;
     this.digests = new DigestCache(() => random(12).toString('base64'));

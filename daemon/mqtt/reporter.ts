@@ -14,6 +14,7 @@
  */
 import type { connect as Connect, IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { DaemonBus, JsonValue } from '../bus/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { scrubUrl, type EventLog } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
@@ -23,8 +24,6 @@ import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings
 import { topicsFor, type Topics } from './topics.js';
 
 export type { CommandHandler } from './responder.js';
-/** Schedules `run` after `ms`; returns the function that cancels it. */
-export type Scheduler = (run: () => void, ms: number) => () => void;
 
 export interface MqttReporterOptions {
   readonly settings: MqttSettings;
@@ -41,7 +40,8 @@ export interface MqttReporterOptions {
   readonly onConnectionChange?: (connected: boolean) => void;
   readonly redactor?: Redactor;
   readonly random?: () => number;
-  readonly schedule?: Scheduler;
+  /** The daemon's clock: the reconnect backoff is a timer on it (default: the system's). */
+  readonly clock?: Pick<Clock, 'setTimer' | 'clearTimer'>;
   readonly backoff?: BackoffSettings;
   /** Events published and not yet acknowledged, at most (order is kept either way). */
   readonly maxInFlight?: number;
@@ -62,13 +62,6 @@ export interface MqttStatus {
   readonly protocol: '5' | '3.1.1';
 }
 
-const defaultSchedule: Scheduler = (run, ms) => {
-  const timer = setTimeout(run, ms);
-  // A pending reconnect must not keep a stopping process alive.
-  timer.unref();
-  return () => clearTimeout(timer);
-};
-
 /** CONNACK refusals that mean "your credentials": 3.1.1 codes 4, 5; MQTT 5 0x86, 0x87. */
 const LOGIN_REFUSED = new Set([4, 5, 0x86, 0x87]);
 /**
@@ -83,7 +76,7 @@ export class MqttReporter {
   private readonly topics: Topics;
   private readonly outbox: Outbox;
   private readonly redactor: Redactor;
-  private readonly schedule: Scheduler;
+  private readonly clock: Pick<Clock, 'setTimer' | 'clearTimer'>;
   private readonly maxInFlight: number;
   private readonly log: Logger;
   private files: LoadedFiles = {};
@@ -107,7 +100,7 @@ export class MqttReporter {
     checkUrl(options.settings.url);
     this.topics = topicsFor(options.settings.topicPrefix, options.device);
     this.redactor = options.redactor ?? options.log.redactor;
-    this.schedule = options.schedule ?? defaultSchedule;
+    this.clock = options.clock ?? systemClock;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
     this.protocol = options.settings.protocolVersion ?? 5;
     this.log = options.log.child('mqtt');
@@ -162,12 +155,15 @@ export class MqttReporter {
     this.files = {};
   }
 
-  /** Runs `begin(done)`; resolves true when it calls `done`, false after `stopTimeoutMs`. */
+  /**
+   * Runs `begin(done)`; resolves true when it calls `done`, false after `stopTimeoutMs` of
+   * real time: it bounds a wait on the broker's socket, as the app's stop grace does.
+   */
   private within(begin: (done: () => void) => void): Promise<boolean> {
     return new Promise((resolve) => {
-      const cancel = this.schedule(() => resolve(false), this.options.stopTimeoutMs ?? 2000);
+      const timer = setTimeout(() => resolve(false), this.options.stopTimeoutMs ?? 2000);
       begin(() => {
-        cancel();
+        clearTimeout(timer);
         resolve(true);
       });
     });
@@ -249,7 +245,8 @@ export class MqttReporter {
     const delay = this.downgraded ? 0 : reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
     this.downgraded = false;
     this.refused = false;
-    this.cancelReconnect = this.schedule(() => this.connectNow(), delay);
+    const timer = this.clock.setTimer(() => this.connectNow(), delay);
+    this.cancelReconnect = () => this.clock.clearTimer(timer);
   }
 
   /** Logs a connection problem once per change of problem, not once per attempt. */

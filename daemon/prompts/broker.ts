@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DaemonBus } from '../bus/index.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError } from '../errors/index.js';
 import { Redactor } from '../log/index.js';
 import { lookOf, type PromptContext, type PromptContexts, type PromptField, type PromptKind } from './kinds.js';
@@ -63,18 +64,12 @@ export interface PromptHandle {
   readonly result: Promise<PromptResult>;
 }
 
-/** Timer functions, injected so tests drive time (STYLE.md §5). */
-export interface PromptTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface PromptBrokerOptions {
   readonly bus: DaemonBus;
   /** `prompts.timeoutSeconds` (SPEC §2). */
   readonly timeoutSeconds: number;
-  readonly timers?: PromptTimers;
-  readonly now?: () => number;
+  /** The daemon's clock: the timeout is a timer on it, `expiresAt` its wall time (default: the system's). */
+  readonly clock?: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>;
   readonly newId?: () => string;
   readonly redactor?: Redactor;
 }
@@ -91,17 +86,10 @@ const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** Node's own timers, the default; the feed builds on them. */
-export const nodeTimers: PromptTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 export class PromptBroker {
   private readonly bus: DaemonBus;
   private readonly timeoutMs: number;
-  private readonly timers: PromptTimers;
-  private readonly now: () => number;
+  private readonly clock: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>;
   private readonly newId: () => string;
   private readonly redactor: Redactor;
   private readonly prompts = new Map<string, OpenPrompt>();
@@ -110,8 +98,7 @@ export class PromptBroker {
   constructor(options: PromptBrokerOptions) {
     this.bus = options.bus;
     this.timeoutMs = options.timeoutSeconds * 1000;
-    this.timers = options.timers ?? nodeTimers;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.newId = options.newId ?? randomUUID;
     this.redactor = options.redactor ?? new Redactor();
   }
@@ -130,14 +117,14 @@ export class PromptBroker {
       fields: request.fields ?? look.fields,
       softkeys: request.softkeys ?? look.softkeys,
       context: definedOnly<PromptContext>(request.context ?? {}),
-      expiresAt: new Date(this.now() + this.timeoutMs).toISOString(),
+      expiresAt: new Date(this.clock.now() + this.timeoutMs).toISOString(),
     };
     let settle!: (result: PromptResult) => void;
     const result = new Promise<PromptResult>((resolve) => {
       settle = resolve;
     });
     // The timer is cleared whenever the prompt closes first, so it only ever closes an open one.
-    const timer = this.timers.setTimeout(() => this.close(entry, { outcome: 'timeout' }), this.timeoutMs);
+    const timer = this.clock.setTimer(() => this.close(entry, { outcome: 'timeout' }), this.timeoutMs);
     const purpose = definedOnly(request.purpose);
     const entry: OpenPrompt = { view, purpose, handle: { id, result }, settle, timer };
     this.prompts.set(id, entry);
@@ -194,7 +181,7 @@ export class PromptBroker {
   private close(entry: OpenPrompt, result: PromptResult): void {
     const { id } = entry.view;
     this.prompts.delete(id);
-    this.timers.clearTimeout(entry.timer);
+    this.clock.clearTimer(entry.timer);
     if (result.outcome !== 'answered') this.bus.emit('event', { type: 'auth.failure', ...entry.purpose, reason: result.outcome, source: 'prompt' });
     this.bus.emit('event', { type: 'auth.prompt.closed', id, kind: entry.view.kind, outcome: result.outcome });
     entry.settle(result);

@@ -9,6 +9,7 @@
  * `Periodic_Upload_to_Server` seconds, `On Local Change` after a local `set`.
  */
 import type { DaemonBus } from '../bus/index.js';
+import { MAX_TIMER_MS, systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { FetchError, type CredentialContext, type Credentials, type FetchRequest, type FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -19,8 +20,6 @@ import type { MacroContext, RulePlan } from '../rules/index.js';
 import { buildReport } from './xml.js';
 
 export { buildReport } from './xml.js';
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type ReportTrigger = 'demand' | 'periodic' | 'local-change';
 
@@ -37,15 +36,8 @@ export interface ReportOptions {
   readonly context: () => Promise<RequestContext>;
   readonly bus: DaemonBus;
   readonly logger: Logger;
-  /** Timers (default: unref'd `setTimeout`); returns its cancel function. */
-  readonly setTimer?: (callback: () => void, ms: number) => () => void;
-  readonly now?: () => number;
-}
-
-function defaultTimer(callback: () => void, ms: number): () => void {
-  const timer = setTimeout(callback, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
+  /** The daemon's clock: the period is measured on its monotonic time (default: the system's). */
+  readonly clock?: Pick<Clock, 'monotonic' | 'setTimer' | 'clearTimer'>;
 }
 
 export interface ReportResult {
@@ -60,9 +52,11 @@ export class ConfigurationReport {
   private unsubscribe: (() => void) | undefined;
 
   private readonly options: ReportOptions;
+  private readonly clock: Pick<Clock, 'monotonic' | 'setTimer' | 'clearTimer'>;
 
   constructor(options: ReportOptions) {
     this.options = options;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Follows `Report_to_Server` until `stop()`; rearmed whenever a parameter changes. */
@@ -139,21 +133,18 @@ export class ConfigurationReport {
     this.cancel = undefined;
     if (this.mode() !== 'Periodically') return;
     const seconds = readInt((name) => this.options.params.get(name), 'Periodic_Upload_to_Server');
-    this.wait(this.now() + seconds * 1000);
+    this.wait(this.clock.monotonic() + seconds * 1000);
   }
 
   /** Node timers hold at most 2^31-1 ms (24.8 days) and the period may be 30 days: wait in steps. */
   private wait(due: number): void {
-    const setTimer = this.options.setTimer ?? defaultTimer;
-    this.cancel = setTimer(() => {
-      if (this.now() < due) return this.wait(due);
+    const clock = this.clock;
+    const handle = clock.setTimer(() => {
+      if (clock.monotonic() < due) return this.wait(due);
       this.launch('periodic');
       this.arm();
-    }, Math.min(Math.max(due - this.now(), 0), MAX_TIMER_MS));
-  }
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
+    }, Math.min(Math.max(due - clock.monotonic(), 0), MAX_TIMER_MS));
+    this.cancel = () => clock.clearTimer(handle);
   }
 
   /** A report nobody awaits: its failure is already logged and emitted. */

@@ -11,8 +11,8 @@ function setup(stateDir: string, options: { ringSize?: number } = {}) {
   const log = new Logger({ sink: { out: (line) => lines.push(line), err: (line) => lines.push(line) } });
   const redactor = new Redactor();
   let tick = 0;
-  const now = () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++));
-  const eventLog = new EventLog({ bus, stateDir, device: '0011aabbccdd', log, redactor, now, ...options });
+  const clock = { now: () => Date.UTC(2026, 0, 1, 0, 0, tick++) };
+  const eventLog = new EventLog({ bus, stateDir, device: '0011aabbccdd', log, redactor, clock, ...options });
   const recorded: RecordedEvent[] = [];
   bus.on('recorded', (event) => recorded.push(event));
   return { bus, eventLog, recorded, lines, redactor };

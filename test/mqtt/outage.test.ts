@@ -123,10 +123,12 @@ t.test(`a refused login (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}) does not
     settings: { protocolVersion },
     backoff: { initialMs: 1, maxMs: 1000 },
     // Record the delays the reporter asks for, but run the attempts quickly.
-    schedule: (run, ms) => {
-      delays.push(ms);
-      const timer = setTimeout(run, 20);
-      return () => clearTimeout(timer);
+    clock: {
+      setTimer: (run, ms) => {
+        delays.push(ms);
+        return setTimeout(run, 20);
+      },
+      clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
     },
   });
   t.teardown(() => phone.stop());

@@ -1,19 +1,21 @@
 import t from 'tap';
 import { TypedBus, type DaemonBus, type DaemonEvents, type EventInput } from '../../daemon/bus/index.js';
 import { Redactor } from '../../daemon/log/index.js';
-import { PromptBroker, PROMPT_KINDS, isPromptKind, lookOf, answerProblem, type PromptTimers } from '../../daemon/prompts/index.js';
+import { PromptBroker, PROMPT_KINDS, isPromptKind, lookOf, answerProblem } from '../../daemon/prompts/index.js';
+import type { Clock } from '../../daemon/clock/index.js';
 import { isProvisiondError } from '../../daemon/errors/index.js';
 
-/** A timer that fires only when the test says so. */
-function manualTimers(): PromptTimers & { fire(): void; pending: number } {
+/** A clock whose timers fire only when the test says so. */
+function manualTimers(): Pick<Clock, 'now' | 'setTimer' | 'clearTimer'> & { fire(): void; pending: number } {
   const pending = new Map<number, () => void>();
   let next = 0;
   return {
-    setTimeout(callback) {
+    now: () => Date.UTC(2026, 0, 1),
+    setTimer(callback) {
       pending.set(++next, callback);
       return next;
     },
-    clearTimeout(handle) {
+    clearTimer(handle) {
       pending.delete(handle as number);
     },
     fire() {
@@ -35,7 +37,7 @@ function setup() {
   const timers = manualTimers();
   const redactor = new Redactor();
   let n = 0;
-  const broker = new PromptBroker({ bus, timeoutSeconds: 300, timers, now: () => Date.UTC(2026, 0, 1), newId: () => `p${++n}`, redactor });
+  const broker = new PromptBroker({ bus, timeoutSeconds: 300, clock: timers, newId: () => `p${++n}`, redactor });
   return { bus, events, timers, redactor, broker };
 }
 

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
+import type { Clock } from '../../daemon/clock/index.js';
 import { decryptProfile, encryptProfile } from '../../daemon/profiles/index.js';
 import { buildReport, ConfigurationReport } from '../../daemon/report/index.js';
 import { rulesLanguage } from '../../daemon/resync/index.js';
@@ -30,8 +31,7 @@ t.before(async () => {
 t.teardown(() => apache.stop());
 
 interface Timers {
-  readonly setTimer?: (callback: () => void, ms: number) => () => void;
-  readonly now?: () => number;
+  readonly clock?: Pick<Clock, 'monotonic' | 'setTimer' | 'clearTimer'>;
 }
 
 async function setup(t: { testdir(): string; teardown(fn: () => void): void }, factory: Record<string, string>, timers: Timers = {}) {
@@ -163,11 +163,14 @@ function manualTimers() {
     pending,
     advance: (ms: number) => (now += ms),
     options: {
-      now: () => now,
-      setTimer: (run: () => void, ms: number) => {
-        const entry = { ms, run, cancelled: false };
-        pending.push(entry);
-        return () => (entry.cancelled = true);
+      clock: {
+        monotonic: () => now,
+        setTimer: (run: () => void, ms: number) => {
+          const entry = { ms, run, cancelled: false };
+          pending.push(entry);
+          return entry;
+        },
+        clearTimer: (entry: unknown) => ((entry as { cancelled: boolean }).cancelled = true),
       },
     },
   };
