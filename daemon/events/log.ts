@@ -74,6 +74,9 @@ export class EventLog {
   private unreported = 0;
   private loadedMark: DropMark = { dropped: 0, floor: 0 };
   private notifyQueued = false;
+  /** The group commit the latest event joined, and the last seq in it. */
+  private commit: Promise<void> | undefined;
+  private commitThrough: { seq: number } | undefined;
   private journalFailing = false;
   private compacting = false;
   private unsubscribe: (() => void) | undefined;
@@ -179,10 +182,10 @@ export class EventLog {
     return this.seq;
   }
 
-  /** Events after the consumer's floor that are durable, oldest first. */
-  *pending(): Generator<RecordedEvent> {
+  /** Events after the consumer's floor (and after `after`, if given) that are durable, oldest first. */
+  *pending(after = 0): Generator<RecordedEvent> {
     if (!this.consumer) return;
-    for (let i = this.firstPending(); i < this.events.length; i++) {
+    for (let i = this.firstAfter(Math.max(this.floor, after)); i < this.events.length; i++) {
       const event = this.events[i]!;
       if (event.seq > this.durableSeq) return;
       yield event;
@@ -259,15 +262,24 @@ export class EventLog {
       });
   }
 
+  /** Journals the event; the first event of each group commit waits on it for the whole batch. */
   private persist(event: RecordedEvent): void {
-    this.journal.append(event).then(this.journalWritten, this.journalFailed).finally(() => {
-      // A failed write still releases the event, from memory: a full disk should not also silence the dashboard.
-      if (event.seq > this.durableSeq) this.durableSeq = event.seq;
+    const commit = this.journal.append(event);
+    if (commit === this.commit) {
+      this.commitThrough!.seq = event.seq;
+      return;
+    }
+    this.commit = commit;
+    const through = { seq: event.seq };
+    this.commitThrough = through;
+    commit.then(this.journalWritten, this.journalFailed).finally(() => {
+      // A failed write still releases the events, from memory: a full disk should not also silence the dashboard.
+      if (through.seq > this.durableSeq) this.durableSeq = through.seq;
       this.notifyConsumer();
     });
   }
 
-  /** One call per group commit: the journal settles a batch's appends together. */
+  /** One call per group commit, however many callbacks settle together. */
   private notifyConsumer(): void {
     if (this.notifyQueued) return;
     this.notifyQueued = true;
@@ -287,13 +299,18 @@ export class EventLog {
     return this.events.slice(this.head);
   }
 
-  /** Index of the first event after the floor (binary search: `events` is in seq order). */
+  /** Index of the first event after the floor. */
   private firstPending(): number {
+    return this.firstAfter(this.floor);
+  }
+
+  /** Index of the first kept event after `seq` (binary search: `events` is in seq order). */
+  private firstAfter(seq: number): number {
     let low = this.head;
     let high = this.events.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.events[mid]!.seq <= this.floor) low = mid + 1;
+      if (this.events[mid]!.seq <= seq) low = mid + 1;
       else high = mid;
     }
     return low;

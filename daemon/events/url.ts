@@ -8,18 +8,34 @@ import { SECRET_QUERY_NAME } from '../log/index.js';
 
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const MASK = '***';
+/**
+ * Scrubbed URLs by their input: a phone reports the same few URLs over and over, and parsing
+ * one costs more than the rest of an event. Only URLs that carried no secret are kept, so the
+ * memo never holds a credential past the event that had it.
+ */
+const scrubbed = new Map<string, string>();
+const MEMO_SIZE = 64;
 
 /** `url` with userinfo removed and secret query values masked. Unparseable input is scrubbed textually. */
 export function scrubUrl(url: string): string {
+  const known = scrubbed.get(url);
+  if (known !== undefined) return known;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return scrubTextually(url);
   }
+  const names = [...new Set(parsed.searchParams.keys())].filter((name) => SECRET_QUERY_NAME.test(name));
+  if (parsed.username === '' && parsed.password === '' && names.length === 0) {
+    const clean = parsed.toString();
+    // Bounded: a run of distinct URLs starts the memo afresh rather than growing it.
+    if (scrubbed.size >= MEMO_SIZE) scrubbed.clear();
+    scrubbed.set(url, clean);
+    return clean;
+  }
   parsed.username = '';
   parsed.password = '';
-  const names = [...new Set(parsed.searchParams.keys())].filter((name) => SECRET_QUERY_NAME.test(name));
   if (names.length === 0) return parsed.toString();
   // Rebuild by hand: URLSearchParams would re-encode `***` and reorder nothing, but keep it readable.
   const query = parsed.search

@@ -79,9 +79,9 @@ export class Outbox {
     return { pending: this.events.pendingCount, skipped: legacy.skipped, imported: legacy.imported };
   }
 
-  /** Pending events that are durable and not yet acknowledged, oldest first. */
-  *ready(): Generator<RecordedEvent> {
-    for (const event of this.events.pending()) {
+  /** Pending events that are durable and not yet acknowledged (after `after`, if given), oldest first. */
+  *ready(after = 0): Generator<RecordedEvent> {
+    for (const event of this.events.pending(after)) {
       if (!this.acked.has(event.seq)) yield event;
     }
   }

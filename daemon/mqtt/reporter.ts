@@ -43,7 +43,7 @@ export interface MqttReporterOptions {
   /** The daemon's clock: the reconnect backoff is a timer on it (default: the system's). */
   readonly clock?: Pick<Clock, 'setTimer' | 'clearTimer'>;
   readonly backoff?: BackoffSettings;
-  /** Events published and not yet acknowledged, at most (order is kept either way). */
+  /** Events published and not yet acknowledged, at most (order is kept either way); a broker's smaller MQTT 5 Receive Maximum wins. */
   readonly maxInFlight?: number;
   readonly connectTimeoutMs?: number;
   readonly keepaliveSeconds?: number;
@@ -61,6 +61,9 @@ export interface MqttStatus {
   /** The protocol spoken: `5`, or `3.1.1` when configured so or after a broker refused 5. */
   readonly protocol: '5' | '3.1.1';
 }
+
+/** Enough to keep a loopback or LAN broker busy between acknowledgements. */
+const DEFAULT_MAX_IN_FLIGHT = 256;
 
 /** CONNACK refusals that mean "your credentials": 3.1.1 codes 4, 5; MQTT 5 0x86, 0x87. */
 const LOGIN_REFUSED = new Set([4, 5, 0x86, 0x87]);
@@ -83,6 +86,13 @@ export class MqttReporter {
   private client: MqttClient | undefined;
   private isConnected = false;
   private readonly inFlight = new Set<number>();
+  /** In-flight limit on this connection: `maxInFlight`, or the broker's Receive Maximum when smaller. */
+  private window = 1;
+  /** Publish options of an event on this connection (one object, not one per event). */
+  private eventOptions: IClientPublishOptions = { qos: 1 };
+  private pumpQueued = false;
+  /** The last seq published on this connection: the next pump goes on after it. */
+  private sentThrough = 0;
   private attempt = 0;
   private refused = false;
   private problem: string | null = null;
@@ -101,7 +111,7 @@ export class MqttReporter {
     this.topics = topicsFor(options.settings.topicPrefix, options.device);
     this.redactor = options.redactor ?? options.log.redactor;
     this.clock = options.clock ?? systemClock;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
     this.protocol = options.settings.protocolVersion ?? 5;
     this.log = options.log.child('mqtt');
     this.outbox = new Outbox({
@@ -206,7 +216,7 @@ export class MqttReporter {
       }, this.protocol),
     );
     this.client = client;
-    client.on('connect', () => this.onConnect(client));
+    client.on('connect', (connack) => this.onConnect(client, connack.properties?.receiveMaximum));
     client.on('message', (topic, payload, packet) => {
       // No exception may leave a socket listener: a failed reply is logged, never thrown.
       this.onCommand(topic, payload, packet).catch((error: unknown) => this.log.warning('cannot answer an MQTT command', { topic, error: this.redactor.redact(String(error)) }));
@@ -215,8 +225,13 @@ export class MqttReporter {
     client.on('close', () => this.onClose(client));
   }
 
-  private onConnect(client: MqttClient): void {
+  private onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
     this.isConnected = true;
+    // MQTT 5 §3.3.4: never more unacknowledged QoS 1 publishes than the broker's Receive Maximum.
+    this.window = Math.min(this.maxInFlight, receiveMaximum ?? Infinity);
+    this.eventOptions = this.publishOptions(false);
+    // A new connection sends again everything not yet acknowledged.
+    this.sentThrough = 0;
     this.options.onConnectionChange?.(true);
     this.attempt = 0;
     this.refused = false;
@@ -265,16 +280,31 @@ export class MqttReporter {
     this.log.warning('MQTT broker unavailable; events wait in the outbox', { problem });
   }
 
-  /** Publishes ready events in seq order, keeping at most `maxInFlight` unacknowledged. */
+  /** Publishes ready events in seq order, keeping at most `window` unacknowledged. */
   private pump(): void {
     const client = this.client;
     if (!client || !this.isConnected) return;
-    for (const event of this.outbox.ready()) {
-      if (this.inFlight.size >= this.maxInFlight) return;
-      if (this.inFlight.has(event.seq)) continue;
-      this.inFlight.add(event.seq);
-      client.publish(this.topics.event(event.type), JSON.stringify(event), this.publishOptions(false), (error) => this.onAck(client, event.seq, error));
+    for (const event of this.outbox.ready(this.sentThrough)) {
+      if (this.inFlight.size >= this.window) return;
+      const seq = event.seq;
+      this.inFlight.add(seq);
+      this.sentThrough = seq;
+      client.publish(this.topics.event(event.type), JSON.stringify(event), this.eventOptions, (error) => this.onAck(client, seq, error));
     }
+  }
+
+  /**
+   * One pump for every acknowledgement of one read from the socket: mqtt.js writes each
+   * publish made in a turn together, so the events they release go out in one write, not one
+   * system call each.
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   private onAck(client: MqttClient, seq: number, error: Error | undefined): void {
@@ -287,7 +317,7 @@ export class MqttReporter {
     if (error) this.log.warning('the broker refused an event', { seq, reason: error.message });
     this.outbox.ack(seq);
     this.onDrained?.();
-    this.pump();
+    this.pumpSoon();
   }
 
   private async onCommand(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {

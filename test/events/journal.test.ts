@@ -28,24 +28,36 @@ t.test('a torn last line is cut off, damaged lines are skipped, and the next app
   t.same((await new Journal(file).load()).records, [{ n: 1 }, { n: 2 }, { n: 4 }]);
 });
 
-t.test('records appended in one turn of the event loop share one write and one fsync', async (t) => {
+t.test('records appended in one turn of the event loop share one durable write, and those arriving during it share the next', async (t) => {
   const file = path.join(t.testdir(), 'j.jsonl');
   const journal = new Journal(file);
   await journal.load();
   await journal.append({ n: 0 });
-  // Count the syncs of the open handle (the fault-injection seam: the file handle).
-  const handle = (journal as unknown as { handle: { datasync: () => Promise<void> } }).handle;
-  const datasync = handle.datasync.bind(handle);
-  let syncs = 0;
-  handle.datasync = () => {
-    syncs++;
-    return datasync();
+  // Count the writes of the open handle (opened O_DSYNC: each write is one trip to the disk).
+  const handle = (journal as unknown as { handle: { writeFile: (data: Uint8Array) => Promise<void> } }).handle;
+  const writeFile = handle.writeFile.bind(handle);
+  const writes: string[] = [];
+  let arrive: (() => void) | undefined;
+  handle.writeFile = async (data) => {
+    writes.push(Buffer.from(data).toString());
+    // Records appended while this write is on its way to the disk.
+    arrive?.();
+    arrive = undefined;
+    return writeFile(data);
   };
   const first = Array.from({ length: 20 }, (_, i) => journal.append({ n: i + 1 }));
   await Promise.resolve();
   const later = journal.append({ n: 21 });
+  t.equal(later, first[0], 'one promise for the whole group commit');
+  const during: Promise<void>[] = [];
+  arrive = () => {
+    for (let n = 22; n < 25; n++) during.push(journal.append({ n }));
+  };
   await Promise.all([...first, later]);
-  t.equal(syncs, 1, 'one fsync for the batch, microtasks of the same turn included');
+  await Promise.all(during);
+  t.equal(writes.length, 2, 'one write for the batch (microtasks of the same turn included), one for what arrived during it');
+  t.same(writes[0]!.trim().split('\n').map((line) => JSON.parse(line).n), Array.from({ length: 21 }, (_, i) => i + 1));
+  t.same(writes[1]!.trim().split('\n').map((line) => JSON.parse(line).n), [22, 23, 24]);
   await journal.close();
 });
 

@@ -28,3 +28,11 @@ t.test('URLs inside free text are scrubbed, the rest of the text kept', async (t
   t.equal(scrubUrlsInText('GET https://a:b@h/x?token=t failed: 401'), 'GET https://h/x?token=*** failed: 401');
   t.equal(scrubUrlsInText('no url here'), 'no url here');
 });
+
+t.test('a URL without secrets is remembered scrubbed; one with secrets is scrubbed afresh each time; many distinct URLs keep giving the same answers', async (t) => {
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 100; i++) t.equal(scrubUrl(`https://prov.example/spa${i}.cfg`), `https://prov.example/spa${i}.cfg`);
+    t.equal(scrubUrl('https://u:p@prov.example/a?pwd=x'), 'https://prov.example/a?pwd=***');
+    t.equal(scrubUrl('HTTPS://Prov.Example'), 'https://prov.example/', 'normalised the same way from the memo');
+  }
+});

@@ -50,3 +50,11 @@ t.test('an unreadable file is named by its setting, never by its content', async
     where: { path: '$.mqtt.passwordFile' },
   });
 });
+
+t.test("mqtt.js's debug lines are turned off unless DEBUG asks for them", async (t) => {
+  const files = await loadFiles(base, new Redactor());
+  const quiet = clientOptions(base, files, parameters, 5, false);
+  t.type(quiet.log, 'function');
+  t.equal(quiet.log?.('ignored'), undefined);
+  t.notOk('log' in clientOptions(base, files, parameters, 5, true), 'DEBUG=mqttjs* keeps them');
+});
