@@ -15,7 +15,7 @@ import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareP
 import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
 import { ExtensionMobility } from '../em/index.js';
 import { EventLog } from '../events/index.js';
-import { settleWrites } from '../fsutil/index.js';
+import { nodeFileSystem, settleWrites, type FileSystem } from '../fsutil/index.js';
 import { Fetcher, userAgent } from '../http/index.js';
 import { Logger, Redactor } from '../log/index.js';
 import { MqttReporter, tableHandler } from '../mqtt/index.js';
@@ -37,6 +37,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   readonly notifier?: Notifier;
   readonly probe?: HardwareProbe;
+  /** The state directory's filesystem (default: node:fs); a test injects storage faults here. */
+  readonly files?: FileSystem;
 }
 
 /** How long SIGTERM waits for a resync in flight before abandoning it. */
@@ -50,6 +52,7 @@ export class App {
   readonly bus: DaemonBus;
   readonly notifier: Notifier;
   private readonly probe: HardwareProbe | undefined;
+  private readonly files: FileSystem;
   private controller: Controller | undefined;
   private stopRequested = false;
   device!: DeviceFacts;
@@ -76,6 +79,7 @@ export class App {
     this.logger = options.logger ?? new Logger({ level: options.settings.log.level, redactor: this.redactor });
     this.notifier = options.notifier ?? new Notifier();
     this.probe = options.probe;
+    this.files = options.files ?? nodeFileSystem;
     this.bus = new TypedBus<DaemonEvents>((error, name) => this.logger.error(`a ${String(name)} listener failed: ${String(error)}`));
   }
 
@@ -131,6 +135,7 @@ export class App {
           // The backend exists once the resync feature has started; commands arrive after that.
           handleCommand: (name, args) => tableHandler(this.backend)(name, args),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
+          files: this.files,
         });
         await reporter.start();
         this.mqtt = reporter;
@@ -144,7 +149,7 @@ export class App {
       name: 'events',
       essential: true,
       start: async () => {
-        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor });
+        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor, files: this.files });
         await this.events.start();
       },
       stop: () => this.events.stop(),
@@ -156,7 +161,7 @@ export class App {
       name: 'vault',
       essential: true,
       start: async () => {
-        this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'));
+        this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'), this.files);
       },
       stop: async () => undefined,
     };
@@ -174,6 +179,7 @@ export class App {
           isUserData: isUserDataName,
           logger: this.logger.child('params'),
           redactor: this.redactor,
+          files: this.files,
         });
         this.params.onChange((changed) => this.bus.emit('params.changed', changed));
         await this.params.load();
@@ -210,6 +216,7 @@ export class App {
             this.fetcher.close();
             this.backend.changed();
           },
+          files: this.files,
         });
         await this.trustCerts.load();
         this.trust = await anchors();
@@ -218,6 +225,7 @@ export class App {
         this.fetcher = new Fetcher({
           userAgent: userAgent({ model: this.device.model, version: this.device.swVersion, mac: this.device.mac }),
           stateDir: this.settings.stateDir,
+          files: this.files,
           // TLSSRVRID is read per connection, so a profile that changes it takes effect at once.
           tls: () => tlsConnectionOptions(this.trust, { checkName: this.params.get('TLSSRVRID') !== '0' }),
           maxBytes: limits.profileBytes,
@@ -317,7 +325,7 @@ export class App {
       start: async () => {
         const { display, limits, stateDir } = this.settings;
         if (display.socket === false && display.http === false) return;
-        const token = await loadDisplayToken(stateDir, this.redactor);
+        const token = await loadDisplayToken(stateDir, this.redactor, this.files);
         feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display'), redactor: this.redactor });
         feed.start();
         try {

@@ -9,8 +9,8 @@
  * Loaders must be idempotent: a record can appear twice after a compaction that raced an
  * append (the rewrite already holds it and the append lands after it).
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
-import { readFileIfExists, removeStaleTemps, writeFileDurable } from '../fsutil/index.js';
+import { constants as fsConstants } from 'node:fs';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 
 const ignore = (): undefined => undefined;
 const NEWLINE = 0x0a;
@@ -30,29 +30,31 @@ interface Waiter {
 export class Journal {
   readonly file: string;
   private readonly mode: number;
-  private handle: fsp.FileHandle | undefined;
+  private readonly files: FileSystem;
+  private handle: FileHandle | undefined;
   private waiting: Waiter[] = [];
   private flushQueued = false;
   private tail: Promise<void> = Promise.resolve();
   /** Lines in the file (loaded, appended since, or rewritten): the owner's measure of garbage. */
   lineCount = 0;
 
-  constructor(file: string, options: { mode?: number } = {}) {
+  constructor(file: string, options: { mode?: number; files?: FileSystem } = {}) {
     this.file = file;
     this.mode = options.mode ?? 0o600;
+    this.files = options.files ?? nodeFileSystem;
   }
 
   /** Reads every record and cuts off a torn last line; call before the first append. */
   async load(): Promise<LoadedJournal> {
-    await removeStaleTemps(this.file);
-    const data = await readFileIfExists(this.file);
+    await removeStaleTemps(this.file, this.files);
+    const data = await readFileIfExists(this.file, this.files);
     const records: unknown[] = [];
     let skipped = 0;
     if (data === undefined) return { records, skipped };
     const complete = data.lastIndexOf(NEWLINE) + 1;
     if (complete < data.length) {
       skipped++;
-      await fsp.truncate(this.file, complete);
+      await this.files.truncate(this.file, complete);
     }
     for (const line of data.subarray(0, complete).toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
@@ -83,7 +85,7 @@ export class Journal {
     return this.enqueue(async () => {
       await this.closeHandle();
       const lines = records();
-      await writeFileDurable(this.file, lines.map((record) => JSON.stringify(record) + '\n').join(''), { mode: this.mode });
+      await writeFileDurable(this.file, lines.map((record) => JSON.stringify(record) + '\n').join(''), { mode: this.mode, files: this.files });
       this.lineCount = lines.length;
     });
   }
@@ -110,7 +112,7 @@ export class Journal {
     const batch = this.waiting;
     this.waiting = [];
     try {
-      this.handle ??= await fsp.open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, this.mode);
+      this.handle ??= await this.files.open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, this.mode);
       const handle = this.handle;
       const size = (await handle.stat()).size;
       try {

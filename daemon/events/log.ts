@@ -18,6 +18,7 @@
  */
 import * as path from 'node:path';
 import { EVENT_TYPES, type DaemonBus, type EventInput, type RecordedEvent } from '../bus/index.js';
+import type { FileSystem } from '../fsutil/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { Journal } from './journal.js';
 import { buildEvent } from './schema.js';
@@ -34,6 +35,7 @@ export interface EventLogOptions {
   readonly now?: () => Date;
   /** How many recent events are kept (in memory and on disk) whether or not they were taken. */
   readonly ringSize?: number;
+  readonly files?: FileSystem;
 }
 
 /** The one reader that takes events out of the journal (the MQTT reporter). */
@@ -83,7 +85,7 @@ export class EventLog {
     this.redactor = options.redactor ?? options.log.redactor;
     this.now = options.now ?? (() => new Date());
     this.ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
-    this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE));
+    this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE), { files: options.files });
   }
 
   /** Loads the journal, continues `seq` and starts listening on the bus. */
