@@ -32,6 +32,8 @@ export class Journal {
   private readonly mode: number;
   private readonly files: FileSystem;
   private handle: FileHandle | undefined;
+  /** A torn line that could not be cut off after a failed write: which file, and where it starts. */
+  private torn: { readonly ino: number; readonly size: number } | undefined;
   private waiting: Waiter[] = [];
   private flushQueued = false;
   private tail: Promise<void> = Promise.resolve();
@@ -114,14 +116,21 @@ export class Journal {
     try {
       this.handle ??= await this.files.open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, this.mode);
       const handle = this.handle;
-      const size = (await handle.stat()).size;
+      let stat = await handle.stat();
+      // Still there (not replaced by a rewrite since): cut it off before appending after it.
+      if (this.torn?.ino === stat.ino) {
+        await handle.truncate(this.torn.size);
+        stat = await handle.stat();
+      }
+      this.torn = undefined;
+      const { ino, size } = stat;
       try {
         // writeFile, not write: a single write(2) may be short (a nearly full disk) and say so only in its count.
         await handle.writeFile(batch.map((waiter) => waiter.line).join(''));
         await handle.datasync();
       } catch (error) {
         // A short write left a torn line: cut it off, or the next append would be glued to it and lost at load.
-        await handle.truncate(size).catch(ignore);
+        await handle.truncate(size).catch(() => (this.torn = { ino, size }));
         throw error;
       }
       this.lineCount += batch.length;

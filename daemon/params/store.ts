@@ -7,7 +7,7 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { ProvisiondError } from '../errors/index.js';
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 import { Redactor, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
@@ -82,6 +82,8 @@ export class ParamStore {
   /** Keys the previous state (the `.prev` copy) names: kept until the next commit. */
   private priorKeys = new Set<string>();
   private generation = 0;
+  /** parameters.json lags the applied set (its write failed): the next commit writes it even with nothing changed. */
+  private unpublished = false;
   private applied = new Map<string, string>();
   private readonly listeners = new Set<(changed: readonly string[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -229,24 +231,35 @@ export class ParamStore {
   private async commit(layers: Record<Layer, LayerValues>, restrictions = this.restrictions): Promise<string[]> {
     const before = this.applied;
     const previous = this.layers;
-    const generation = this.generation + 1;
+    // Taken even if this commit fails: a failed write may still have reached the disk (a
+    // rename whose directory fsync failed) naming this generation's vault keys, and the next
+    // commit must not reuse those keys for other values.
+    const generation = ++this.generation;
     const keys = await this.persistSecrets(layers, previous, generation);
     const retained = this.retainedKeys(keys);
     await this.writeState(layers, restrictions, keys, retained, generation);
     await this.forgetSecrets(keys, retained);
-    this.generation = generation;
     this.layers = layers;
     this.restrictions = restrictions;
     const applied = this.compute();
     const changed = [...new Set([...before.keys(), ...applied.keys()])].filter((name) => before.get(name) !== applied.get(name));
     // parameters.json is written before the new values are read here: whoever sees a value in
-    // memory (status, a test, a listener) finds the same in the file.
-    try {
-      if (changed.length > 0) await this.publish(applied);
-    } finally {
-      this.applied = applied;
+    // memory (status, a test, a listener) finds the same in the file. If that write fails, the
+    // state file already holds the change: it applies (listeners hear of it), the caller gets
+    // the error, and parameters.json is written again by the next commit (a retried resync).
+    let failure: ProvisiondError | undefined;
+    if (changed.length > 0 || this.unpublished) {
+      try {
+        await this.publish(applied);
+        this.unpublished = false;
+      } catch (error) {
+        this.unpublished = true;
+        failure = toProvisiondError(error, 'state_write_failed');
+      }
     }
+    this.applied = applied;
     if (changed.length > 0) for (const listener of [...this.listeners]) listener(changed);
+    if (failure !== undefined) throw failure;
     return changed;
   }
 
@@ -306,7 +319,9 @@ export class ParamStore {
     // Keep the last good copy: if this write is torn or lost, start-up falls back to it.
     // Never through a link: the state file is read with O_NOFOLLOW, and a link planted at
     // `.prev` is removed (the link, not what it names) before the copy is written beside it.
-    const current = await readOwnFile(this.files, file);
+    const current = await readOwnFile(this.files, file).catch((err: NodeJS.ErrnoException) => {
+      throw new ProvisiondError('state_read_failed', `cannot read ${file}: ${err.code}`, { path: file }, { cause: err });
+    });
     if (current !== undefined) {
       const prev = file + '.prev';
       if ((await this.files.lstat(prev).catch(() => undefined))?.isSymbolicLink()) await this.files.remove(prev);

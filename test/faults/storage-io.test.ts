@@ -92,9 +92,9 @@ t.test(`storage through the seam: EIO, EROFS and ENOSPC, ${ROUNDS} rounds each, 
   t.teardown(() => watcher.close());
   const seen: RecordedEvent[] = [];
   watcher.onEvent((event) => seen.push(event));
-  const waitForEvent = async (type: string, after: number): Promise<RecordedEvent> => {
+  const waitForEvent = async (types: readonly string[], after: number): Promise<RecordedEvent> => {
     for (;;) {
-      const found = seen.find((event) => event.type === type && event.seq > after);
+      const found = seen.find((event) => types.includes(event.type) && event.seq > after);
       if (found) return found;
       await sleep(20);
     }
@@ -108,25 +108,32 @@ t.test(`storage through the seam: EIO, EROFS and ENOSPC, ${ROUNDS} rounds each, 
   const tried = new Map<string, number>();
   const codes = new Map<StorageFault, Set<string>>();
   const points = new Map<string, number>();
+  let appliedBeforeFault = 0;
   for (let round = 0; round < ROUNDS && problems.length < 8; round++) {
     for (const code of CLASSES) {
       const where = `${code} round ${round}`;
       const before = journal(stateDir);
       const lastSeq = app.events.lastSeq;
       serve();
-      const { point } = faulty.inject(code, stateDir, random);
+      // Half the faults start part-way into the apply (after a seeded number of calls).
+      const after = random() < 0.5 ? 0 : Math.floor(random() * 12);
+      const { point } = faulty.inject(code, stateDir, random, after);
       if (point) points.set(point, (points.get(point) ?? 0) + 1);
       tried.set(code, (tried.get(code) ?? 0) + 1);
 
       const reply = await feedCommand(socket, 'resync', { wait: true });
-      if (reply.ok) problems.push(`${where}${point ? ` (${point})` : ''}: a profile was reported applied on a failing disk`);
-      else codes.set(code, (codes.get(code) ?? new Set()).add(reply.error.code));
+      const outcome = reply.ok ? 'succeeded' : 'failed';
+      if (reply.ok) {
+        // The fault began after the apply was durable: acknowledged, and so on disk.
+        appliedBeforeFault++;
+        acknowledged = version;
+      } else codes.set(code, (codes.get(code) ?? new Set()).add(reply.error.code));
       // Reported, and told on the feed from memory while the journal may be refusing writes.
-      const failedEvent = await waitForEvent('resync.failed', lastSeq);
+      const told = await waitForEvent([`resync.${outcome}`], lastSeq);
       const during = await status(socket).catch((error: Error) => problems.push(`${where}: status failed: ${error.message}`));
-      if (typeof during === 'object' && during.resync.last?.outcome !== 'failed') problems.push(`${where}: status says ${JSON.stringify(during.resync.last)}`);
+      if (typeof during === 'object' && during.resync.last?.outcome !== outcome) problems.push(`${where}: status says ${JSON.stringify(during.resync.last)}`);
       const recent = await feedCommand(socket, 'events', { limit: 50 });
-      if (!recent.ok || !(recent.data as RecordedEvent[]).some((event) => event.seq === failedEvent.seq)) problems.push(`${where}: the events command lacks the failure`);
+      if (!recent.ok || !(recent.data as RecordedEvent[]).some((event) => event.seq === told.seq)) problems.push(`${where}: the events command lacks the outcome`);
       const shown = await feedCommand(socket, 'params', { name: 'Station_Name' });
       const inMemory = shown.ok ? (shown.data as Record<string, string>).Station_Name : undefined;
       if (inMemory !== `s${acknowledged}` && inMemory !== `s${version}`) problems.push(`${where}: params says ${inMemory}`);
@@ -144,7 +151,8 @@ t.test(`storage through the seam: EIO, EROFS and ENOSPC, ${ROUNDS} rounds each, 
 
       faulty.heal();
       // No command: the daemon's own retry applies the profile once the disk is back.
-      await waitForEvent('resync.succeeded', failedEvent.seq);
+      // (`unchanged` when the failed apply had reached the state file before the disk went.)
+      if (!reply.ok) await waitForEvent(['resync.succeeded', 'resync.unchanged'], told.seq);
       acknowledged = version;
       acknowledgedSecret = secret;
       if (app.params.get('Station_Name') !== `s${version}` || app.params.get('GPP_SA') !== secret) problems.push(`${where}: healed, but the daemon holds ${app.params.get('Station_Name')}`);
@@ -186,6 +194,7 @@ t.test(`storage through the seam: EIO, EROFS and ENOSPC, ${ROUNDS} rounds each, 
   t.equal(again.app.params.get('GPP_SA'), acknowledgedSecret, 'and the last acknowledged secret in the vault');
   t.ok(again.app.events.lastSeq >= last, 'and seq continues after the last event');
 
+  t.comment(`storage seam: ${appliedBeforeFault} faults began only after the apply was durable`);
   for (const code of CLASSES) {
     const extra = code === 'EIO' ? ` at ${[...points].map(([p, n]) => `${p} ×${n}`).join(', ')}` : '';
     t.comment(`storage seam / ${code}: ${tried.get(code)} injected${extra}, ${faulty.failed[code]} calls failed, reported as ${[...(codes.get(code) ?? [])].join('/')}; nothing acknowledged lost, recovered without restart`);
