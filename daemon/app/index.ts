@@ -16,7 +16,7 @@ import { avayaScriptVariables, readDeviceFacts, type DeviceFacts, type HardwareP
 import { DisplayFeed, loadDisplayToken, startDisplayServers, type DisplayServers } from '../display/index.js';
 import { ExtensionMobility } from '../em/index.js';
 import { EventLog } from '../events/index.js';
-import { settleWrites } from '../fsutil/index.js';
+import { nodeFileSystem, settleWrites, type FileSystem } from '../fsutil/index.js';
 import { Fetcher, userAgent } from '../http/index.js';
 import { Logger, Redactor } from '../log/index.js';
 import { MqttReporter, tableHandler } from '../mqtt/index.js';
@@ -46,6 +46,8 @@ export interface AppOptions {
    * stay on real time: the peer at the other end lives on it.
    */
   readonly clock?: Clock;
+  /** The state directory's filesystem (default: node:fs); a test injects storage faults here. */
+  readonly files?: FileSystem;
 }
 
 /** How long SIGTERM waits for a resync in flight before abandoning it. */
@@ -60,6 +62,7 @@ export class App {
   readonly notifier: Notifier;
   readonly clock: Clock;
   private readonly probe: HardwareProbe | undefined;
+  private readonly files: FileSystem;
   private controller: Controller | undefined;
   private stopRequested = false;
   device!: DeviceFacts;
@@ -87,6 +90,7 @@ export class App {
     this.notifier = options.notifier ?? new Notifier();
     this.probe = options.probe;
     this.clock = options.clock ?? systemClock;
+    this.files = options.files ?? nodeFileSystem;
     this.bus = new TypedBus<DaemonEvents>((error, name) => this.logger.error(`a ${String(name)} listener failed: ${String(error)}`));
   }
 
@@ -143,6 +147,7 @@ export class App {
           handleCommand: (name, args) => tableHandler(this.backend)(name, args),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
           clock: this.clock,
+          files: this.files,
         });
         await reporter.start();
         this.mqtt = reporter;
@@ -156,7 +161,7 @@ export class App {
       name: 'events',
       essential: true,
       start: async () => {
-        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor, clock: this.clock });
+        this.events = new EventLog({ bus: this.bus, stateDir: this.settings.stateDir, device: this.device.id, log: this.logger.child('events'), redactor: this.redactor, clock: this.clock, files: this.files });
         await this.events.start();
       },
       stop: () => this.events.stop(),
@@ -168,7 +173,7 @@ export class App {
       name: 'vault',
       essential: true,
       start: async () => {
-        this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'));
+        this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'), this.files);
       },
       stop: async () => undefined,
     };
@@ -186,6 +191,7 @@ export class App {
           isUserData: isUserDataName,
           logger: this.logger.child('params'),
           redactor: this.redactor,
+          files: this.files,
         });
         this.params.onChange((changed) => this.bus.emit('params.changed', changed));
         await this.params.load();
@@ -222,6 +228,7 @@ export class App {
             this.fetcher.close();
             this.backend.changed();
           },
+          files: this.files,
         });
         await this.trustCerts.load();
         this.trust = await anchors();
@@ -230,6 +237,7 @@ export class App {
         this.fetcher = new Fetcher({
           userAgent: userAgent({ model: this.device.model, version: this.device.swVersion, mac: this.device.mac }),
           stateDir: this.settings.stateDir,
+          files: this.files,
           // TLSSRVRID is read per connection, so a profile that changes it takes effect at once.
           tls: () => tlsConnectionOptions(this.trust, { checkName: this.params.get('TLSSRVRID') !== '0' }),
           maxBytes: limits.profileBytes,
@@ -332,7 +340,7 @@ export class App {
       start: async () => {
         const { display, limits, stateDir } = this.settings;
         if (display.socket === false && display.http === false) return;
-        const token = await loadDisplayToken(stateDir, this.redactor);
+        const token = await loadDisplayToken(stateDir, this.redactor, this.files);
         feed = new DisplayFeed({ backend: this.backend, prompts: this.prompts, bus: this.bus, token, maxPayload: limits.wsPayloadBytes, logger: this.logger.child('display'), redactor: this.redactor });
         feed.start();
         try {

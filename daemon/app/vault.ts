@@ -7,13 +7,15 @@
  */
 import type { DaemonBus } from '../bus/index.js';
 import { toProvisiondError } from '../errors/index.js';
+import type { FileSystem } from '../fsutil/index.js';
 import type { Logger } from '../log/index.js';
 import { createMemoryVault, openFileVault, type Vault } from '../vault/index.js';
 
-export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger): Promise<Vault> {
+export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger, files?: FileSystem): Promise<Vault> {
   try {
     return await openFileVault({
       stateDir,
+      files,
       // The vault registers every secret it holds with the app's redactor, and releases what it drops.
       redactor: logger.redactor,
       onCorrupt: (info) => {

@@ -3,28 +3,28 @@
  * random bytes. TCP clients of the feed must present it as their first message. It is a
  * secret: registered with the redactor as soon as it is read.
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
-import { writeFileDurable } from '../fsutil/index.js';
+import { nodeFileSystem, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 import type { Redactor } from '../log/index.js';
 
 export const TOKEN_FILE = 'display.token';
 /** Shorter than this is not a token we made (a truncated or hand-edited file): replace it. */
 const MIN_TOKEN_LENGTH = 32;
 
-export async function loadDisplayToken(stateDir: string, redactor: Redactor): Promise<string> {
+export async function loadDisplayToken(stateDir: string, redactor: Redactor, files: FileSystem = nodeFileSystem): Promise<string> {
   const file = path.join(stateDir, TOKEN_FILE);
-  const existing = await readOwnToken(file);
+  const existing = await readOwnToken(files, file);
   let token: string;
   if (existing !== undefined) {
     token = existing;
   } else {
     // A link or a non-file in its place is no token of ours: remove the link itself (never
     // what it names) and write a fresh token.
-    if ((await fsp.lstat(file).catch(() => undefined))?.isSymbolicLink()) await fsp.unlink(file);
+    if ((await files.lstat(file).catch(() => undefined))?.isSymbolicLink()) await files.remove(file);
     token = randomBytes(32).toString('base64url');
-    await writeFileDurable(file, token + '\n', { mode: 0o600 });
+    await writeFileDurable(file, token + '\n', { mode: 0o600, files });
   }
   redactor.add(token);
   return token;
@@ -34,10 +34,10 @@ export async function loadDisplayToken(stateDir: string, redactor: Redactor): Pr
  * The token in `file` through a handle opened with O_NOFOLLOW (a planted link is never read
  * nor chmod-ed: the mode change goes to the file we opened); undefined when there is none.
  */
-async function readOwnToken(file: string): Promise<string | undefined> {
-  let handle: fsp.FileHandle;
+async function readOwnToken(files: FileSystem, file: string): Promise<string | undefined> {
+  let handle: FileHandle;
   try {
-    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    handle = await files.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ELOOP') return undefined;

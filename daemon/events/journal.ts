@@ -11,9 +11,9 @@
  * Loaders must be idempotent: a record can appear twice after a compaction that raced an
  * append (the rewrite already holds it and the append lands after it).
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { readFileIfExists, removeStaleTemps, syncDirectory, writeFileDurable } from '../fsutil/index.js';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, syncDirectory, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 
 const ignore = (): undefined => undefined;
 const NEWLINE = 0x0a;
@@ -46,31 +46,35 @@ function newBatch(): Batch {
 export class Journal {
   readonly file: string;
   private readonly mode: number;
-  private handle: fsp.FileHandle | undefined;
+  private readonly files: FileSystem;
+  private handle: FileHandle | undefined;
   /** Bytes in the file behind `handle` (only this journal appends to it). */
   private size = 0;
+  /** A torn line that could not be cut off after a failed write: which file, and where it starts. */
+  private torn: { readonly ino: number; readonly size: number } | undefined;
   /** The batch taking appends, until its flush starts. */
   private waiting: Batch | undefined;
   private tail: Promise<void> = Promise.resolve();
   /** Lines in the file (loaded, appended since, or rewritten): the owner's measure of garbage. */
   lineCount = 0;
 
-  constructor(file: string, options: { mode?: number } = {}) {
+  constructor(file: string, options: { mode?: number; files?: FileSystem } = {}) {
     this.file = file;
     this.mode = options.mode ?? 0o600;
+    this.files = options.files ?? nodeFileSystem;
   }
 
   /** Reads every record and cuts off a torn last line; call before the first append. */
   async load(): Promise<LoadedJournal> {
-    await removeStaleTemps(this.file);
-    const data = await readFileIfExists(this.file);
+    await removeStaleTemps(this.file, this.files);
+    const data = await readFileIfExists(this.file, this.files);
     const records: unknown[] = [];
     let skipped = 0;
     if (data === undefined) return { records, skipped };
     const complete = data.lastIndexOf(NEWLINE) + 1;
     if (complete < data.length) {
       skipped++;
-      await fsp.truncate(this.file, complete);
+      await this.files.truncate(this.file, complete);
     }
     for (const line of data.subarray(0, complete).toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
@@ -105,7 +109,7 @@ export class Journal {
     return this.enqueue(async () => {
       await this.closeHandle();
       const lines = records();
-      await writeFileDurable(this.file, lines.map((record) => JSON.stringify(record) + '\n').join(''), { mode: this.mode });
+      await writeFileDurable(this.file, lines.map((record) => JSON.stringify(record) + '\n').join(''), { mode: this.mode, files: this.files });
       this.lineCount = lines.length;
     });
   }
@@ -139,7 +143,9 @@ export class Journal {
         await handle.writeFile(data);
       } catch (error) {
         // A short write left a torn line: cut it off, or the next append would be glued to it and lost at load.
-        await handle.truncate(this.size).catch(ignore);
+        const { size } = this;
+        const { ino } = await handle.stat().catch(() => ({ ino: -1 }));
+        await handle.truncate(size).catch(() => (this.torn = { ino, size }));
         throw error;
       }
       this.size += data.length;
@@ -154,12 +160,26 @@ export class Journal {
     }
   }
 
-  private async open(): Promise<fsp.FileHandle> {
-    const handle = await fsp.open(this.file, APPEND_FLAGS, this.mode);
+  private async open(): Promise<FileHandle> {
+    const handle = await this.files.open(this.file, APPEND_FLAGS, this.mode);
+    let size: number;
+    try {
+      const stat = await handle.stat();
+      size = stat.size;
+      // Still there (not replaced by a rewrite since): cut it off before appending after it.
+      if (this.torn?.ino === stat.ino) {
+        await handle.truncate(this.torn.size);
+        size = this.torn.size;
+      }
+    } catch (error) {
+      await handle.close().catch(ignore);
+      throw error;
+    }
+    this.torn = undefined;
     this.handle = handle;
-    this.size = (await handle.stat()).size;
+    this.size = size;
     // An empty file may be one just created: its name must be on disk before any record in it counts as durable.
-    if (this.size === 0) await syncDirectory(path.dirname(this.file));
+    if (size === 0) await syncDirectory(path.dirname(this.file), this.files);
     return handle;
   }
 

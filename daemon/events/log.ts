@@ -19,12 +19,15 @@
 import * as path from 'node:path';
 import { EVENT_TYPES, type DaemonBus, type EventInput, type RecordedEvent } from '../bus/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
+import type { FileSystem } from '../fsutil/index.js';
 import type { Logger, Redactor } from '../log/index.js';
 import { Journal } from './journal.js';
 import { buildEvent } from './schema.js';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const DEFAULT_RING_SIZE = 200;
+/** While the journal cannot be written, it is rewritten from memory after this, doubling up to the cap. */
+export const JOURNAL_RETRY_MS = { first: 1000, max: 30_000 } as const;
 
 export interface EventLogOptions {
   readonly bus: DaemonBus;
@@ -36,6 +39,7 @@ export interface EventLogOptions {
   readonly clock?: Pick<Clock, 'now'>;
   /** How many recent events are kept (in memory and on disk) whether or not they were taken. */
   readonly ringSize?: number;
+  readonly files?: FileSystem;
 }
 
 /** The one reader that takes events out of the journal (the MQTT reporter). */
@@ -78,6 +82,8 @@ export class EventLog {
   private commit: Promise<void> | undefined;
   private commitThrough: { seq: number } | undefined;
   private journalFailing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs: number = JOURNAL_RETRY_MS.first;
   private compacting = false;
   private unsubscribe: (() => void) | undefined;
 
@@ -88,7 +94,7 @@ export class EventLog {
     this.redactor = options.redactor ?? options.log.redactor;
     this.clock = options.clock ?? systemClock;
     this.ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
-    this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE));
+    this.journal = new Journal(path.join(options.stateDir, EVENTS_FILE), { files: options.files });
   }
 
   /** Loads the journal, continues `seq` and starts listening on the bus. */
@@ -117,6 +123,8 @@ export class EventLog {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await this.journal.close();
   }
 
@@ -318,7 +326,7 @@ export class EventLog {
 
   private readonly journalWritten = (): void => {
     if (!this.journalFailing) return;
-    this.journalFailing = false;
+    this.recovered();
     // The disk is back: events released from memory during the failure spell are written
     // again, so the journal (and a restart) has no gap in seq.
     // The journal runs its jobs one at a time, so this cannot overlap a compaction.
@@ -329,7 +337,33 @@ export class EventLog {
     // Once per failure spell: a full disk must not flood the log with warnings.
     if (!this.journalFailing) this.log.warning('cannot write the event journal', { error: String(error) });
     this.journalFailing = true;
+    this.retrySoon();
   };
+
+  /**
+   * Tries the rewrite again later, by itself: when the disk comes back and no new event
+   * arrives, the events told from memory must still reach the journal, or a restart would
+   * lose them and give their seq to other events.
+   */
+  private retrySoon(): void {
+    if (this.retryTimer !== undefined || this.unsubscribe === undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.journal.rewrite(() => this.lines()).then(() => {
+        if (this.journalFailing) this.recovered();
+      }, this.journalFailed);
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, JOURNAL_RETRY_MS.max);
+  }
+
+  private recovered(): void {
+    this.journalFailing = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDelayMs = JOURNAL_RETRY_MS.first;
+    this.log.notice('the event journal is written again');
+  }
 }
 
 function sortedBySeq(events: RecordedEvent[]): RecordedEvent[] {

@@ -3,16 +3,19 @@
  * same directory, fsync it, rename it over the target, fsync the directory. A power cut
  * leaves either the old file or the new one, never a torn mix.
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProvisiondError } from '../errors/index.js';
+import { nodeFileSystem, type FileHandle, type FileSystem } from './files.js';
+
+export { nodeFileSystem, type FileHandle, type FileSystem } from './files.js';
 
 export interface DurableWriteOptions {
   /** File mode of the new file (default 0o644; use 0o600 for anything secret). */
   readonly mode?: number;
+  readonly files?: FileSystem;
 }
 
 const inFlight = new Set<Promise<void>>();
@@ -27,7 +30,7 @@ export function tempPathFor(target: string): string {
 }
 
 export async function writeFileDurable(target: string, data: string | Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
-  const job = doWrite(target, data, options.mode ?? 0o644);
+  const job = doWrite(options.files ?? nodeFileSystem, target, data, options.mode ?? 0o644);
   inFlight.add(job);
   try {
     await job;
@@ -36,35 +39,35 @@ export async function writeFileDurable(target: string, data: string | Uint8Array
   }
 }
 
-async function doWrite(target: string, data: string | Uint8Array, mode: number): Promise<void> {
+async function doWrite(files: FileSystem, target: string, data: string | Uint8Array, mode: number): Promise<void> {
   const temp = tempPathFor(target);
-  await refuseSymlink(target);
-  let handle: fsp.FileHandle | undefined;
+  await refuseSymlink(files, target);
+  let handle: FileHandle | undefined;
   try {
     // O_EXCL|O_NOFOLLOW: never write through a planted file or link at the temp path.
-    handle = await fsp.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, mode);
+    handle = await files.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fsp.rename(temp, target);
-    await syncDirectory(path.dirname(target));
+    await files.rename(temp, target);
+    await syncDirectory(path.dirname(target), files);
   } catch (err) {
     await handle?.close().catch(() => undefined);
-    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    await files.remove(temp).catch(() => undefined);
     throw writeError(target, err);
   }
 }
 
-async function refuseSymlink(target: string): Promise<void> {
-  const stat = await fsp.lstat(target).catch(() => undefined);
+async function refuseSymlink(files: FileSystem, target: string): Promise<void> {
+  const stat = await files.lstat(target).catch(() => undefined);
   if (stat?.isSymbolicLink()) {
     throw new ProvisiondError('state_write_failed', `refusing to replace ${target}: it is a symbolic link`, { path: target });
   }
 }
 
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, fsConstants.O_RDONLY);
+export async function syncDirectory(dir: string, files: FileSystem = nodeFileSystem): Promise<void> {
+  const handle = await files.open(dir, fsConstants.O_RDONLY);
   try {
     await handle.sync();
   } finally {
@@ -80,19 +83,19 @@ export function writeError(target: string, err: unknown): ProvisiondError {
 }
 
 /** Removes temp files left by a write that a crash interrupted. */
-export async function removeStaleTemps(target: string): Promise<number> {
+export async function removeStaleTemps(target: string, files: FileSystem = nodeFileSystem): Promise<number> {
   const dir = path.dirname(target);
   const prefix = `.${path.basename(target)}.tmp-`;
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const names = await files.readdir(dir).catch(() => [] as string[]);
   const stale = names.filter((name) => name.startsWith(prefix));
-  await Promise.all(stale.map((name) => fsp.rm(path.join(dir, name), { force: true })));
+  await Promise.all(stale.map((name) => files.remove(path.join(dir, name))));
   return stale.length;
 }
 
 /** Reads a file, or undefined when it does not exist. Other errors are thrown. */
-export async function readFileIfExists(file: string): Promise<Buffer | undefined> {
+export async function readFileIfExists(file: string, files: FileSystem = nodeFileSystem): Promise<Buffer | undefined> {
   try {
-    return await fsp.readFile(file);
+    return await files.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

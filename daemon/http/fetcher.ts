@@ -9,6 +9,7 @@ import type * as tls from 'node:tls';
 import type { EventInput, JsonValue } from '../bus/events.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, type ErrorCode } from '../errors/index.js';
+import type { FileSystem } from '../fsutil/index.js';
 import { Redactor } from '../log/index.js';
 import { Origin } from '../origin/index.js';
 import { DigestCache, nextNonce } from './auth.js';
@@ -89,6 +90,8 @@ export interface FetcherOptions {
   readonly userAgent: string;
   /** Where `http-validators.json` lives; omitted: no conditional GET. */
   readonly stateDir?: string;
+  /** The state directory's filesystem (default: node:fs). */
+  readonly files?: FileSystem;
   /** TLS options per origin, usually `tlsConnectionOptions(trustStore, { checkName })`. */
   readonly tls?: (origin: Origin) => tls.ConnectionOptions;
   readonly timeouts?: Partial<Timeouts>;
@@ -140,7 +143,7 @@ export class Fetcher {
     this.transport = new Transport(this.now);
     const random = options.random ?? randomBytes;
     this.digests = new DigestCache(() => random(12).toString('base64'));
-    this.validators = options.stateDir === undefined ? undefined : new ValidatorStore(options.stateDir);
+    this.validators = options.stateDir === undefined ? undefined : new ValidatorStore(options.stateDir, options.files);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { nodeFileSystem, readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 
 export interface Validators {
   readonly etag?: string;
@@ -23,10 +23,12 @@ const MAX_ENTRIES = 256;
 
 export class ValidatorStore {
   private readonly file: string;
+  private readonly files: FileSystem;
   private entries: Map<string, Validators> | undefined;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, files: FileSystem = nodeFileSystem) {
     this.file = path.join(stateDir, VALIDATORS_FILE);
+    this.files = files;
   }
 
   private static key(url: string): string {
@@ -35,7 +37,7 @@ export class ValidatorStore {
 
   private async load(): Promise<Map<string, Validators>> {
     if (this.entries) return this.entries;
-    const raw = await readFileIfExists(this.file);
+    const raw = await readFileIfExists(this.file, this.files);
     let parsed: Partial<FileShape> = {};
     try {
       parsed = raw ? (JSON.parse(raw.toString('utf8')) as Partial<FileShape>) : {};
@@ -63,6 +65,6 @@ export class ValidatorStore {
     // Oldest first in insertion order; keep the file small on a device.
     while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
     const shape: FileShape = { version: 1, entries: Object.fromEntries(entries) };
-    await writeFileDurable(this.file, JSON.stringify(shape, null, 2) + '\n', { mode: 0o600 });
+    await writeFileDurable(this.file, JSON.stringify(shape, null, 2) + '\n', { mode: 0o600, files: this.files });
   }
 }

@@ -14,11 +14,10 @@
  * journal, the cursor is set just before the oldest of them, and the file is removed
  * (in that order, so a crash in between repeats an idempotent import).
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { RecordedEvent } from '../bus/index.js';
 import { isRecordedEvent, Journal, type EventLog } from '../events/index.js';
-import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { nodeFileSystem, readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 
 export const CURSOR_FILE = 'mqtt-cursor.json';
 export const LEGACY_OUTBOX_FILE = 'mqtt-outbox.jsonl';
@@ -35,6 +34,7 @@ export interface OutboxOptions {
   readonly onWriteError?: (error: unknown) => void;
   /** The longest the cursor waits before it is written (acknowledgements in between share the write). */
   readonly cursorDelayMs?: number;
+  readonly files?: FileSystem;
 }
 
 export interface OutboxLoad {
@@ -53,6 +53,7 @@ export class Outbox {
   private readonly onReady: () => void;
   private readonly onWriteError: (error: unknown) => void;
   private readonly cursorDelayMs: number;
+  private readonly files: FileSystem;
   /** Acknowledged, but after an event that is not yet: the cursor cannot pass them. */
   private readonly acked = new Set<number>();
   private written = 0;
@@ -67,11 +68,12 @@ export class Outbox {
     this.onReady = options.onReady ?? (() => undefined);
     this.onWriteError = options.onWriteError ?? (() => undefined);
     this.cursorDelayMs = options.cursorDelayMs ?? DEFAULT_CURSOR_DELAY_MS;
+    this.files = options.files ?? nodeFileSystem;
   }
 
   /** Reads the cursor (importing a legacy outbox first) and attaches to the event log. */
   async load(): Promise<OutboxLoad> {
-    let cursor = await readCursor(this.file);
+    let cursor = await readCursor(this.file, this.files);
     const legacy = await this.importLegacy(cursor);
     cursor = legacy.cursor;
     this.written = cursor;
@@ -132,7 +134,7 @@ export class Outbox {
     const cursor = this.events.takenThrough;
     if (cursor === this.written) return;
     try {
-      await writeFileDurable(this.file, JSON.stringify({ acked: cursor }) + '\n', { mode: 0o600 });
+      await writeFileDurable(this.file, JSON.stringify({ acked: cursor }) + '\n', { mode: 0o600, files: this.files });
       this.written = cursor;
     } catch (error) {
       this.onWriteError(error);
@@ -141,7 +143,7 @@ export class Outbox {
 
   private async importLegacy(cursor: number | undefined): Promise<{ cursor: number; skipped: number; imported: number }> {
     const known = cursor ?? 0;
-    const { records, skipped } = await new Journal(this.legacyFile).load();
+    const { records, skipped } = await new Journal(this.legacyFile, { files: this.files }).load();
     if (records.length === 0 && skipped === 0) return { cursor: known, skipped: 0, imported: 0 };
     const events = new Map<number, RecordedEvent>();
     const acked = new Set<number>();
@@ -162,15 +164,15 @@ export class Outbox {
     let oldest = Infinity;
     for (const event of pending) if (event.seq < oldest) oldest = event.seq;
     const imported = cursor ?? (pending.length > 0 ? oldest - 1 : Math.max(highest, this.events.lastSeq));
-    if (cursor === undefined) await writeFileDurable(this.file, JSON.stringify({ acked: imported }) + '\n', { mode: 0o600 });
-    await fsp.rm(this.legacyFile, { force: true });
+    if (cursor === undefined) await writeFileDurable(this.file, JSON.stringify({ acked: imported }) + '\n', { mode: 0o600, files: this.files });
+    await this.files.remove(this.legacyFile);
     return { cursor: imported, skipped, imported: pending.length };
   }
 }
 
 /** The cursor on disk, or undefined when there is none. A damaged cursor counts as none: resending is safe, skipping is not. */
-async function readCursor(file: string): Promise<number | undefined> {
-  const data = await readFileIfExists(file);
+async function readCursor(file: string, files: FileSystem): Promise<number | undefined> {
+  const data = await readFileIfExists(file, files);
   if (data === undefined) return undefined;
   try {
     const acked = (JSON.parse(data.toString('utf8')) as { acked?: unknown } | null)?.acked;

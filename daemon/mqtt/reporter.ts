@@ -16,6 +16,7 @@ import type { connect as Connect, IClientPublishOptions, IPublishPacket, MqttCli
 import type { DaemonBus, JsonValue } from '../bus/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import type { Logger, Redactor } from '../log/index.js';
+import type { FileSystem } from '../fsutil/index.js';
 import { scrubUrl, type EventLog } from '../events/index.js';
 import { reconnectDelay, DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { respond, type CommandHandler } from './responder.js';
@@ -49,6 +50,7 @@ export interface MqttReporterOptions {
   readonly keepaliveSeconds?: number;
   /** How long a clean stop waits for the broker to take `offline`. */
   readonly stopTimeoutMs?: number;
+  readonly files?: FileSystem;
 }
 
 export interface MqttStatus {
@@ -120,6 +122,7 @@ export class MqttReporter {
       max: options.settings.outboxMax,
       onReady: () => this.pump(),
       onWriteError: (error) => this.log.warning('cannot write the MQTT cursor', { error: String(error) }),
+      files: options.files,
     });
   }
 

@@ -5,10 +5,10 @@
  * only then does the applied set change. Secret values live in a SecretKeeper (the vault);
  * the files in stateDir never hold them.
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { ProvisiondError } from '../errors/index.js';
-import { readFileIfExists, removeStaleTemps, writeFileDurable } from '../fsutil/index.js';
+import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 import { Redactor, type Logger } from '../log/index.js';
 import { OWNED_PARAMS, canonicalName, hasLiteralSecrets, isSecretParam, maskRule, normaliseValue, ruleSecrets } from './registry.js';
 import { MemorySecretKeeper, type SecretKeeper } from './secrets.js';
@@ -42,6 +42,7 @@ export interface ParamStoreOptions {
   readonly logger?: Logger;
   /** Where secret values are registered: the app's registry (by default the logger's). */
   readonly redactor?: Redactor;
+  readonly files?: FileSystem;
 }
 
 type LayerValues = Map<string, string>;
@@ -68,6 +69,7 @@ export const STATE_FILE = 'parameters.state.json';
 
 export class ParamStore {
   private readonly stateDir: string;
+  private readonly files: FileSystem;
   private readonly keeper: SecretKeeper;
   private readonly isUserData: (name: string) => boolean;
   private readonly logger: Logger | undefined;
@@ -80,12 +82,15 @@ export class ParamStore {
   /** Keys the previous state (the `.prev` copy) names: kept until the next commit. */
   private priorKeys = new Set<string>();
   private generation = 0;
+  /** parameters.json lags the applied set (its write failed): the next commit writes it even with nothing changed. */
+  private unpublished = false;
   private applied = new Map<string, string>();
   private readonly listeners = new Set<(changed: readonly string[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ParamStoreOptions) {
     this.stateDir = options.stateDir;
+    this.files = options.files ?? nodeFileSystem;
     this.keeper = options.secretKeeper ?? new MemorySecretKeeper();
     this.isUserData = options.isUserData ?? (() => false);
     this.logger = options.logger;
@@ -103,7 +108,7 @@ export class ParamStore {
   /** Loads the persisted layers (falling back to the previous good copy) and republishes. */
   async load(): Promise<void> {
     // A power cut during a durable write leaves its temp file; nothing else would remove it.
-    for (const name of [STATE_FILE, STATE_FILE + '.prev', PUBLISHED_FILE]) await removeStaleTemps(path.join(this.stateDir, name));
+    for (const name of [STATE_FILE, STATE_FILE + '.prev', PUBLISHED_FILE]) await removeStaleTemps(path.join(this.stateDir, name), this.files);
     const state = await this.readState();
     this.generation = state?.generation ?? 0;
     this.priorKeys = new Set(state?.retainedKeys ?? []);
@@ -226,24 +231,35 @@ export class ParamStore {
   private async commit(layers: Record<Layer, LayerValues>, restrictions = this.restrictions): Promise<string[]> {
     const before = this.applied;
     const previous = this.layers;
-    const generation = this.generation + 1;
+    // Taken even if this commit fails: a failed write may still have reached the disk (a
+    // rename whose directory fsync failed) naming this generation's vault keys, and the next
+    // commit must not reuse those keys for other values.
+    const generation = ++this.generation;
     const keys = await this.persistSecrets(layers, previous, generation);
     const retained = this.retainedKeys(keys);
     await this.writeState(layers, restrictions, keys, retained, generation);
     await this.forgetSecrets(keys, retained);
-    this.generation = generation;
     this.layers = layers;
     this.restrictions = restrictions;
     const applied = this.compute();
     const changed = [...new Set([...before.keys(), ...applied.keys()])].filter((name) => before.get(name) !== applied.get(name));
     // parameters.json is written before the new values are read here: whoever sees a value in
-    // memory (status, a test, a listener) finds the same in the file.
-    try {
-      if (changed.length > 0) await this.publish(applied);
-    } finally {
-      this.applied = applied;
+    // memory (status, a test, a listener) finds the same in the file. If that write fails, the
+    // state file already holds the change: it applies (listeners hear of it), the caller gets
+    // the error, and parameters.json is written again by the next commit (a retried resync).
+    let failure: ProvisiondError | undefined;
+    if (changed.length > 0 || this.unpublished) {
+      try {
+        await this.publish(applied);
+        this.unpublished = false;
+      } catch (error) {
+        this.unpublished = true;
+        failure = toProvisiondError(error, 'state_write_failed');
+      }
     }
+    this.applied = applied;
     if (changed.length > 0) for (const listener of [...this.listeners]) listener(changed);
+    if (failure !== undefined) throw failure;
     return changed;
   }
 
@@ -303,24 +319,26 @@ export class ParamStore {
     // Keep the last good copy: if this write is torn or lost, start-up falls back to it.
     // Never through a link: the state file is read with O_NOFOLLOW, and a link planted at
     // `.prev` is removed (the link, not what it names) before the copy is written beside it.
-    const current = await readOwnFile(file);
+    const current = await readOwnFile(this.files, file).catch((err: NodeJS.ErrnoException) => {
+      throw new ProvisiondError('state_read_failed', `cannot read ${file}: ${err.code}`, { path: file }, { cause: err });
+    });
     if (current !== undefined) {
       const prev = file + '.prev';
-      if ((await fsp.lstat(prev).catch(() => undefined))?.isSymbolicLink()) await fsp.unlink(prev);
-      await writeFileDurable(prev, current, { mode: 0o640 });
+      if ((await this.files.lstat(prev).catch(() => undefined))?.isSymbolicLink()) await this.files.remove(prev);
+      await writeFileDurable(prev, current, { mode: 0o640, files: this.files });
     }
-    await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640 });
+    await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640, files: this.files });
   }
 
   private async publish(applied: ReadonlyMap<string, string> = this.applied): Promise<void> {
     const body = JSON.stringify({ version: 1, parameters: publishedOf(applied) }, null, 2) + '\n';
-    await writeFileDurable(path.join(this.stateDir, PUBLISHED_FILE), body, { mode: 0o644 });
+    await writeFileDurable(path.join(this.stateDir, PUBLISHED_FILE), body, { mode: 0o644, files: this.files });
   }
 
   private async readState(): Promise<StateFile | undefined> {
     const file = path.join(this.stateDir, STATE_FILE);
     for (const candidate of [file, file + '.prev']) {
-      const data = await readFileIfExists(candidate).catch((err: NodeJS.ErrnoException) => {
+      const data = await readFileIfExists(candidate, this.files).catch((err: NodeJS.ErrnoException) => {
         throw new ProvisiondError('state_read_failed', `cannot read ${candidate}: ${err.code}`, { path: candidate }, { cause: err });
       });
       if (data === undefined) continue;
@@ -368,10 +386,10 @@ function parseState(data: Buffer): StateFile | undefined {
 
 
 /** The file's bytes, or undefined when it is missing, a link or not a regular file. */
-async function readOwnFile(file: string): Promise<Buffer | undefined> {
-  let handle: fsp.FileHandle;
+async function readOwnFile(files: FileSystem, file: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
   try {
-    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    handle = await files.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
     throw err;

@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import type { EventInput } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
-import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
+import { readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { certificatesFromBytes } from './certinfo.js';
@@ -44,6 +44,7 @@ export interface TrustCertsOptions {
   readonly logger: Logger;
   /** Called after the installed set changed, with it (the owner rebuilds its trust store). */
   readonly onChange: (installed: readonly InstalledTrustCert[]) => Promise<void>;
+  readonly files?: FileSystem;
 }
 
 export interface TrustCertsReport {
@@ -64,7 +65,7 @@ export class TrustCerts {
 
   /** Reads the installed set; an unreadable file is reported and treated as empty. */
   async load(): Promise<void> {
-    const data = await readFileIfExists(this.file);
+    const data = await readFileIfExists(this.file, this.options.files);
     if (data === undefined) return;
     try {
       const parsed = JSON.parse(data.toString('utf8')) as { version?: unknown; certificates?: unknown };
@@ -120,7 +121,7 @@ export class TrustCerts {
       this.options.logger.notice(`TRUSTCERTS ${name} removed: no longer listed`);
     }
     if (installed.length > 0 || removed.length > 0) {
-      await writeFileDurable(this.file, JSON.stringify({ version: 1, certificates: next }, null, 2) + '\n');
+      await writeFileDurable(this.file, JSON.stringify({ version: 1, certificates: next }, null, 2) + '\n', { files: this.options.files });
       this.installed = next;
       await this.options.onChange(next);
     }

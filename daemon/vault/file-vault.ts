@@ -15,11 +15,11 @@
  * then fails with `vault_unavailable` and the file is left where it is (systemd restarts the
  * daemon; moving a good vault aside would lose every credential over a passing fault).
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { ProvisiondError } from '../errors/index.js';
-import { removeStaleTemps, syncDirectory, writeFileDurable } from '../fsutil/index.js';
+import { nodeFileSystem, removeStaleTemps, syncDirectory, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 import type { Redactor } from '../log/index.js';
 import { decodeVault, deriveKeys, encodeVault, type CorruptReason, type RandomBytes, type VaultKeys } from './codec.js';
 import { KEY_FILE, loadVaultKey } from './key.js';
@@ -46,6 +46,7 @@ export interface FileVaultOptions {
   readonly redactor?: Redactor;
   readonly now?: () => Date;
   readonly randomBytes?: RandomBytes;
+  readonly files?: FileSystem;
 }
 
 export class FileVault extends TableVault {
@@ -65,28 +66,30 @@ export async function openFileVault(options: FileVaultOptions): Promise<FileVaul
   const file = path.join(options.stateDir, VAULT_FILE);
   const now = options.now ?? (() => new Date());
   const random = options.randomBytes ?? cryptoRandomBytes;
-  await removeStaleTemps(file);
-  await removeStaleTemps(path.join(options.stateDir, KEY_FILE));
+  const files = options.files ?? nodeFileSystem;
+  await removeStaleTemps(file, files);
+  await removeStaleTemps(path.join(options.stateDir, KEY_FILE), files);
   const material = await loadVaultKey({
+    files,
     stateDir: options.stateDir,
     credentialsDirectory: 'credentialsDirectory' in options ? options.credentialsDirectory : process.env.CREDENTIALS_DIRECTORY,
     randomBytes: random,
   });
   const keys = deriveKeys(material.key);
-  const loaded = await load(file, keys);
+  const loaded = await load(files, file, keys);
   let blocked = false;
   if ('reason' in loaded) {
-    const movedTo = await moveAside(file, now());
+    const movedTo = await moveAside(files, file, now());
     blocked = movedTo === undefined;
     options.onCorrupt?.({ reason: loaded.reason, detail: loaded.detail, file, movedTo, at: now().toISOString() });
   }
   const persist = async (records: readonly VaultRecord[]): Promise<void> => {
-    if (blocked && (await exists(file).catch(() => true)) && (await moveAside(file, now())) === undefined) {
+    if (blocked && (await exists(files, file).catch(() => true)) && (await moveAside(files, file, now())) === undefined) {
       throw new ProvisiondError('vault_write_failed', `the vault was not changed: the unreadable ${file} could not be moved aside`, { path: file });
     }
     blocked = false;
     try {
-      await writeFileDurable(file, encodeVault(records, keys, random), { mode: 0o600 });
+      await writeFileDurable(file, encodeVault(records, keys, random), { mode: 0o600, files });
     } catch (err) {
       throw new ProvisiondError('vault_write_failed', `the vault was not changed: ${(err as Error).message}`, { path: file }, { cause: err });
     }
@@ -99,12 +102,12 @@ export async function openFileVault(options: FileVaultOptions): Promise<FileVaul
   });
 }
 
-async function load(file: string, keys: VaultKeys): Promise<Loaded> {
+async function load(files: FileSystem, file: string, keys: VaultKeys): Promise<Loaded> {
   let bytes: Buffer;
   try {
     // O_NOFOLLOW: a planted link must not make us read (and later move) another file;
     // O_NONBLOCK: a planted FIFO must not hang the start.
-    const handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const handle = await files.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) return { reason: 'unreadable', detail: 'it is not a regular file' };
@@ -125,13 +128,13 @@ async function load(file: string, keys: VaultKeys): Promise<Loaded> {
 }
 
 /** Renames `file` to `file.corrupt-<timestamp>` (a free name); undefined when that fails. */
-async function moveAside(file: string, at: Date): Promise<string | undefined> {
+async function moveAside(files: FileSystem, file: string, at: Date): Promise<string | undefined> {
   const stamp = at.toISOString().replace(/[-:.]/g, '');
   try {
     let target = `${file}.corrupt-${stamp}`;
-    for (let n = 1; await exists(target); n++) target = `${file}.corrupt-${stamp}-${n}`;
-    await fsp.rename(file, target);
-    await syncDirectory(path.dirname(file));
+    for (let n = 1; await exists(files, target); n++) target = `${file}.corrupt-${stamp}-${n}`;
+    await files.rename(file, target);
+    await syncDirectory(path.dirname(file), files);
     return target;
   } catch {
     return undefined;
@@ -139,9 +142,9 @@ async function moveAside(file: string, at: Date): Promise<string | undefined> {
 }
 
 /** Whether a name is taken; errors other than ENOENT are thrown (unknown is not "free"). */
-async function exists(file: string): Promise<boolean> {
+async function exists(files: FileSystem, file: string): Promise<boolean> {
   try {
-    await fsp.lstat(file);
+    await files.lstat(file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;

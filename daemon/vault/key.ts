@@ -11,11 +11,11 @@
  * An existing key that others could read or replace is refused rather than used: a key
  * readable by group/other, owned by another user, a symlink or not a regular file.
  */
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { ProvisiondError } from '../errors/index.js';
-import { syncDirectory, tempPathFor } from '../fsutil/index.js';
+import { nodeFileSystem, syncDirectory, tempPathFor, type FileHandle, type FileSystem } from '../fsutil/index.js';
 import type { RandomBytes } from './codec.js';
 
 /** Key material below this length is refused: it is the input of HKDF-SHA-256 (RFC 5869). */
@@ -33,21 +33,23 @@ export interface LoadKeyOptions {
   /** `$CREDENTIALS_DIRECTORY`; undefined or empty when the unit passes no credentials. */
   readonly credentialsDirectory?: string | undefined;
   readonly randomBytes?: RandomBytes;
+  readonly files?: FileSystem;
 }
 
 export async function loadVaultKey(options: LoadKeyOptions): Promise<VaultKeyMaterial> {
   const uid = process.getuid!(); // provisiond runs on Linux only, where getuid exists
+  const files = options.files ?? nodeFileSystem;
   if (options.credentialsDirectory) {
     const file = path.join(options.credentialsDirectory, KEY_FILE);
     // systemd hands credentials to the service user; a root-owned one is equally private.
-    const key = await readKeyFile(file, [uid, 0]);
+    const key = await readKeyFile(files, file, [uid, 0]);
     if (key) return { key, source: 'credential', path: file };
   }
   const file = path.join(options.stateDir, KEY_FILE);
-  const existing = await readKeyFile(file, [uid]);
+  const existing = await readKeyFile(files, file, [uid]);
   if (existing) return { key: existing, source: 'state-dir', path: file };
-  const created = await createKeyFile(file, options.randomBytes ?? cryptoRandomBytes);
-  return { key: created ?? (await readKeyFile(file, [uid])) ?? missing(file), source: 'state-dir', path: file };
+  const created = await createKeyFile(files, file, options.randomBytes ?? cryptoRandomBytes);
+  return { key: created ?? (await readKeyFile(files, file, [uid])) ?? missing(file), source: 'state-dir', path: file };
 }
 
 function missing(file: string): never {
@@ -59,10 +61,10 @@ function insecure(file: string, why: string): ProvisiondError {
 }
 
 /** The key bytes, or undefined when the file does not exist. */
-async function readKeyFile(file: string, owners: readonly number[]): Promise<Buffer | undefined> {
-  let handle: fsp.FileHandle;
+async function readKeyFile(files: FileSystem, file: string, owners: readonly number[]): Promise<Buffer | undefined> {
+  let handle: FileHandle;
   try {
-    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    handle = await files.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -85,24 +87,24 @@ async function readKeyFile(file: string, owners: readonly number[]): Promise<Buf
 }
 
 /** Creates the key file; undefined when another process created it first. */
-async function createKeyFile(file: string, random: RandomBytes): Promise<Buffer | undefined> {
+async function createKeyFile(files: FileSystem, file: string, random: RandomBytes): Promise<Buffer | undefined> {
   const temp = tempPathFor(file);
   const key = random(MIN_KEY_BYTES);
   try {
-    const handle = await fsp.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+    const handle = await files.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(key);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fsp.link(temp, file);
-    await syncDirectory(path.dirname(file));
+    await files.link(temp, file);
+    await syncDirectory(path.dirname(file), files);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw new ProvisiondError('vault_key_unavailable', `cannot create the vault key ${file}: ${(err as NodeJS.ErrnoException).code}`, { path: file }, { cause: err });
   } finally {
-    await fsp.rm(temp, { force: true });
+    await files.remove(temp);
   }
   return key;
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { promises as fsp, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot, readFileIfExists, removeStaleTemps, settleWrites, tempPathFor, writeError, writeFileDurable } from '../../daemon/fsutil/index.js';
+import { nodeFileSystem, packageRoot, readFileIfExists, removeStaleTemps, settleWrites, tempPathFor, writeError, writeFileDurable, type FileSystem } from '../../daemon/fsutil/index.js';
 import { ProvisiondError } from '../../daemon/errors/index.js';
 
 t.test('a durable write replaces the file whole, with the mode asked for, and leaves no temp file', async (t) => {
@@ -34,34 +34,46 @@ t.test('a write that fails (missing directory) says why and leaves nothing behin
 
 t.test('ENOSPC during the write keeps the old file and removes the temp file', async (t) => {
   const dir = t.testdir({ 'f.json': 'old' });
-  const fs = await import('node:fs');
-  const { writeFileDurable: write } = await t.mockImport<typeof import('../../daemon/fsutil/index.js')>('../../daemon/fsutil/index.js', {
-    'node:fs': {
-      ...fs,
-      promises: {
-        ...fs.promises,
-        open: async (...args: Parameters<typeof fs.promises.open>) => {
-          const handle = await fs.promises.open(...args);
-          return Object.assign(Object.create(handle), {
-            writeFile: async () => {
-              throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
-            },
-            close: () => handle.close(),
-          });
+  // The seam's handles fail as a full disk does: part of the bytes land, then ENOSPC.
+  const full: FileSystem = {
+    ...nodeFileSystem,
+    open: async (file, flags, mode) => {
+      const handle = await nodeFileSystem.open(file, flags, mode);
+      return {
+        ...handle,
+        writeFile: async (data) => {
+          await handle.writeFile(String(data).slice(0, 1));
+          throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
         },
-      },
+        close: () => handle.close(),
+      };
     },
-  });
-  const err = (await write(path.join(dir, 'f.json'), 'new').catch((e: unknown) => e)) as ProvisiondError;
+  };
+  const err = (await writeFileDurable(path.join(dir, 'f.json'), 'new', { files: full }).catch((e: unknown) => e)) as ProvisiondError;
   t.equal(err.code, 'state_write_failed');
   t.match(err.message, /ENOSPC/);
   t.equal(await fsp.readFile(path.join(dir, 'f.json'), 'utf8'), 'old');
   t.same(readdirSync(dir), ['f.json']);
-  const bare = await t.mockImport<typeof import('../../daemon/fsutil/index.js')>('../../daemon/fsutil/index.js', {
-    'node:fs': { ...fs, promises: { ...fs.promises, rename: async () => { throw new Error('no code'); } } },
-  });
-  const err2 = (await bare.writeFileDurable(path.join(dir, 'f.json'), 'new').catch((e: unknown) => e)) as ProvisiondError;
+  const bare: FileSystem = { ...nodeFileSystem, rename: async () => { throw new Error('no code'); } };
+  const err2 = (await writeFileDurable(path.join(dir, 'f.json'), 'new', { files: bare }).catch((e: unknown) => e)) as ProvisiondError;
   t.match(err2.message, /EIO/);
+  t.same(readdirSync(dir), ['f.json']);
+});
+
+t.test('a failed fsync of the directory is reported, though the new file is already in place, whole', async (t) => {
+  const dir = t.testdir({ 'f.json': 'old' });
+  const sick: FileSystem = {
+    ...nodeFileSystem,
+    open: async (file, flags, mode) => {
+      const handle = await nodeFileSystem.open(file, flags, mode);
+      if (file !== dir) return handle;
+      return { ...handle, sync: async () => { throw Object.assign(new Error('i/o'), { code: 'EIO' }); }, close: () => handle.close() };
+    },
+  };
+  const err = (await writeFileDurable(path.join(dir, 'f.json'), 'new', { files: sick }).catch((e: unknown) => e)) as ProvisiondError;
+  t.match(err.message, /EIO/);
+  t.equal(await fsp.readFile(path.join(dir, 'f.json'), 'utf8'), 'new');
+  t.same(readdirSync(dir), ['f.json']);
 });
 
 t.test('stale temp files of an interrupted write are removed at start', async (t) => {

@@ -217,7 +217,7 @@ t.test('the previous-copy step never writes through a link planted at .prev, nor
   await third.setLocal([{ name: 'Resync_Periodic', value: '444' }]).catch(() => undefined);
   t.notOk(readdirSync(dirState).includes(`${STATE_FILE}.prev`));
   const broken = new ParamStore({ stateDir: `${dir}\0`, logger: quietLogger() });
-  await t.rejects(broken.setLocal([{ name: 'Resync_Periodic', value: '555' }]), { code: 'ERR_INVALID_ARG_VALUE' });
+  await t.rejects(broken.setLocal([{ name: 'Resync_Periodic', value: '555' }]), { code: 'state_read_failed' });
 });
 
 t.test('temp files a power cut left beside the state files are removed at load', async (t) => {

@@ -3,9 +3,9 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Redactor } from '../../daemon/log/index.js';
 import { deriveKeys, encodeVault, openBody, sealBody } from '../../daemon/vault/codec.js';
-import { openFileVault, type VaultCorruption, type VaultEntry } from '../../daemon/vault/index.js';
+import { openFileVault, type FileVaultOptions, type VaultCorruption, type VaultEntry } from '../../daemon/vault/index.js';
 import { steppingClock } from '../fixtures/vault/contract.js';
-import { faultyFileVault, faultyFs } from '../fixtures/vault/faults.js';
+import { faultyFs } from '../fixtures/vault/faults.js';
 import { Origin } from '../../daemon/origin/index.js';
 
 // DOMAIN.md §3.4: the Avaya backup/restore credential, one realm on one server.
@@ -155,14 +155,15 @@ t.test('two corruptions in the same millisecond keep both files', async (t) => {
   t.equal(await fsp.readFile(`${seed.file}.corrupt-20261122T090000000Z`, 'utf8'), 'earlier');
 });
 
-async function mocked(t: Test) {
+/** The file vault on a filesystem whose calls fail as `faulty.inject` says. */
+function mocked() {
   const faulty = faultyFs();
-  return { faulty, openFileVault: (await faultyFileVault(t, faulty)).openFileVault };
+  return { faulty, openFileVault: (options: FileVaultOptions) => openFileVault({ ...options, files: faulty.files }) };
 }
 
 t.test('write faults leave the previous vault intact, in use, and say why', async (t) => {
   const seed = await seeded(t);
-  const { faulty, openFileVault: open } = await mocked(t);
+  const { faulty, openFileVault: open } = mocked();
   const redactor = new Redactor();
   const vault = await open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor });
   const temp = (file: string) => file.includes('.vault.enc.tmp-');
@@ -190,7 +191,7 @@ t.test('write faults leave the previous vault intact, in use, and say why', asyn
 t.test('a damaged vault that cannot be moved aside is never overwritten', async (t) => {
   const seed = await seeded(t);
   await fsp.writeFile(seed.file, 'garbage');
-  const { faulty, openFileVault: open } = await mocked(t);
+  const { faulty, openFileVault: open } = mocked();
   faulty.inject((call) => (call === 'rename' ? 'EROFS' : undefined));
   const reports: VaultCorruption[] = [];
   const vault = await open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor: new Redactor(), onCorrupt: (info) => reports.push(info) });
@@ -208,7 +209,7 @@ t.test('a damaged vault that cannot be moved aside is never overwritten', async 
 t.test('a damaged vault that disappeared by itself no longer blocks writes', async (t) => {
   const seed = await seeded(t);
   await fsp.writeFile(seed.file, 'garbage');
-  const { faulty, openFileVault: open } = await mocked(t);
+  const { faulty, openFileVault: open } = mocked();
   faulty.inject((call) => (call === 'rename' ? 'EROFS' : undefined));
   const vault = await open({ stateDir: seed.stateDir, credentialsDirectory: undefined, redactor: new Redactor() });
   faulty.inject(undefined);
@@ -220,7 +221,7 @@ t.test('a damaged vault that disappeared by itself no longer blocks writes', asy
 
 t.test('a vault that cannot be read for the moment (EACCES, EIO, EMFILE) is a typed error and is left alone', async (t) => {
   const seed = await seeded(t);
-  const { faulty, openFileVault: open } = await mocked(t);
+  const { faulty, openFileVault: open } = mocked();
   const reports: VaultCorruption[] = [];
   for (const code of ['EACCES', 'EIO', 'EMFILE']) {
     faulty.inject((call, file) => (call === 'open' && file.endsWith('vault.enc') ? code : undefined));

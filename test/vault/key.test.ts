@@ -2,7 +2,7 @@ import t from 'tap';
 import { promises as fsp, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadVaultKey } from '../../daemon/vault/key.js';
+import { loadVaultKey, type LoadKeyOptions } from '../../daemon/vault/key.js';
 import { faultyFs } from '../fixtures/vault/faults.js';
 
 const isRoot = process.getuid!() === 0;
@@ -74,7 +74,7 @@ t.test('a key shorter than 32 bytes is refused', async (t) => {
 
 t.test('a key that cannot be read or created is a typed error, and leaves no temp file', async (t) => {
   const faulty = faultyFs();
-  const { loadVaultKey: load } = await t.mockImport<typeof import('../../daemon/vault/key.js')>('../../daemon/vault/key.js', { 'node:fs': faulty.module });
+  const load = (options: LoadKeyOptions) => loadVaultKey({ ...options, files: faulty.files });
   const stateDir = t.testdir();
   faulty.inject((call, file) => (call === 'open' && file.endsWith('vault.key') ? 'EACCES' : undefined));
   await t.rejects(load({ stateDir }), { code: 'vault_key_unavailable', message: /cannot read the vault key .*: EACCES/ });
@@ -89,7 +89,7 @@ t.test('a key that cannot be read or created is a typed error, and leaves no tem
 
 t.test('when another process creates the key first, its key is used', async (t) => {
   const faulty = faultyFs();
-  const { loadVaultKey: load } = await t.mockImport<typeof import('../../daemon/vault/key.js')>('../../daemon/vault/key.js', { 'node:fs': faulty.module });
+  const load = (options: LoadKeyOptions) => loadVaultKey({ ...options, files: faulty.files });
   const stateDir = t.testdir();
   const theirs = Buffer.alloc(32, 9);
   faulty.inject((call, file) => {
@@ -103,7 +103,7 @@ t.test('when another process creates the key first, its key is used', async (t) 
 
 t.test('a key that vanishes while two processes race is a typed error', async (t) => {
   const faulty = faultyFs();
-  const { loadVaultKey: load } = await t.mockImport<typeof import('../../daemon/vault/key.js')>('../../daemon/vault/key.js', { 'node:fs': faulty.module });
+  const load = (options: LoadKeyOptions) => loadVaultKey({ ...options, files: faulty.files });
   faulty.inject((call) => (call === 'link' ? 'EEXIST' : undefined));
   await t.rejects(load({ stateDir: t.testdir() }), { code: 'vault_key_unavailable', message: /vanished/ });
 });
