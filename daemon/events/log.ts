@@ -75,6 +75,8 @@ export class EventLog {
   private journalFailing = false;
   private compacting = false;
   private unsubscribe: (() => void) | undefined;
+  /** Settles once the last event recorded so far has been emitted as `recorded`. */
+  private released: Promise<void> = Promise.resolve();
 
   constructor(options: EventLogOptions) {
     this.bus = options.bus;
@@ -164,8 +166,9 @@ export class EventLog {
   }
 
   /** Resolves once every event recorded so far is in the journal (or its write failed). */
-  settled(): Promise<void> {
-    return this.journal.idle();
+  async settled(): Promise<void> {
+    await this.journal.idle();
+    await this.released;
   }
 
   /** The most recent events, oldest first. */
@@ -218,7 +221,6 @@ export class EventLog {
     this.persist(event);
     this.enforceBound();
     this.trim();
-    this.bus.emit('recorded', event);
     return event;
   }
 
@@ -257,10 +259,16 @@ export class EventLog {
       });
   }
 
+  /**
+   * Reporters hear of an event (`recorded`) only once it is in the journal: a client shown a
+   * seq before that could see a power cut give the same seq to another event at the next start.
+   */
   private persist(event: RecordedEvent): void {
-    this.journal.append(event).then(this.journalWritten, this.journalFailed).finally(() => {
+    // Appends settle in seq order, so the last one released means all are.
+    this.released = this.journal.append(event).then(this.journalWritten, this.journalFailed).finally(() => {
       // A failed write still releases the event, from memory: a full disk should not also silence the dashboard.
       if (event.seq > this.durableSeq) this.durableSeq = event.seq;
+      this.bus.emit('recorded', event);
       this.notifyConsumer();
     });
   }
