@@ -1,6 +1,6 @@
 /**
  * What travels on the daemon's bus. `event` carries a reportable event (SPEC §8) before the
- * event log gives it `seq`, `ts` and `device`; `recorded` carries it afterwards, which is what
+ * event log gives it `seq`, `ts` and `device`; `recorded` carries it once journaled, which is what
  * the MQTT reporter and the display feed send on.
  */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -56,7 +56,7 @@ export interface RecordedEvent {
 export interface DaemonEvents {
   /** A feature reports something; the event log numbers and stores it. */
   event: [EventInput];
-  /** The event log recorded an event; reporters send it on. */
+  /** The event log recorded an event and it is in the journal (or its write failed); reporters send it on. */
   recorded: [RecordedEvent];
   /** Applied parameters changed (names only; values are read from the store). */
   'params.changed': [readonly string[]];

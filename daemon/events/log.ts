@@ -80,7 +80,9 @@ export class EventLog {
   private notifyQueued = false;
   /** The group commit the latest event joined, and the last seq in it. */
   private commit: Promise<void> | undefined;
-  private commitThrough: { seq: number } | undefined;
+  private commitEvents: RecordedEvent[] = [];
+  /** Settles once the last event recorded so far has been emitted as `recorded`. */
+  private released: Promise<void> = Promise.resolve();
   private journalFailing = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs: number = JOURNAL_RETRY_MS.first;
@@ -177,8 +179,9 @@ export class EventLog {
   }
 
   /** Resolves once every event recorded so far is in the journal (or its write failed). */
-  settled(): Promise<void> {
-    return this.journal.idle();
+  async settled(): Promise<void> {
+    await this.journal.idle();
+    await this.released;
   }
 
   /** The most recent events, oldest first. */
@@ -231,7 +234,6 @@ export class EventLog {
     this.persist(event);
     this.enforceBound();
     this.trim();
-    this.bus.emit('recorded', event);
     return event;
   }
 
@@ -270,19 +272,26 @@ export class EventLog {
       });
   }
 
-  /** Journals the event; the first event of each group commit waits on it for the whole batch. */
+  /**
+   * Journals the event; the first event of each group commit waits on it for the whole batch.
+   * Reporters hear of an event (`recorded`) only once it is in the journal: a client shown a
+   * seq before that could see a power cut give the same seq to another event at the next start.
+   */
   private persist(event: RecordedEvent): void {
     const commit = this.journal.append(event);
     if (commit === this.commit) {
-      this.commitThrough!.seq = event.seq;
+      this.commitEvents.push(event);
       return;
     }
     this.commit = commit;
-    const through = { seq: event.seq };
-    this.commitThrough = through;
-    commit.then(this.journalWritten, this.journalFailed).finally(() => {
+    const batch = [event];
+    this.commitEvents = batch;
+    // Commits settle in seq order, so the last one released means all are.
+    this.released = commit.then(this.journalWritten, this.journalFailed).finally(() => {
       // A failed write still releases the events, from memory: a full disk should not also silence the dashboard.
-      if (through.seq > this.durableSeq) this.durableSeq = through.seq;
+      const through = batch.at(-1)!.seq;
+      if (through > this.durableSeq) this.durableSeq = through;
+      for (const recorded of batch) this.bus.emit('recorded', recorded);
       this.notifyConsumer();
     });
   }

@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import type { EventInput } from '../bus/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
-import { readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
+import { readFileIfExists, removeStaleTemps, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { certificatesFromBytes } from './certinfo.js';
@@ -65,6 +65,8 @@ export class TrustCerts {
 
   /** Reads the installed set; an unreadable file is reported and treated as empty. */
   async load(): Promise<void> {
+    // A power cut during an install leaves its temp file; nothing else would remove it.
+    await removeStaleTemps(this.file, this.options.files);
     const data = await readFileIfExists(this.file, this.options.files);
     if (data === undefined) return;
     try {

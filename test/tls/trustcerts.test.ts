@@ -159,3 +159,19 @@ t.test('formatTrust: nothing trusted says so; fields that are not text print emp
   t.equal(formatTrust([]), 'no trusted certificates: every https server is refused');
   t.equal(formatTrust({ certificates: [{ origin: 'anchor', subject: 7 }] }).split('\n')[0], 'anchor      ');
 });
+
+t.test('load removes the temp file of an install a power cut interrupted, and keeps the installed set', async (t) => {
+  const ca = makeCa({ commonName: 'kept CA' });
+  const installed = { version: 1, certificates: [{ name: 'ca.pem', url: 'https://p/ca.pem', pem: ca.certPem }] };
+  const stateDir = t.testdir({ [TRUSTCERTS_FILE]: JSON.stringify(installed), [`.${TRUSTCERTS_FILE}.tmp-4242-0a1b2c3d`]: '{"version": 1, "certif' });
+  const trustCerts = new TrustCerts({
+    stateDir,
+    fetch: () => Promise.reject(new Error('no download at load')),
+    emit: () => undefined,
+    logger: new Logger({ sink: { out: () => undefined, err: () => undefined } }),
+    onChange: async () => undefined,
+  });
+  await trustCerts.load();
+  t.same(await fsp.readdir(stateDir), [TRUSTCERTS_FILE], 'the torn temp file is gone');
+  t.same(trustCerts.list().map((c) => c.name), ['ca.pem'], 'the set installed before the cut is the one loaded');
+});
