@@ -322,7 +322,7 @@ export class ResyncEngine {
   private onClockJump(jumped: number, planned: PlannedTimer | undefined): void {
     if (planned?.trigger === 'retry' && this.history.clockFailure === true) {
       this.logger.notice(`the wall clock jumped by ${describeJump(jumped)}; the resync that failed on a certificate's validity is retried now`);
-      this.arm({ ...planned, due: Math.max(this.clock.monotonic(), this.history.retryNotBefore ?? -Infinity) });
+      this.arm({ ...planned, due: this.clock.monotonic() });
       return;
     }
     this.logger.notice(`the wall clock jumped by ${describeJump(jumped)}; the resync timer is planned again`);
