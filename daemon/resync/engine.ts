@@ -17,7 +17,7 @@ import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from '.
 import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
 import { systemClock, type Clock } from '../clock/index.js';
-import { DueTimer } from './timer.js';
+import { DueTimer, wallJump, wallOffset } from './timer.js';
 import { readSettings, SCHEDULE_PARAMETERS } from './settings.js';
 import { deviceMacros, type DeviceFacts } from '../device/index.js';
 import type { ParamStore } from '../params/index.js';
@@ -76,6 +76,7 @@ export class ResyncEngine {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly account: ProfileAccount;
+  /** Monotonic ms of start-up and of the last attempt: `$UPGTMR`, `$PRVTMR`. */
   private readonly startedAt: number;
   private history: History = { succeededOnce: false, consecutiveFailures: 0, periodicTurns: 0 };
   private readonly timer: DueTimer;
@@ -96,8 +97,8 @@ export class ResyncEngine {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.logger = options.logger.child('resync');
-    this.startedAt = this.clock.now();
-    this.timer = new DueTimer(this.clock, (planned) => this.onTimer(planned));
+    this.startedAt = this.clock.monotonic();
+    this.timer = new DueTimer(this.clock, (planned) => this.onTimer(planned), (jumped, planned) => this.onClockJump(jumped, planned));
     this.account = new ProfileAccount({
       vault: options.vault,
       prompts: options.prompts,
@@ -181,7 +182,8 @@ export class ResyncEngine {
     return {
       running: this.running !== undefined,
       last: this.last ?? null,
-      next: planned ? { at: new Date(planned.due).toISOString(), trigger: planned.trigger } : null,
+      // The moment as the wall clock reads it now (the timer itself waits on the monotonic clock).
+      next: planned ? { at: new Date(this.clock.now() + planned.due - this.clock.monotonic()).toISOString(), trigger: planned.trigger } : null,
     };
   }
 
@@ -206,6 +208,7 @@ export class ResyncEngine {
   private async execute(trigger: Trigger, operation: Operation): Promise<ResyncOutcome> {
     const settings = readSettings(this.param);
     const started = this.clock.now();
+    const offset = wallOffset(this.clock);
     if (!settings.provisionEnable) {
       // DOMAIN §1.1: Provision_Enable gates every resync, requested ones included (SPEC §8: reported).
       const error = { code: 'provision_disabled', message: 'Provision_Enable is No' } as const;
@@ -216,7 +219,7 @@ export class ResyncEngine {
     }
     this.timer.clear();
     const macros = this.macroVars(trigger);
-    this.lastAttempt = started;
+    this.lastAttempt = this.clock.monotonic();
     this.emit({ type: 'resync.started', trigger });
     let result: RunResult;
     try {
@@ -243,20 +246,27 @@ export class ResyncEngine {
         this.logger.warning(`TRUSTCERTS not installed: ${toProvisiondError(error).message}`);
       });
     }
-    return this.finish(trigger, started, result);
+    return this.finish(trigger, started, offset, result);
   }
 
-  private finish(trigger: Trigger, started: number, result: RunResult): ResyncOutcome {
+  private finish(trigger: Trigger, started: number, offset: number, result: RunResult): ResyncOutcome {
     const finished = this.clock.now();
+    const mono = this.clock.monotonic();
+    const clockFailure = !result.ok && CLOCK_FAILURES.has(result.error.code);
     // A failure starts the `Resync_Periodic` list over; a periodic success moves to its next element.
     this.history = result.ok
-      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: finished, periodicTurns: this.history.periodicTurns + (trigger === 'periodic' ? 1 : 0) }
-      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: finished, periodicTurns: 0, retryNotBefore: retryNotBefore(result.error, finished) };
-    if (this.active) this.arm(planNext(this.planInput()));
+      ? { succeededOnce: true, consecutiveFailures: 0, lastFinished: mono, periodicTurns: this.history.periodicTurns + (trigger === 'periodic' ? 1 : 0) }
+      : { ...this.history, consecutiveFailures: this.history.consecutiveFailures + 1, lastFinished: mono, periodicTurns: 0, retryNotBefore: retryNotBefore(result.error, mono), clockFailure };
+    if (this.active) {
+      this.arm(planNext(this.planInput()));
+      // The wall clock was set while this resync ran: what it judged by the old time is judged again.
+      const jumped = wallJump(this.clock, offset);
+      if (jumped !== 0) this.onClockJump(jumped, this.timer.planned);
+    }
     const failureLine = result.ok ? '' : this.expandFailure(readSettings(this.param).messages.failure, result);
     if (failureLine !== '') this.logger.warning(failureLine);
     const next = this.timer.planned;
-    const retryInSeconds = next?.trigger === 'retry' ? Math.round((next.due - finished) / 1000) : undefined;
+    const retryInSeconds = next?.trigger === 'retry' ? Math.round((next.due - mono) / 1000) : undefined;
     const { outcome, events } = report({ trigger, started, finished, result, failureLine, retryInSeconds });
     for (const event of events) this.emit(event);
     this.last = outcome;
@@ -295,11 +305,28 @@ export class ResyncEngine {
   private onTimer(planned: PlannedTimer): void {
     if (planned.trigger === 'periodic' && !this.triggersAllow()) {
       this.logger.info('periodic resync held back by Resync_Trigger_*');
-      this.history = { ...this.history, lastFinished: this.clock.now(), periodicTurns: this.history.periodicTurns + 1 };
+      this.history = { ...this.history, lastFinished: this.clock.monotonic(), periodicTurns: this.history.periodicTurns + 1 };
       this.arm(planNext(this.planInput()));
       return;
     }
     void this.launch(planned.trigger, 'resync', false);
+  }
+
+  /**
+   * The wall clock jumped (an RTC reset to 1970, NTP catching up): waits count on the
+   * monotonic clock and stand, but a `Resync_At` moment is placed again from the new time of
+   * day, and the pending retry of a failure the old wall time caused (a certificate not yet
+   * valid) runs at once rather than after its backoff (no retry is made when
+   * `Resync_Error_Retry_Delay` planned none). A pending start-up resync keeps its turn.
+   */
+  private onClockJump(jumped: number, planned: PlannedTimer | undefined): void {
+    if (planned?.trigger === 'retry' && this.history.clockFailure === true) {
+      this.logger.notice(`the wall clock jumped by ${describeJump(jumped)}; the resync that failed on a certificate's validity is retried now`);
+      this.arm({ ...planned, due: this.clock.monotonic() });
+      return;
+    }
+    this.logger.notice(`the wall clock jumped by ${describeJump(jumped)}; the resync timer is planned again`);
+    this.arm(planned?.trigger === 'boot' ? planned : planNext(this.planInput()));
   }
 
   /**
@@ -332,13 +359,13 @@ export class ResyncEngine {
    * never upgrades firmware, so both count from start-up until there is an attempt.
    */
   private macroVars(trigger: Trigger): Record<string, string> {
-    const now = this.clock.now();
+    const mono = this.clock.monotonic();
     return {
-      ...phoneVars(this.options.params.snapshot(), now),
+      ...phoneVars(this.options.params.snapshot(), this.clock.now()),
       ...deviceMacros(this.options.device),
       PRVST: String(PRVST[trigger]),
-      PRVTMR: String(Math.floor((now - (this.lastAttempt ?? this.startedAt)) / 1000)),
-      UPGTMR: String(Math.floor((now - this.startedAt) / 1000)),
+      PRVTMR: String(Math.floor((mono - (this.lastAttempt ?? this.startedAt)) / 1000)),
+      UPGTMR: String(Math.floor((mono - this.startedAt) / 1000)),
     };
   }
 
@@ -362,6 +389,7 @@ export class ResyncEngine {
       settings: readSettings(this.param),
       history: this.history,
       now: this.clock.now(),
+      monotonic: this.clock.monotonic(),
       math: this.options.schedule,
       random: this.random,
       onInvalid: (error) => this.logger.warning('timer parameter ignored', { error: toProvisiondError(error).message }),
@@ -373,9 +401,21 @@ export class ResyncEngine {
   }
 }
 
-/** When a failure's server asked to be left alone until (`Retry-After`, carried by the fetcher's error). */
+/** When a failure's server asked to be left alone until (`Retry-After`, carried by the fetcher's error), monotonic ms. */
 function retryNotBefore(error: ProvisiondError, finished: number): number | undefined {
   return error instanceof FetchError && error.retryAfterMs !== undefined ? finished + error.retryAfterMs : undefined;
+}
+
+/** Failures that a wrong wall clock causes: certificate validity is judged by it (SPEC §6). */
+const CLOCK_FAILURES: ReadonlySet<string> = new Set(['tls_not_yet_valid', 'tls_expired']);
+
+/** `+3d 4h`, `-20424d`: a jump as a person reads it. */
+function describeJump(ms: number): string {
+  const sign = ms < 0 ? '-' : '+';
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  const days = Math.floor(seconds / 86_400);
+  const rest = seconds - days * 86_400;
+  return `${sign}${days > 0 ? `${days}d ` : ''}${Math.floor(rest / 3600)}h ${Math.floor((rest % 3600) / 60)}m ${rest % 60}s`;
 }
 
 async function defaultLookup(host: string): Promise<string> {

@@ -1,6 +1,10 @@
 /**
  * When the next automatic resync happens (DOMAIN §1.1, SPEC §4). Pure: settings, what has
  * happened so far, the time and a random source in; the next timer out.
+ *
+ * Delays (start-up, periodic, retry, `Retry-After`) count on the monotonic clock, which never
+ * jumps; only `Resync_At` reads the wall clock (a time of day), and its moment is turned into a
+ * monotonic one by the distance from the wall time now.
  */
 import { defaultOf } from '../params/index.js';
 import type { ScheduleMath } from './adapters.js';
@@ -14,8 +18,10 @@ export const PRVST: Readonly<Record<Trigger, number>> = { demand: -1, boot: 0, p
 
 export interface PlannedTimer {
   readonly trigger: Exclude<Trigger, 'demand'>;
-  /** Epoch ms. */
+  /** Monotonic ms (`Clock.monotonic`). */
   readonly due: number;
+  /** The moment depends on the wall clock: a jump of it calls for planning again. */
+  readonly watchWall: boolean;
 }
 
 export interface History {
@@ -23,21 +29,29 @@ export interface History {
   readonly succeededOnce: boolean;
   /** Failed resyncs since the last success: picks the `Resync_Error_Retry_Delay` element. */
   readonly consecutiveFailures: number;
-  /** When the last resync finished (epoch ms); periodic and retry delays count from it. */
+  /** When the last resync finished (monotonic ms); periodic and retry delays count from it. */
   readonly lastFinished?: number | undefined;
   /**
    * `Resync_Periodic` elements used since the periodic schedule (re)started (DOMAIN §1.2: the
    * list is used in turn, the last element repeating): picks the next periodic wait.
    */
   readonly periodicTurns: number;
-  /** The last failure's server asked not to come back before this (epoch ms, `Retry-After`). */
+  /** The last failure's server asked not to come back before this (monotonic ms, `Retry-After`). */
   readonly retryNotBefore?: number | undefined;
+  /**
+   * The last failure was the wall clock's doing (a certificate not yet valid, or expired): it
+   * is retried as soon as the wall clock jumps.
+   */
+  readonly clockFailure?: boolean | undefined;
 }
 
 export interface PlanInput {
   readonly settings: ResyncSettings;
   readonly history: History;
+  /** Wall time (epoch ms): places `Resync_At`. */
   readonly now: number;
+  /** Monotonic time (ms): every other delay counts on it. */
+  readonly monotonic: number;
   readonly math: ScheduleMath;
   readonly random: () => number;
   /** Told about each parameter value the schedule arithmetic refused. */
@@ -61,9 +75,9 @@ function guarded<T>(input: PlanInput, compute: () => T, fallback: () => T): T {
 
 /** Start-up: a random 0…`Resync_Random_Delay`×20 s wait when `Resync_On_Reset` (DOMAIN §1.1). */
 export function planBoot(input: PlanInput): PlannedTimer | undefined {
-  const { settings, now, math, random } = input;
+  const { settings, monotonic, math, random } = input;
   if (settings.provisionEnable && settings.onReset) {
-    return { trigger: 'boot', due: now + math.bootDelay(String(settings.randomDelay), random) };
+    return { trigger: 'boot', due: monotonic + math.bootDelay(String(settings.randomDelay), random), watchWall: false };
   }
   return planNext(input);
 }
@@ -74,10 +88,10 @@ export function planBoot(input: PlanInput): PlannedTimer | undefined {
  * `Resync_At` replaces the periodic timer (DOMAIN §1.1) and competes with a retry.
  */
 export function planNext(input: PlanInput): PlannedTimer | undefined {
-  const { settings, history, now, math, random } = input;
+  const { settings, history, now, monotonic, math, random } = input;
   if (!settings.provisionEnable) return undefined;
-  const anchor = history.lastFinished ?? now;
-  const candidates: PlannedTimer[] = [];
+  const anchor = history.lastFinished ?? monotonic;
+  const candidates: Omit<PlannedTimer, 'watchWall'>[] = [];
   let retryPending = false;
   if (history.consecutiveFailures > 0) {
     const attempt = history.consecutiveFailures - 1;
@@ -85,17 +99,18 @@ export function planNext(input: PlanInput): PlannedTimer | undefined {
     const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(defaultOf('Resync_Error_Retry_Delay')));
     if (delay !== undefined) {
       // A server's Retry-After only ever lengthens the wait (the fetcher caps it).
-      candidates.push({ trigger: 'retry', due: Math.max(now, anchor + delay, history.retryNotBefore ?? 0) });
+      candidates.push({ trigger: 'retry', due: Math.max(monotonic, anchor + delay, history.retryNotBefore ?? -Infinity) });
       retryPending = true;
     }
   }
   const at = settings.at === '' ? undefined : guarded(input, () => math.resyncAt(settings.at, String(settings.atRandomDelay), new Date(now), random), () => undefined);
   if (at !== undefined) {
-    candidates.push({ trigger: 'at', due: Math.max(now, at.getTime()) });
+    candidates.push({ trigger: 'at', due: monotonic + Math.max(0, at.getTime() - now) });
   } else if (history.succeededOnce && !retryPending) {
     const periodic = (value: string): number | undefined => math.listDelay(value, 'Resync_Periodic', history.periodicTurns, random);
     const delay = guarded(input, () => periodic(settings.periodic), () => periodic(defaultOf('Resync_Periodic')));
-    if (delay !== undefined) candidates.push({ trigger: 'periodic', due: Math.max(now, anchor + delay) });
+    if (delay !== undefined) candidates.push({ trigger: 'periodic', due: Math.max(monotonic, anchor + delay) });
   }
-  return candidates.sort((a, b) => a.due - b.due)[0];
+  const first = candidates.sort((a, b) => a.due - b.due)[0];
+  return first && { ...first, watchWall: at !== undefined || (retryPending && history.clockFailure === true) };
 }
