@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<{ default: BenchModule }>> = {
   events: () => import('./events.js'),
   feed: () => import('./feed.js'),
   resync: () => import('./resync.js'),
+  growth: () => import('./growth.js'),
   fleet: () => import('./fleet.js'),
 };
 

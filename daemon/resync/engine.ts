@@ -6,7 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { emVars } from './em-vars.js';
-import { phoneVars } from './phone-vars.js';
+import { phoneParams, phoneVars } from './phone-vars.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { FetchError } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -48,7 +48,7 @@ export interface ResyncEngineOptions {
 export type { ResyncOutcome, ResyncResult } from './outcome.js';
 
 /** What the engine and EM use of the parameter store (`daemon/params`). */
-export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
+export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'derive' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
 
 /** What a resync is for: the `operation` of its auth events (SPEC §8). */
 export interface RequestContext {
@@ -333,7 +333,7 @@ export class ResyncEngine {
   private macroVars(trigger: Trigger): Record<string, string> {
     const now = this.clock.now();
     return {
-      ...phoneVars(this.options.params.snapshot(), now),
+      ...phoneVars(this.options.params.derive(phoneParams), now),
       ...deviceMacros(this.options.device),
       PRVST: String(PRVST[trigger]),
       PRVTMR: String(Math.floor((now - (this.lastAttempt ?? this.startedAt)) / 1000)),
