@@ -1,87 +1,147 @@
 /**
  * The fetcher against `curl --digest` for the same file from the same Apache httpd (Digest
- * MD5, mod_auth_digest) in one run (SPEC §12): first fetch, changed file, unchanged file.
- * Ours keeps its state between fetches (pre-emptive Digest with the cached nonce,
- * conditional GET, keep-alive); curl starts fresh each time, as a cron job would. Requests
- * are counted in Apache's access log; times are medians.
+ * MD5, mod_auth_digest), over http and https, in one run (SPEC §12). Every comparison is
+ * alike on both sides:
+ * - cold: a new process per fetch, its start included — our real fetcher in a fresh Node
+ *   process (bench/cold-fetch.ts) against a fresh curl; nothing cached on either side;
+ * - warm: one process fetching the same URL again and again on a kept connection — our
+ *   fetcher instance against one curl process with N transfers (`next`), a changed profile
+ *   (full body) and an unchanged one (conditional GET on both sides: our stored validators,
+ *   curl's `--etag-compare`).
+ * Wall time and CPU (user + system) are medians; curl's warm CPU is its marginal cost per
+ * transfer (bench/curl.ts); ours is this process's CPU during the fetch. Requests are counted
+ * in Apache's access log.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { Fetcher } from '../daemon/http/index.js';
+import { Fetcher, type FetcherOptions } from '../daemon/http/index.js';
+import { loadTrustStore, makeTestPki, tlsConnectionOptions } from '../daemon/tls/index.js';
 import { startApache, type Apache } from '../test/fixtures/http/apache.js';
-import { requireProgram } from '../test/fixtures/peers.js';
+import { curlCold, curlWarm, ourCold, type CurlTarget } from './curl.js';
+import { cpuMs, type Measured } from './rusage.js';
 import type { BenchModule, BenchRow } from './types.js';
-import { median, timed } from './util.js';
+import { median } from './util.js';
 
-const RUNS = 15;
+const COLD_RUNS = 9;
+const TRANSFERS = 40;
+const WARM_PROCESSES = 5;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
-const run = promisify(execFile);
+const PROFILE = '<flat-profile>' + '<Line_Enable_1_>Yes</Line_Enable_1_>'.repeat(500) + '</flat-profile>\n';
 
-interface Sample {
-  ms: number[];
-  requests: number[];
+interface Figures {
+  wallMs: number;
+  cpuMs: number;
+  requests: number;
 }
 
-async function sample(apache: Apache, action: () => Promise<unknown>, before?: () => void): Promise<Sample> {
-  const result: Sample = { ms: [], requests: [] };
-  for (let i = 0; i < RUNS; i++) {
-    before?.();
-    const logged = (await apache.accessLog()).length;
-    result.ms.push(await timed(action));
-    result.requests.push((await apache.accessLog()).length - logged);
+async function counted(apache: Apache, fetches: number, action: () => Promise<unknown>): Promise<number> {
+  const before = (await apache.accessLog()).length;
+  await action();
+  return ((await apache.accessLog()).length - before) / fetches;
+}
+
+/** `TRANSFERS` fetches with one fetcher, after one that warms the connection and the nonce. */
+async function ourWarm(apache: Apache, fetcher: Fetcher, url: string, before?: () => void): Promise<Figures> {
+  const credentials = async () => ({ username: USER, password: PASSWORD, source: 'rule' as const });
+  const once = () => fetcher.fetch({ url, operation: 'resync', credentials });
+  await (await once()).applied?.();
+  const walls: number[] = [];
+  let cpu = 0;
+  const requests = await counted(apache, TRANSFERS, async () => {
+    for (let i = 0; i < TRANSFERS; i++) {
+      before?.();
+      const used = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      const result = await once();
+      walls.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const spent = process.cpuUsage(used);
+      cpu += (spent.user + spent.system) / 1000;
+      // Validators are kept once the profile is applied (SPEC §4); the resync rows time that part.
+      await result.applied?.();
+    }
+  });
+  return { wallMs: median(walls), cpuMs: cpu / TRANSFERS, requests };
+}
+
+async function scheme(tls: boolean, dir: string): Promise<BenchRow[]> {
+  const pki = tls ? makeTestPki() : undefined;
+  const apache = await startApache({
+    ...(pki && { tls: { certPem: pki.chainPem, keyPem: pki.leaf.keyPem } }),
+    areas: [{ path: '/p', auth: { scheme: 'Digest', realm: 'bench', users: { [USER]: PASSWORD } } }],
+    files: { 'p/spa.xml': PROFILE },
+  });
+  try {
+    const caFile = path.join(dir, `ca-${tls}.pem`);
+    if (pki) writeFileSync(caFile, pki.root.certPem);
+    const target: CurlTarget = { url: `${apache.origin}/p/spa.xml`, username: USER, password: PASSWORD, ...(pki && { caFile }) };
+    const file = path.join(apache.docroot, 'p/spa.xml');
+    let version = 0;
+    const change = () => writeFileSync(file, PROFILE.replace('</flat-profile>', `<GPP_A>${++version}</GPP_A></flat-profile>`));
+
+    const oursCold = await perProcess(apache, () => ourCold(target, COLD_RUNS));
+    const curlColdFigures = await perProcess(apache, () => curlCold(target, COLD_RUNS));
+
+    const options: FetcherOptions = { userAgent: 'bench', stateDir: mkdtempSync(path.join(dir, 'state-')) };
+    if (pki) {
+      const store = await loadTrustStore({ trustCerts: [{ name: 'bench CA', data: Buffer.from(pki.root.certPem) }] });
+      const connection = tlsConnectionOptions(store, { checkName: true });
+      Object.assign(options, { tls: () => connection });
+    }
+    const fetcher = new Fetcher(options);
+    let oursChanged: Figures;
+    let oursSame: Figures;
+    try {
+      oursChanged = await ourWarm(apache, fetcher, target.url, change);
+      oursSame = await ourWarm(apache, fetcher, target.url);
+    } finally {
+      fetcher.close();
+    }
+    const curlFull = await curlWarmFigures(apache, target);
+    const etag = path.join(dir, `etag-${tls}`);
+    await curlCold(target, 1, { file: etag, mode: 'save' });
+    const curlSame = await curlWarmFigures(apache, target, etag);
+
+    const label = tls ? 'https' : 'http';
+    const rows: BenchRow[] = [];
+    const add = (what: string, mine: Figures, theirs: Figures, competitor: string, note: string, goals: { wall?: number; cpu?: number; requests?: number }) => {
+      rows.push({ name: `${label} ${what}: wall time`, value: mine.wallMs, unit: 'ms', baseline: { name: competitor, value: theirs.wallMs }, ...(goals.wall !== undefined && { goal: { on: 'ratio', max: goals.wall } }), note });
+      rows.push({ name: `${label} ${what}: CPU`, value: mine.cpuMs, unit: 'ms', baseline: { name: competitor, value: theirs.cpuMs }, ...(goals.cpu !== undefined && { goal: { on: 'ratio', max: goals.cpu } }), note: 'user + system' });
+      rows.push({ name: `${label} ${what}: requests`, value: mine.requests, unit: 'requests', baseline: { name: competitor, value: theirs.requests }, ...(goals.requests !== undefined && { goal: { max: goals.requests } }), note: 'Apache access log' });
+    };
+    add('cold fetch (new process)', oursCold, curlColdFigures, 'curl --digest, new process', `median of ${COLD_RUNS}; node process vs curl process, start included`, {});
+    add('warm fetch, changed profile', oursChanged, curlFull, `curl --digest, ${TRANSFERS} URLs in 1 process`, `median of ${TRANSFERS}; kept connection on both sides`, { wall: 1, cpu: 1, requests: 1 });
+    add('warm fetch, unchanged profile', oursSame, curlSame, `curl --digest --etag-compare, ${TRANSFERS} URLs`, `median of ${TRANSFERS}; conditional GET on both sides`, { wall: 1, cpu: 1, requests: 1 });
+    return rows;
+  } finally {
+    await apache.stop();
   }
-  return result;
+}
+
+/** Medians over processes of one fetch each. */
+async function perProcess(apache: Apache, measure: () => Promise<Measured[]>): Promise<Figures> {
+  let runs: Measured[] = [];
+  const requests = await counted(apache, COLD_RUNS, async () => (runs = await measure()));
+  return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map(cpuMs)), requests };
+}
+
+async function curlWarmFigures(apache: Apache, target: CurlTarget, etagFile?: string): Promise<Figures> {
+  const etag = etagFile === undefined ? undefined : { file: etagFile, mode: 'compare' as const };
+  let warm: Awaited<ReturnType<typeof curlWarm>> | undefined;
+  // Requests per transfer over every process run (the single-transfer runs included).
+  const requests = await counted(apache, WARM_PROCESSES * (TRANSFERS + 1), async () => (warm = await curlWarm(target, TRANSFERS, WARM_PROCESSES, etag)));
+  return { wallMs: warm!.wallMs, cpuMs: warm!.cpuMs, requests };
 }
 
 const bench: BenchModule = {
-  title: 'fetch: provisiond fetcher vs curl --digest (Apache httpd, Digest MD5)',
+  title: 'fetch: provisiond fetcher vs curl --digest (Apache httpd, Digest MD5), cold and warm, http and https',
   async run(): Promise<BenchRow[]> {
-    const curl = requireProgram('curl', 'curl');
-    const profile = '<flat-profile>' + '<Line_Enable_1_>Yes</Line_Enable_1_>'.repeat(500) + '</flat-profile>\n';
-    const apache = await startApache({ areas: [{ path: '/p', auth: { scheme: 'Digest', realm: 'bench', users: { [USER]: PASSWORD } } }], files: { 'p/spa.xml': profile } });
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'provisiond-bench-fetch-'));
-    const url = `${apache.origin}/p/spa.xml`;
-    const file = path.join(apache.docroot, 'p/spa.xml');
-    const credentials = async () => ({ username: USER, password: PASSWORD, source: 'rule' as const });
-    let version = 0;
-    const change = () => writeFileSync(file, profile.replace('</flat-profile>', `<GPP_A>${++version}</GPP_A></flat-profile>`));
-    const curlFetch = async () => {
-      // Credentials through a config on stdin: never on a command line.
-      const child = run(curl, ['-sS', '--fail', '-o', '/dev/null', '--digest', '-K', '-', url]);
-      child.child.stdin!.end(`user = "${USER}:${PASSWORD}"\n`);
-      await child;
-    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'provisiond-bench-fetch-'));
     try {
-      const oursFirst = await sample(apache, async () => {
-        const fresh = new Fetcher({ userAgent: 'bench', stateDir: mkdtempSync(path.join(stateDir, 'first-')) });
-        await fresh.fetch({ url, operation: 'resync', credentials });
-        fresh.close();
-      });
-      const curlFirst = await sample(apache, curlFetch);
-      const fetcher = new Fetcher({ userAgent: 'bench', stateDir });
-      await fetcher.fetch({ url, operation: 'resync', credentials });
-      const oursChanged = await sample(apache, () => fetcher.fetch({ url, operation: 'resync', credentials }), change);
-      const curlChanged = await sample(apache, curlFetch, change);
-      const oursSame = await sample(apache, () => fetcher.fetch({ url, operation: 'resync', credentials }));
-      const curlSame = await sample(apache, curlFetch);
-      fetcher.close();
-      const rows: BenchRow[] = [];
-      for (const [name, ours, theirs] of [
-        ['first fetch', oursFirst, curlFirst],
-        ['changed profile', oursChanged, curlChanged],
-        ['unchanged profile', oursSame, curlSame],
-      ] as const) {
-        rows.push({ name: `${name}: wall time`, value: median(ours.ms), unit: 'ms', baseline: { name: 'curl --digest', value: median(theirs.ms) }, note: `median of ${RUNS}; curl includes its process start` });
-        rows.push({ name: `${name}: requests`, value: median(ours.requests), unit: 'requests', baseline: { name: 'curl --digest', value: median(theirs.requests) }, note: 'counted in the Apache access log' });
-      }
-      return rows;
+      return [...(await scheme(false, dir)), ...(await scheme(true, dir))];
     } finally {
-      await apache.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   },
 };

@@ -1,73 +1,96 @@
 /**
- * Resyncs through the whole daemon (rule → fetcher → parser → parameter store → events)
- * against Apache httpd with a Digest realm (SPEC §12): requests per resync, and memory
- * growth over 10,000 unchanged resyncs. The competitor for requests is `curl --digest`, which
- * always needs two (challenge, answer); for memory, the daemon's own footprint after warm-up.
+ * CPU per resync through the whole daemon (rule → fetcher → parser → parameter store →
+ * events) against Apache httpd with a Digest realm (SPEC §12), for a 100 KB profile that is
+ * unchanged and one that changed, against `curl --digest` fetching the same file from the same
+ * server: warm (one curl process, N transfers on a kept connection; `--etag-compare` for the
+ * unchanged profile, so both sides send a conditional GET) and cold (one curl per fetch).
+ * CPU is user + system: ours this process's during the resync (every thread), curl's from
+ * the kernel's rusage (bench/curl.ts). The goal is less CPU than curl warm. Requests per
+ * resync are counted in the access log.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from '../daemon/app/index.js';
-import { Logger, Redactor } from '../daemon/log/index.js';
-import { parseSettings } from '../daemon/settings/index.js';
-import { Notifier } from '../daemon/systemd/index.js';
 import { startApache } from '../test/fixtures/http/apache.js';
+import { profileOfSize, startBenchApp } from './app.js';
+import { curlCold, curlWarm, type CurlTarget, type CurlWarm } from './curl.js';
+import { cpuMs } from './rusage.js';
 import type { BenchModule, BenchRow } from './types.js';
 import { median, timed } from './util.js';
 
-const RESYNCS = 10_000;
-const WARM_UP = 500;
+const PROFILE_BYTES = 100 * 1024;
+const UNCHANGED = 200;
+const CHANGED = 40;
+const WARM_UP = 30;
+const TRANSFERS = 40;
+const PROCESSES = 5;
 const USER = 'bench';
 const PASSWORD = 'bench-resync-password';
 
-function profile(count: number): string {
-  const lines = Array.from({ length: count }, (_, i) => `  <Param_${i}_>value ${i}</Param_${i}_>`);
-  return `<flat-profile>\n${lines.join('\n')}\n</flat-profile>\n`;
-}
-
-function settle(): { heap: number; rss: number } {
-  (globalThis as { gc?: () => void }).gc?.();
-  const usage = process.memoryUsage();
-  return { heap: usage.heapUsed / 2 ** 20, rss: usage.rss / 2 ** 20 };
+interface Figures {
+  cpuMs: number;
+  wallMs: number;
+  requests: number;
 }
 
 const bench: BenchModule = {
-  title: `resync through the daemon (Apache Digest), ${RESYNCS} unchanged resyncs`,
+  title: `CPU per resync through the daemon (Apache Digest, ${PROFILE_BYTES / 1024} KB profile) vs curl --digest`,
   async run(): Promise<BenchRow[]> {
-    const apache = await startApache({ areas: [{ path: '/p', auth: { scheme: 'Digest', realm: 'bench', users: { [USER]: PASSWORD } } }], files: { 'p/phone.xml': profile(200) } });
-    const dir = mkdtempSync(path.join(tmpdir(), 'pvd-bench-'));
-    const settings = parseSettings({
-      stateDir: path.join(dir, 'state'),
-      runtimeDir: path.join(dir, 'run'),
-      trust: { anchorsDir: path.join(dir, 'none') },
-      display: { socket: false, http: false },
-      log: { level: 'warning' },
-      parameters: { Resync_On_Reset: 'No', Profile_Rule: `[--uid ${USER} --pwd ${PASSWORD}]${apache.origin}/p/phone.xml` },
-    });
-    const app = new App({ settings, logger: new Logger({ level: 'warning', redactor: new Redactor(), sink: { out: () => undefined, err: () => undefined } }), notifier: new Notifier({}) });
-    try {
-      await app.start();
+    const apache = await startApache({ areas: [{ path: '/p', auth: { scheme: 'Digest', realm: 'bench', users: { [USER]: PASSWORD } } }], files: { 'p/phone.xml': profileOfSize(PROFILE_BYTES) } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'pvd-bench-resync-'));
+    const file = path.join(apache.docroot, 'p/phone.xml');
+    const target: CurlTarget = { url: `${apache.origin}/p/phone.xml`, username: USER, password: PASSWORD };
+    const app = await startBenchApp(dir, `[--uid ${USER} --pwd ${PASSWORD}]${target.url}`);
+    const requestsDuring = async (count: number, action: () => Promise<unknown>) => {
       const before = (await apache.accessLog()).length;
+      await action();
+      return ((await apache.accessLog()).length - before) / count;
+    };
+    try {
       const firstMs = await timed(() => app.resync.resyncNow());
-      const firstRequests = (await apache.accessLog()).length - before;
       for (let i = 0; i < WARM_UP; i++) await app.resync.resyncNow();
-      const warm = settle();
-      const logged = (await apache.accessLog()).length;
-      const times: number[] = [];
-      let peak = warm.rss;
-      for (let i = 0; i < RESYNCS; i++) {
-        times.push(await timed(() => app.resync.resyncNow()));
-        if (i % 500 === 0) peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20);
-      }
-      const perResync = ((await apache.accessLog()).length - logged) / RESYNCS;
-      const after = settle();
+      /** `count` resyncs, `before` (untimed) ahead of each; every one must end with `expected`. */
+      const resyncs = async (count: number, expected: string, before?: (i: number) => void): Promise<Figures> => {
+        const walls: number[] = [];
+        let cpu = 0;
+        const requests = await requestsDuring(count, async () => {
+          for (let i = 0; i < count; i++) {
+            before?.(i);
+            const used = process.cpuUsage();
+            const started = process.hrtime.bigint();
+            const outcome = await app.resync.resyncNow();
+            walls.push(Number(process.hrtime.bigint() - started) / 1e6);
+            const spent = process.cpuUsage(used);
+            cpu += (spent.user + spent.system) / 1000;
+            if (outcome.result !== expected) throw new Error(`resync bench: a resync ended ${outcome.result} (${outcome.error?.message ?? ''}), expected ${expected}`);
+          }
+        });
+        return { cpuMs: cpu / count, wallMs: median(walls), requests };
+      };
+      const unchanged = await resyncs(UNCHANGED, 'unchanged');
+      const changed = await resyncs(CHANGED, 'succeeded', (i) => writeFileSync(file, profileOfSize(PROFILE_BYTES, `v${i}`)));
+
+      const etag = path.join(dir, 'etag');
+      await curlCold(target, 1, { file: etag, mode: 'save' });
+      const transfers = PROCESSES * (TRANSFERS + 1);
+      let curlWarmSame: CurlWarm | undefined;
+      let curlWarmFull: CurlWarm | undefined;
+      const curlSameRequests = await requestsDuring(transfers, async () => (curlWarmSame = await curlWarm(target, TRANSFERS, PROCESSES, { file: etag, mode: 'compare' })));
+      const curlFullRequests = await requestsDuring(transfers, async () => (curlWarmFull = await curlWarm(target, TRANSFERS, PROCESSES)));
+      const curlColdSame = median((await curlCold(target, PROCESSES * 2, { file: etag, mode: 'compare' })).map(cpuMs));
+      const curlColdFull = median((await curlCold(target, PROCESSES * 2)).map(cpuMs));
+      const lessThanCurlWarm = { on: 'ratio' as const, max: 1 };
+      const note = (count: number) => `mean of ${count}; curl warm: marginal CPU of 1 of ${TRANSFERS} transfers in one process`;
       return [
-        { name: 'first resync (200 parameters): wall time', value: firstMs, unit: 'ms' },
-        { name: 'first resync: requests', value: firstRequests, unit: 'requests', baseline: { name: 'curl --digest', value: 2 } },
-        { name: 'unchanged resync: wall time', value: median(times), unit: 'ms', note: `median of ${RESYNCS}` },
-        { name: 'unchanged resync: requests', value: perResync, unit: 'requests', baseline: { name: 'curl --digest', value: 2 }, note: 'conditional GET + pre-emptive Digest' },
-        { name: `heap growth over ${RESYNCS} resyncs`, value: after.heap - warm.heap, unit: 'MiB', note: `after gc; heap ${warm.heap.toFixed(1)} → ${after.heap.toFixed(1)} MiB` },
-        { name: `RSS growth over ${RESYNCS} resyncs`, value: after.rss - warm.rss, unit: 'MiB', note: `peak RSS ${peak.toFixed(1)} MiB (bench process, daemon in-process)` },
+        { name: 'first resync: wall time', value: firstMs, unit: 'ms', note: `${PROFILE_BYTES / 1024} KB, about ${Math.round(PROFILE_BYTES / 39)} parameters` },
+        { name: 'CPU per unchanged resync', value: unchanged.cpuMs, unit: 'ms', baseline: { name: 'curl --digest --etag-compare, warm', value: curlWarmSame!.cpuMs }, goal: lessThanCurlWarm, note: note(UNCHANGED) },
+        { name: 'CPU per unchanged resync, vs curl cold', value: unchanged.cpuMs, unit: 'ms', baseline: { name: 'curl --digest --etag-compare, 1 process', value: curlColdSame }, note: `median of ${PROCESSES * 2} curl processes` },
+        { name: 'CPU per changed resync (100 KB)', value: changed.cpuMs, unit: 'ms', baseline: { name: 'curl --digest, warm', value: curlWarmFull!.cpuMs }, goal: lessThanCurlWarm, note: `${note(CHANGED)}; ours parses, applies and stores it` },
+        { name: 'CPU per changed resync, vs curl cold', value: changed.cpuMs, unit: 'ms', baseline: { name: 'curl --digest, 1 process', value: curlColdFull }, note: `median of ${PROCESSES * 2} curl processes` },
+        { name: 'unchanged resync: wall time', value: unchanged.wallMs, unit: 'ms', baseline: { name: 'curl --digest --etag-compare, warm', value: curlWarmSame!.wallMs }, note: `median of ${UNCHANGED}; curl: its time_total per transfer` },
+        { name: 'changed resync: wall time', value: changed.wallMs, unit: 'ms', baseline: { name: 'curl --digest, warm', value: curlWarmFull!.wallMs }, note: `median of ${CHANGED}` },
+        { name: 'unchanged resync: requests', value: unchanged.requests, unit: 'requests', baseline: { name: 'curl --digest --etag-compare', value: curlSameRequests }, goal: { max: 1 }, note: 'conditional GET + pre-emptive Digest; Apache access log' },
+        { name: 'changed resync: requests', value: changed.requests, unit: 'requests', baseline: { name: 'curl --digest', value: curlFullRequests }, goal: { max: 1 }, note: 'Apache access log' },
       ];
     } finally {
       await app.stop();

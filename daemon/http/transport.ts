@@ -167,6 +167,13 @@ export class Transport {
       });
 
       req.on('socket', (socket: Socket) => {
+        // A kept-alive socket was verified when it connected; its 'secure' never fires again,
+        // so a listener added for it would stay on the socket for as long as it is kept.
+        if (!socket.connecting) {
+          connected = secured = true;
+          arm('headers');
+          return;
+        }
         if (socket instanceof TLSSocket) {
           // 'secure' fires before Node verifies the peer, so the certificate can be reported
           // even when it is then rejected (SPEC §8 tls.rejected carries subject and issuer).
@@ -174,11 +181,6 @@ export class Transport {
           socket.prependOnceListener('secure', () => {
             peer = peerCertificateInfo(socket.getPeerCertificate().raw);
           });
-        }
-        if (!socket.connecting) {
-          connected = secured = true;
-          arm('headers');
-          return;
         }
         arm('connect');
         socket.once('connect', () => {

@@ -85,6 +85,8 @@ export class ParamStore {
   /** parameters.json lags the applied set (its write failed): the next commit writes it even with nothing changed. */
   private unpublished = false;
   private applied = new Map<string, string>();
+  /** `derive`'s results, each with the applied set it was computed from (a change replaces the set). */
+  private readonly derived = new Map<(applied: ReadonlyMap<string, string>) => unknown, { of: ReadonlyMap<string, string>; value: unknown }>();
   private readonly listeners = new Set<(changed: readonly string[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -146,6 +148,19 @@ export class ParamStore {
   /** Every applied parameter, secrets included: for the daemon's own use, never to print. */
   snapshot(): Record<string, string> {
     return Object.fromEntries(this.applied);
+  }
+
+  /**
+   * A value computed from every applied parameter (secrets included: for the daemon's own
+   * use, never to print), computed again only once the applied set changed: a resync reads
+   * a few names out of thousands. `compute` is the key of the cache, so pass the same function.
+   */
+  derive<T>(compute: (applied: ReadonlyMap<string, string>) => T): T {
+    const cached = this.derived.get(compute);
+    if (cached?.of === this.applied) return cached.value as T;
+    const value = compute(this.applied);
+    this.derived.set(compute, { of: this.applied, value });
+    return value;
   }
 
   /** The applied, non-secret view (what parameters.json holds). */

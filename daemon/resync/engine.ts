@@ -6,7 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { emVars } from './em-vars.js';
-import { phoneVars } from './phone-vars.js';
+import { phoneParams, phoneVars } from './phone-vars.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { FetchError } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -49,7 +49,7 @@ export interface ResyncEngineOptions {
 export type { ResyncOutcome, ResyncResult } from './outcome.js';
 
 /** What the engine and EM use of the parameter store (`daemon/params`). */
-export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
+export type EngineParams = Pick<ParamStore, 'get' | 'snapshot' | 'derive' | 'origin' | 'applyProvisioned' | 'setLocal' | 'clearLocal'>;
 
 /** What a resync is for: the `operation` of its auth events (SPEC §8). */
 export interface RequestContext {
@@ -361,7 +361,7 @@ export class ResyncEngine {
   private macroVars(trigger: Trigger): Record<string, string> {
     const mono = this.clock.monotonic();
     return {
-      ...phoneVars(this.options.params.snapshot(), this.clock.now()),
+      ...phoneVars(this.options.params.derive(phoneParams), this.clock.now()),
       ...deviceMacros(this.options.device),
       PRVST: String(PRVST[trigger]),
       PRVTMR: String(Math.floor((mono - (this.lastAttempt ?? this.startedAt)) / 1000)),

@@ -14,9 +14,17 @@
 const USER_ID = /^User_ID_(\d+)_$/;
 const REGISTRATION_LOST = /^Registration_Lost_At_(\d+)_$/;
 
-export function phoneVars(params: Readonly<Record<string, string>>, now: number): Record<string, string> {
-  const vars: Record<string, string> = { EXTIP: params.EXT_IP ?? '' };
-  for (const [name, value] of Object.entries(params)) {
+/** The parameters `phoneVars` reads, out of all the applied ones (the store keeps this until they change). */
+export function phoneParams(applied: ReadonlyMap<string, string>): readonly (readonly [string, string])[] {
+  const out: [string, string][] = [];
+  for (const [name, value] of applied) if (name === 'EXT_IP' || USER_ID.test(name) || REGISTRATION_LOST.test(name)) out.push([name, value]);
+  return out;
+}
+
+export function phoneVars(params: Iterable<readonly [string, string]>, now: number): Record<string, string> {
+  const vars: Record<string, string> = { EXTIP: '' };
+  for (const [name, value] of params) {
+    if (name === 'EXT_IP') vars.EXTIP = value;
     const line = USER_ID.exec(name)?.[1];
     if (line !== undefined) vars[`UID${line}`] = value;
     const lost = REGISTRATION_LOST.exec(name)?.[1];

@@ -150,3 +150,23 @@ t.test('good chain: pre-emptive Basic on every https request, TLS sessions resum
   t.same(sessions, [false, true, true], 'new connections resume the TLS session');
   await t.rejects(fetcher.fetch({ url: `${server.origin}/down`, operation: 'resync' }), { code: 'redirect_downgrade' });
 });
+
+t.test('many requests on one kept-alive https connection leave no listener behind on its socket', async (t) => {
+  const server = await serve(t, pki.chainPem, pki.leaf.keyPem);
+  const store = await trust(pki.root);
+  const fetcher = new Fetcher({ userAgent: 'test', tls: () => tlsConnectionOptions(store, { checkName: true }) });
+  t.teardown(() => fetcher.close());
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const ports = new Set<number>();
+  server.server.on('secureConnection', (socket: TLSSocket) => ports.add(socket.remotePort!));
+  for (let i = 0; i < 15; i++) t.equal((await fetcher.fetch({ url: `${server.origin}/p`, operation: 'resync' })).body.toString(), 'secret profile');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(ports.size, 1, 'every request went over the one connection');
+  t.same(
+    warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+    [],
+  );
+});
