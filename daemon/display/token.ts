@@ -6,7 +6,7 @@
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
-import { nodeFileSystem, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
+import { nodeFileSystem, removeStaleTemps, writeFileDurable, type FileHandle, type FileSystem } from '../fsutil/index.js';
 import type { Redactor } from '../log/index.js';
 
 export const TOKEN_FILE = 'display.token';
@@ -15,6 +15,8 @@ const MIN_TOKEN_LENGTH = 32;
 
 export async function loadDisplayToken(stateDir: string, redactor: Redactor, files: FileSystem = nodeFileSystem): Promise<string> {
   const file = path.join(stateDir, TOKEN_FILE);
+  // A power cut during the token's first write leaves its temp file; nothing else would remove it.
+  await removeStaleTemps(file, files);
   const existing = await readOwnToken(files, file);
   let token: string;
   if (existing !== undefined) {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { nodeFileSystem, readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 
 export interface Validators {
   readonly etag?: string;
@@ -37,6 +37,8 @@ export class ValidatorStore {
 
   private async load(): Promise<Map<string, Validators>> {
     if (this.entries) return this.entries;
+    // Loaded before this process writes the file: a temp file beside it is a killed writer's.
+    await removeStaleTemps(this.file, this.files);
     const raw = await readFileIfExists(this.file, this.files);
     let parsed: Partial<FileShape> = {};
     try {

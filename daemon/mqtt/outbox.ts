@@ -17,7 +17,7 @@
 import * as path from 'node:path';
 import type { RecordedEvent } from '../bus/index.js';
 import { isRecordedEvent, Journal, type EventLog } from '../events/index.js';
-import { nodeFileSystem, readFileIfExists, writeFileDurable, type FileSystem } from '../fsutil/index.js';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 
 export const CURSOR_FILE = 'mqtt-cursor.json';
 export const LEGACY_OUTBOX_FILE = 'mqtt-outbox.jsonl';
@@ -172,6 +172,8 @@ export class Outbox {
 
 /** The cursor on disk, or undefined when there is none. A damaged cursor counts as none: resending is safe, skipping is not. */
 async function readCursor(file: string, files: FileSystem): Promise<number | undefined> {
+  // Read once at start, before this process writes it: a temp file beside it is a killed writer's.
+  await removeStaleTemps(file, files);
   const data = await readFileIfExists(file, files);
   if (data === undefined) return undefined;
   try {

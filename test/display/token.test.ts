@@ -55,3 +55,10 @@ t.test('a link planted at display.token is neither read nor chmod-ed: it is repl
   await t.rejects(loadDisplayToken(other, new Redactor()), 'a directory in its place is not replaced');
   await t.rejects(loadDisplayToken(`${dir}\0`, new Redactor()), { code: 'ERR_INVALID_ARG_VALUE' }, 'other errors are not taken for a missing token');
 });
+
+t.test('a temp file left by a token write that a power cut interrupted is removed at load', async (t) => {
+  const stale = `.${TOKEN_FILE}.tmp-4242-0badc0de`;
+  const dir = t.testdir({ [TOKEN_FILE]: 'k'.repeat(40) + '\n', [stale]: 'half a tok' });
+  t.equal(await loadDisplayToken(dir, new Redactor()), 'k'.repeat(40));
+  await t.rejects(stat(path.join(dir, stale)), { code: 'ENOENT' });
+});

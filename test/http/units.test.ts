@@ -86,3 +86,10 @@ t.test('passwords and Basic headers the fetcher sends are registered for redacti
   t.equal(redactor.redact('basic-secret digest-secret dTpiYXNpYy1zZWNyZXQ='), '*** *** ***');
   t.equal(redactor.size, 3);
 });
+
+t.test('a temp file left by a validators write that a power cut interrupted is removed when the store loads', async (t) => {
+  const stale = `.${VALIDATORS_FILE}.tmp-4242-0badc0de`;
+  const dir = t.testdir({ [stale]: '{"version":1,"entr' });
+  t.equal(await new ValidatorStore(dir).get('http://h/a'), undefined);
+  await t.rejects(fsp.stat(path.join(dir, stale)), { code: 'ENOENT' });
+});

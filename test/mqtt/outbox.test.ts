@@ -41,8 +41,8 @@ t.test('the cursor moves over acknowledged events without a gap, is written once
   // Written after cursorDelayMs, once for both acks.
   await until(() => existsSync(path.join(stateDir, CURSOR_FILE)));
   t.same(await cursorOf(stateDir), { acked: 2 });
-  first.outbox.ack(3);
-  // A crash: the cursor on disk lags (acked 2), the journal has everything.
+  // A crash after seq 3 went out and before its ack reached the disk: the cursor on disk
+  // lags (acked 2), the journal has everything.
   const second = await open(stateDir);
   t.same(seqs(second.outbox), [3, 4, 5], 'at least once: seq 3 is sent again, with the same seq');
   second.outbox.ack(5);
@@ -143,5 +143,15 @@ t.test('the defaults need no callbacks', async (t) => {
   outbox.ack(2);
   await outbox.close();
   t.equal(events.takenThrough, 2);
+  await events.stop();
+});
+
+t.test('a temp file left by a cursor write that a power cut interrupted is removed at load; the cursor stays', async (t) => {
+  const stale = `.${CURSOR_FILE}.tmp-4242-0badc0de`;
+  const stateDir = t.testdir({ [CURSOR_FILE]: '{"acked":0}\n', [stale]: '{"acked":9' });
+  const { outbox, events } = await open(stateDir);
+  t.notOk(existsSync(path.join(stateDir, stale)));
+  t.same(await cursorOf(stateDir), { acked: 0 });
+  await outbox.close();
   await events.stop();
 });
