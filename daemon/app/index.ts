@@ -284,6 +284,8 @@ export class App {
           trust: liveTrust,
           maxBytes: profileBytes,
           clock: this.clock,
+          stateDir: this.settings.stateDir,
+          files: this.files,
         });
         // The resync's fetcher, macros and Profile Account: the report obeys the same credential and TLS rules (DOMAIN §1.10).
         this.report = new ConfigurationReport({
@@ -318,7 +320,7 @@ export class App {
         this.backend.onChange(publish);
         publish();
         this.resync.start();
-        this.backup.start();
+        await this.backup.start();
         this.report.start();
       },
       stop: async () => {

@@ -8,9 +8,12 @@
  * A feature class: the constructor only assigns, `start()` subscribes, `stop()` removes every
  * listener and the pending timer.
  */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import type { DaemonBus, EventInput } from '../bus/index.js';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
+import { nodeFileSystem, readFileIfExists, removeStaleTemps, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 import type { CredentialContext, Credentials, FetchRequest, FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import { Origin } from '../origin/index.js';
@@ -22,6 +25,9 @@ import type { Vault } from '../vault/index.js';
 
 /** A few seconds: a burst of changes (a restore of many contacts, a script) is one PUT (SPEC §7). */
 export const DEFAULT_DEBOUNCE_MS = 3000;
+
+/** What the server holds as far as this phone knows: a digest of the last URL and body sent or restored. */
+export const BACKUP_STATE_FILE = 'backup-state.json';
 
 export type BackupTrigger = 'manual' | 'change';
 export type RestoreTrigger = 'manual' | 'em-login';
@@ -47,6 +53,13 @@ export interface BackupOptions {
   readonly maxBytes?: number;
   /** The daemon's clock: the debounce is a timer on it, `last.at` its wall time (default: the system's). */
   readonly clock?: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>;
+  /**
+   * Where the digest of the server's copy is kept, so that a change a power cut kept from its
+   * backup (in the debounce, or during the PUT) is backed up after the restart. Without it,
+   * nothing is remembered across restarts.
+   */
+  readonly stateDir?: string;
+  readonly files?: FileSystem;
 }
 
 /** The one stored realm credential (DOMAIN.md §3.4: NV holds one realm + one pair). */
@@ -88,7 +101,8 @@ export class BackupRestore {
     this.clock = options.clock ?? systemClock;
   }
 
-  start(): void {
+  /** Subscribes, then backs up (debounced) user data the server may not have: changed since the last backup or restore. */
+  async start(): Promise<void> {
     const { params, bus } = this.options;
     this.unsubscribe.push(
       params.onChange((changed) => {
@@ -98,6 +112,16 @@ export class BackupRestore {
         if (event.type === 'em.login' && this.configured()) void this.restore('em-login').catch(() => undefined);
       }),
     );
+    if (this.options.stateDir === undefined) return;
+    const file = this.stateFile(this.options.stateDir);
+    await removeStaleTemps(file, this.options.files);
+    const url = this.url();
+    if (url === undefined) return;
+    const sent = await readSent(file, this.options.files);
+    if (sent !== digest(url, this.userDataBody())) {
+      this.options.logger.info('user data changed since the last backup; backing it up', {});
+      this.schedule();
+    }
   }
 
   stop(): void {
@@ -194,12 +218,10 @@ export class BackupRestore {
     if (trigger === 'manual') this.supersedeWaiting(false);
     return this.serialise('backup', async () => {
       const url = this.requireUrl('backup');
-      const entries = Object.entries(this.options.params.snapshot())
-        .filter(([name]) => isUserDataName(name))
-        .sort(([a], [b]) => (a < b ? -1 : 1));
-      const body = serializeBackupFile(entries);
+      const body = this.userDataBody();
       try {
         const result = await this.exchange('backup', url, 'PUT', body, trigger === 'change');
+        await this.remember(url, body);
         this.emit({ type: 'backup.succeeded', url, bytes: body.length, trigger });
         return { url, status: result.status, bytes: body.length };
       } catch (error) {
@@ -227,6 +249,8 @@ export class BackupRestore {
         } finally {
           this.restoring--;
         }
+        // The restored values are the server's: nothing is owed to it (a restore triggers no backup, SPEC §7).
+        await this.remember(url, this.userDataBody());
         this.emit({ type: 'restore.succeeded', url, bytes: result.body.length, changed, trigger });
         return { url, status: result.status, changed };
       } catch (error) {
@@ -266,6 +290,27 @@ export class BackupRestore {
         }
       });
     }, this.debounceMs);
+  }
+
+  /** The backup file of the local user data, as a backup sends it. */
+  private userDataBody(): Buffer {
+    const entries = Object.entries(this.options.params.snapshot())
+      .filter(([name]) => isUserDataName(name))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return serializeBackupFile(entries);
+  }
+
+  private stateFile(stateDir: string): string {
+    return path.join(stateDir, BACKUP_STATE_FILE);
+  }
+
+  /** Records what the server holds once it holds it; a failed write costs one more backup after a restart, never a lost one. */
+  private async remember(url: string, body: Buffer): Promise<void> {
+    if (this.options.stateDir === undefined) return;
+    const sent = digest(url, body);
+    await writeFileDurable(this.stateFile(this.options.stateDir), JSON.stringify({ version: 1, sent }) + '\n', { mode: 0o600, files: this.options.files }).catch((error: unknown) =>
+      this.options.logger.warning('backup state not saved', { error: toProvisiondError(error).message }),
+    );
   }
 
   private disarm(): void {
@@ -448,5 +493,19 @@ function readBackup(result: FetchResult): Map<string, string> {
     return parseBackupFile(body);
   } catch (error) {
     throw new ProvisiondError('restore_not_backup', toProvisiondError(error).message);
+  }
+}
+
+function digest(url: string, body: Buffer): string {
+  return createHash('sha256').update(url).update('\n').update(body).digest('hex');
+}
+
+/** The digest last recorded; undefined when none (or unreadable: one backup too many is harmless). */
+async function readSent(file: string, files: FileSystem = nodeFileSystem): Promise<string | undefined> {
+  try {
+    const sent = (JSON.parse((await readFileIfExists(file, files))?.toString('utf8') ?? 'null') as { sent?: unknown } | null)?.sent;
+    return typeof sent === 'string' ? sent : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -49,9 +49,12 @@ interface Rig {
   fetcher: Fetcher;
   /** The live trust store (anchors, then the installed TRUSTCERTS) and its anchors dir. */
   trust: { store: TrustStore; anchorsDir: string };
+  /** A new feature on the same parameters, vault and state directory, as after a restart. */
+  reopen: () => Promise<BackupRestore>;
+  stateDir: string;
 }
 
-async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: number; vault?: Vault } = {}): Promise<Rig> {
+async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: number; vault?: Vault; remember?: boolean } = {}): Promise<Rig> {
   const stateDir = t.testdir();
   const bus = new TypedBus<DaemonEvents>();
   const events: EventInput[] = [];
@@ -65,20 +68,24 @@ async function rig(t: Test, options: { debounceMs?: number; timeoutSeconds?: num
   t.teardown(() => fetcher.close());
   const prompts = new PromptBroker({ bus, timeoutSeconds: options.timeoutSeconds ?? 60 });
   t.teardown(() => prompts.stop());
-  const feature = new BackupRestore({
-    params,
-    vault,
-    fetch: (request) => fetcher.fetch(request),
-    prompts,
-    bus,
-    logger: quiet(),
-    trust: () => trust.store,
-    maxBytes: 64 * 1024,
-    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
-  });
-  feature.start();
-  t.teardown(() => feature.stop());
-  return { feature, params, vault, prompts, events, trust, fetcher };
+  const open = async (): Promise<BackupRestore> => {
+    const feature = new BackupRestore({
+      params,
+      vault,
+      fetch: (request) => fetcher.fetch(request),
+      prompts,
+      bus,
+      logger: quiet(),
+      trust: () => trust.store,
+      maxBytes: 64 * 1024,
+      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+      ...(options.remember === true ? { stateDir } : {}),
+    });
+    await feature.start();
+    t.teardown(() => feature.stop());
+    return feature;
+  };
+  return { feature: await open(), params, vault, prompts, events, trust, fetcher, reopen: open, stateDir };
 }
 
 async function anchors(t: Test): Promise<string> {
@@ -195,6 +202,39 @@ t.test('a burst of user-data changes is one debounced PUT holding the new values
   await until(() => feature.pending());
   await feature.flush();
   t.match(await fsp.readFile(path.join(apache.docroot, 'open/301_96xxdata.txt')), utf16('ABKNAME001=One\r\nABKNAME002=Two\r\nABKNAME003=Three\r\nABKNAME009=Nine\r\n'));
+});
+
+t.test('a change a power cut kept from its backup is backed up after the restart; nothing owed, nothing sent', async (t) => {
+  const { feature, params, reopen, stateDir } = await rig(t, { remember: true, debounceMs: 60_000 });
+  await feature.register('303', 'reg-secret-3c');
+  await params.setLocal([{ name: 'BRURI', value: `${apache.origin}/open` }]);
+  const put = async (): Promise<number> => (await apache.accessLog()).filter((l) => l.path === '/open/303_96xxdata.txt' && l.method === 'PUT').length;
+  await feature.set({ ABKNAME001: 'Kept' });
+  t.equal(feature.pending(), true);
+  // The power goes in the debounce: the waiting backup dies with the process.
+  feature.stop();
+  const after = await reopen();
+  t.equal(after.pending(), true, 'the restart owes the server this change');
+  await after.flush();
+  t.same(await fsp.readFile(path.join(apache.docroot, 'open/303_96xxdata.txt')), utf16('ABKNAME001=Kept\r\n'));
+  t.equal(await put(), 1);
+  after.stop();
+  const again = await reopen();
+  t.equal(again.pending(), false, 'backed up: the next restart sends nothing');
+  // What a restore brings is the server's own copy: nothing owed after it either.
+  await fsp.writeFile(path.join(apache.docroot, 'open/303_96xxdata.txt'), 'ABKNAME001=Server\n');
+  await again.restore();
+  again.stop();
+  t.equal((await reopen()).pending(), false, 'restored: nothing owed');
+  // Another server (a new extension) has none of it yet.
+  await params.setLocal([{ name: 'NVPHONEXT', value: '304' }]);
+  const moved = await reopen();
+  t.equal(moved.pending(), true, 'a new backup location is owed the data');
+  moved.stop();
+  // A damaged state file counts as nothing sent: one backup too many, never one too few.
+  await fsp.writeFile(path.join(stateDir, 'backup-state.json'), '{"version":1,"se');
+  t.equal((await reopen()).pending(), true);
+  t.equal(await put(), 1, 'no PUT made by a start itself: it only schedules one');
 });
 
 t.test('the debounce timer fires the backup by itself', async (t) => {
@@ -394,7 +434,7 @@ t.test('an EM login restores; stop() removes the listeners', async (t) => {
     trust: () => ({ hasTrustCerts: false }),
     debounceMs: 10,
   });
-  feature.start();
+  await feature.start();
   bus.emit('event', { type: 'em.login', user: 'u' });
   t.same(requests, [], 'nothing configured, nothing fetched');
   await feature.register('801', 'reg-secret-11');
