@@ -97,7 +97,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(table(sections) + '\n');
   // bench/results.json in the source tree (this file runs as dist/bench/run.js): every row, and the fleet's figures in full.
-  const fleet = names.includes('fleet') ? (await import('./fleet.js')).fleetResults : [];
+  // Only a whole run writes it: `npm run bench -- NAME` must not replace the full results with a part.
+  if (wanted.length > 0) return;
+  const { fleetResults: fleet } = await import('./fleet.js');
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
   writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), node: process.version, sections: sections.map((s) => ({ ...s, rows: s.rows.map((row) => ({ ...row, verdict: verdict(row) })) })), fleet }, null, 2) + '\n');
   process.stderr.write(`wrote ${file}\n`);
