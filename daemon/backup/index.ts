@@ -94,11 +94,14 @@ export class BackupRestore {
   private current: BackupStatus['running'] = null;
   private last: BackupStatus['last'] = null;
   private readonly listeners = new Set<() => void>();
+  /** Where the digest of the server's copy is kept; undefined: not remembered across restarts. */
+  private readonly stateFile: string | undefined;
 
   constructor(options: BackupOptions) {
     this.options = options;
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.clock = options.clock ?? systemClock;
+    this.stateFile = options.stateDir === undefined ? undefined : path.join(options.stateDir, BACKUP_STATE_FILE);
   }
 
   /** Subscribes, then backs up (debounced) user data the server may not have: changed since the last backup or restore. */
@@ -112,8 +115,8 @@ export class BackupRestore {
         if (event.type === 'em.login' && this.configured()) void this.restore('em-login').catch(() => undefined);
       }),
     );
-    if (this.options.stateDir === undefined) return;
-    const file = this.stateFile(this.options.stateDir);
+    const file = this.stateFile;
+    if (file === undefined) return;
     await removeStaleTemps(file, this.options.files);
     const url = this.url();
     if (url === undefined) return;
@@ -300,15 +303,11 @@ export class BackupRestore {
     return serializeBackupFile(entries);
   }
 
-  private stateFile(stateDir: string): string {
-    return path.join(stateDir, BACKUP_STATE_FILE);
-  }
-
   /** Records what the server holds once it holds it; a failed write costs one more backup after a restart, never a lost one. */
   private async remember(url: string, body: Buffer): Promise<void> {
-    if (this.options.stateDir === undefined) return;
+    if (this.stateFile === undefined) return;
     const sent = digest(url, body);
-    await writeFileDurable(this.stateFile(this.options.stateDir), JSON.stringify({ version: 1, sent }) + '\n', { mode: 0o600, files: this.options.files }).catch((error: unknown) =>
+    await writeFileDurable(this.stateFile, JSON.stringify({ version: 1, sent }) + '\n', { mode: 0o600, files: this.options.files }).catch((error: unknown) =>
       this.options.logger.warning('backup state not saved', { error: toProvisiondError(error).message }),
     );
   }

@@ -11,16 +11,15 @@
  * timeout instead of passing late.
  */
 import t from 'tap';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from '../../daemon/app/index.js';
 import type { EventInput } from '../../daemon/bus/index.js';
 import { Logger } from '../../daemon/log/index.js';
 import { parseSettings } from '../../daemon/settings/index.js';
 import { Notifier } from '../../daemon/systemd/index.js';
-import { makeTestPki } from '../../daemon/tls/index.js';
 import { spawnCli } from '../fixtures/display/cli.js';
-import { startApache } from '../fixtures/http/apache.js';
+import { startFileServer } from '../fixtures/http/file-server.js';
 import { shortTempDir, until } from '../fixtures/local.js';
 
 const CALL_SERVER = '192.168.1.10';
@@ -28,16 +27,8 @@ const REG_PASSWORD = 'Reg-Pa55-e2e';
 const WRONG_PASSWORD = 'Wr0ng-Reg-e2e';
 
 t.test('register after an automatic backup prompted: backup --wait and restore --wait finish with the call-server credential', async (t) => {
-  const pki = makeTestPki({ commonName: '127.0.0.1', altNames: ['127.0.0.1'] });
-  const apache = await startApache({
-    tls: { certPem: pki.chainPem, keyPem: pki.leaf.keyPem },
-    areas: [{ path: 'br', auth: { scheme: 'Basic', realm: 'file server', users: { [CALL_SERVER]: REG_PASSWORD } }, dav: true }],
-  });
-  t.teardown(() => apache.stop());
   const dir = shortTempDir(t);
-  const anchors = path.join(dir, 'anchors');
-  mkdirSync(anchors);
-  writeFileSync(path.join(anchors, 'root.pem'), pki.root.certPem);
+  const { apache, anchors } = await startFileServer(t, dir, CALL_SERVER, REG_PASSWORD);
   const socket = path.join(dir, 'run', 'display.sock');
   const settings = parseSettings({
     stateDir: path.join(dir, 'state'),
