@@ -24,6 +24,8 @@ t.test('a torn line that could not be cut off is cut before the next append, so 
   faulty.inject('EIO', path.dirname(file), () => EIO_WRITE);
   await t.rejects(journal.append({ n: 2, pad: 'x'.repeat(40) }), { code: 'EIO' });
   t.not(text(file), '{"n":1}\n', 'a torn tail is left on disk');
+  // Still failing: the reopen cannot cut the torn tail, so it refuses to append after it.
+  await t.rejects(journal.append({ n: 'x' }), { code: 'EIO' });
   faulty.heal();
   await journal.append({ n: 3 });
   t.equal(text(file), '{"n":1}\n{"n":3}\n', 'cut off before the next record');
