@@ -243,6 +243,8 @@ export class App {
           maxBytes: limits.profileBytes,
           redactor: this.redactor,
           onEvent: (event) => this.bus.emit('event', event),
+          // Deadlines stay on the system's monotonic time (real sockets); Retry-After reads the daemon's wall clock.
+          wallClock: this.clock,
         });
       },
       stop: async () => this.fetcher.close(),

@@ -103,6 +103,11 @@ export interface FetcherOptions {
    * on monotonic time (default: the system's), which a wall-clock jump mid-fetch cannot move.
    */
   readonly clock?: Pick<Clock, 'monotonic'>;
+  /**
+   * The phone's wall clock (the daemon's injected clock; default: the system's), read only to
+   * place a `Retry-After` HTTP-date when the response has no usable `Date` of its own.
+   */
+  readonly wallClock?: Pick<Clock, 'now'>;
   readonly random?: (bytes: number) => Buffer;
   /** Where passwords and Basic headers are registered for redaction (default: the daemon's). */
   readonly redactor?: Redactor;
@@ -189,7 +194,9 @@ export class Fetcher {
     if (response.status === 404) throw new FetchError('not_found', `${shown} was not found (404)`, shown, { status: 404 });
     if (response.status < 200 || response.status > 299) {
       // 503 and 429 may say when to come back (RFC 9110 §10.2.3, RFC 6585 §4); the resync honours it.
-      throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status, retryAfterMs: retryAfterMs(response.headers['retry-after'], Date.now()) });
+      // An HTTP-date counts from the response's own Date: the phone's clock may be 1970.
+      const retryAfter = retryAfterMs(response.headers['retry-after'], (this.options.wallClock ?? systemClock).now(), response.headers.date);
+      throw new FetchError('http_status', `${shown} answered ${response.status}`, shown, { status: response.status, retryAfterMs: retryAfter });
     }
     if (validatorKey === undefined) return { ...result, notModified: false };
     const validators = { etag: response.headers.etag, lastModified: response.headers['last-modified'] };
