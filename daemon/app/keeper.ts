@@ -23,4 +23,8 @@ export class VaultSecretKeeper implements SecretKeeper {
   async remove(key: string): Promise<void> {
     await this.vault.delete({ purpose: 'parameter', name: key });
   }
+
+  async list(): Promise<string[]> {
+    return (await this.vault.list({ purpose: 'parameter' })).map((record) => record.name).filter((name): name is string => name !== undefined);
+  }
 }

@@ -6,6 +6,8 @@ export interface SecretKeeper {
   load(key: string): Promise<string | undefined>;
   save(key: string, value: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Every key held: the store removes those no state on disk names (a commit that never reached the disk). */
+  list(): Promise<string[]>;
 }
 
 export class MemorySecretKeeper implements SecretKeeper {
@@ -22,5 +24,8 @@ export class MemorySecretKeeper implements SecretKeeper {
   }
   async remove(key: string): Promise<void> {
     this.values.delete(key);
+  }
+  async list(): Promise<string[]> {
+    return this.keys();
   }
 }
