@@ -81,6 +81,12 @@ export class ParamStore {
   private secretKeys: Record<Layer, Map<string, string>> = { provisioned: new Map(), local: new Map() };
   /** Keys the previous state (the `.prev` copy) names: kept until the next commit. */
   private priorKeys = new Set<string>();
+  /**
+   * Keys saved by a commit whose state may not have reached the disk (its write failed), or
+   * that start-up could not remove: the next commit removes each that neither its state nor
+   * the `.prev` copy it writes names (a failed write may still have landed, and become `.prev`).
+   */
+  private unnamed = new Set<string>();
   private generation = 0;
   /** parameters.json lags the applied set (its write failed): the next commit writes it even with nothing changed. */
   private unpublished = false;
@@ -118,7 +124,7 @@ export class ParamStore {
       const values: LayerValues = new Map();
       const keys = new Map<string, string>();
       for (const [name, value] of Object.entries(state?.layers[layer] ?? {})) {
-        const key = state?.secretKeys?.[layer]?.[name] ?? `${layer}:${name}`;
+        const key = secretKeyOf(state!, layer, name);
         if (value === null) keys.set(name, key);
         const restored = value ?? (await this.keeper.load(key));
         if (restored === undefined) {
@@ -132,8 +138,41 @@ export class ParamStore {
       this.secretKeys[layer] = keys;
     }
     this.restrictions = new Map(Object.entries(state?.access ?? {}).filter((entry): entry is [string, 'ro' | 'na'] => entry[1] === 'ro' || entry[1] === 'na'));
+    await this.removeUnnamedSecrets(state);
     this.applied = this.compute();
     await this.publish();
+  }
+
+  /**
+   * A commit saves its secrets before its state: a full disk or a power cut between the two
+   * leaves vault keys that no state names, and nothing else would ever remove them. They go at
+   * start-up; a key the state file or its `.prev` copy names never does.
+   */
+  private async removeUnnamedSecrets(state: StateFile | undefined): Promise<void> {
+    const file = path.join(this.stateDir, STATE_FILE);
+    const named = new Set([...namedKeys(state), ...(state?.retainedKeys ?? [])]);
+    try {
+      for (const candidate of [file, file + '.prev']) {
+        const data = await readFileIfExists(candidate, this.files);
+        if (data === undefined) continue;
+        const copy = parseState(data);
+        // A damaged copy may name keys nobody can read now: every key stays (the next start-up looks again).
+        if (copy === undefined) return;
+        for (const key of namedKeys(copy)) {
+          // Named by `.prev` alone: named no longer once the next commit rewrites `.prev`.
+          if (!named.has(key)) this.priorKeys.add(key);
+          named.add(key);
+        }
+      }
+      for (const key of await this.keeper.list()) {
+        if (named.has(key)) continue;
+        this.unnamed.add(key);
+        await this.keeper.remove(key);
+        this.unnamed.delete(key);
+      }
+    } catch (error) {
+      this.logger?.warning('cannot remove vault keys no parameter state names; a later commit or start-up will', { error: toProvisiondError(error).message });
+    }
   }
 
   /** What the provisioned profiles let a user do with the parameter (`ua`). */
@@ -252,8 +291,8 @@ export class ParamStore {
     const generation = ++this.generation;
     const keys = await this.persistSecrets(layers, previous, generation);
     const retained = this.retainedKeys(keys);
-    await this.writeState(layers, restrictions, keys, retained, generation);
-    await this.forgetSecrets(keys, retained);
+    const prevCopy = await this.writeState(layers, restrictions, keys, retained, generation);
+    await this.forgetSecrets(keys, retained, prevCopy);
     this.layers = layers;
     this.restrictions = restrictions;
     const applied = this.compute();
@@ -300,6 +339,8 @@ export class ParamStore {
         }
         const key = `${layer}:${name}#${generation}`;
         registerSecret(this.redactor, value);
+        // Until this commit's state is on disk, nothing names the key (see `unnamed`).
+        this.unnamed.add(key);
         await this.keeper.save(key, value);
         keys[layer].set(name, key);
       }
@@ -315,16 +356,31 @@ export class ParamStore {
     return retained;
   }
 
-  /** Once the new state is on disk: every key it neither names nor retains leaves the vault (a cleared secret at once). */
-  private async forgetSecrets(next: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>): Promise<void> {
+  /**
+   * Once the new state is on disk: every key it neither names nor retains leaves the vault (a
+   * cleared secret at once). A failed commit's key goes too, unless the `.prev` copy just
+   * written names it (that commit's state reached the disk after all): it goes the commit after.
+   */
+  private async forgetSecrets(next: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>, prevCopy: Buffer | undefined): Promise<void> {
     const named = new Set(LAYERS.flatMap((layer) => [...next[layer].values()]));
     const known = [...LAYERS.flatMap((layer) => [...this.secretKeys[layer].values()]), ...this.priorKeys];
     for (const key of new Set(known)) if (!named.has(key) && !retained.has(key)) await this.keeper.remove(key);
     this.priorKeys = new Set(retained);
     this.secretKeys = next;
+    // Read only after a failed commit: usually every unnamed key is this commit's own, now named.
+    let prevNames: Set<string> | undefined;
+    for (const key of this.unnamed) {
+      if (!named.has(key)) {
+        prevNames ??= namedKeys(prevCopy === undefined ? undefined : parseState(prevCopy));
+        if (prevNames.has(key)) continue;
+        await this.keeper.remove(key);
+      }
+      this.unnamed.delete(key);
+    }
   }
 
-  private async writeState(layers: Record<Layer, LayerValues>, restrictions: ReadonlyMap<string, 'ro' | 'na'>, keys: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>, generation: number): Promise<void> {
+  /** Writes the state durably, its last good copy first; returns what that copy (`.prev`) now holds. */
+  private async writeState(layers: Record<Layer, LayerValues>, restrictions: ReadonlyMap<string, 'ro' | 'na'>, keys: Record<Layer, Map<string, string>>, retained: ReadonlySet<string>, generation: number): Promise<Buffer | undefined> {
     const secretKeys = { provisioned: Object.fromEntries(keys.provisioned), local: Object.fromEntries(keys.local) };
     const state: StateFile = { version: 1, layers: { provisioned: {}, local: {} }, access: Object.fromEntries(restrictions), secretKeys, retainedKeys: [...retained], generation };
     for (const layer of LAYERS) {
@@ -343,6 +399,7 @@ export class ParamStore {
       await writeFileDurable(prev, current, { mode: 0o640, files: this.files });
     }
     await writeFileDurable(file, JSON.stringify(state, null, 1) + '\n', { mode: 0o640, files: this.files });
+    return current;
   }
 
   private async publish(applied: ReadonlyMap<string, string> = this.applied): Promise<void> {
@@ -387,6 +444,19 @@ function registerSecret(redactor: Redactor, value: string): void {
 
 function isSecretValue(name: string, value: string): boolean {
   return (isSecretParam(name) && value !== '') || hasLiteralSecrets(name, value);
+}
+
+/** The vault key a state gives a secret value: `layer:name#generation`, or `layer:name` in files from before generations. */
+function secretKeyOf(state: StateFile, layer: Layer, name: string): string {
+  return state.secretKeys?.[layer]?.[name] ?? `${layer}:${name}`;
+}
+
+/** The vault keys of the secret values a state holds (not its `retainedKeys`, which name another file's). */
+function namedKeys(state: StateFile | undefined): Set<string> {
+  const keys = new Set<string>();
+  if (state === undefined) return keys;
+  for (const layer of LAYERS) for (const [name, value] of Object.entries(state.layers[layer])) if (value === null) keys.add(secretKeyOf(state, layer, name));
+  return keys;
 }
 
 function parseState(data: Buffer): StateFile | undefined {
