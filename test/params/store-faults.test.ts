@@ -115,6 +115,17 @@ function checkKeys(t: Test, dir: string, keeper: MemorySecretKeeper, label: stri
   t.same(held.filter((key) => ![...on.state, ...on.retained, ...on.prev].includes(key)).sort(), [], `${label}: no vault key that no state on disk names`);
 }
 
+/** A store with its own keeper on a disk that can fail (healthy until told), loaded, with one commit per value of GPP_SA. */
+async function secretStore(t: Test, values: readonly string[]): Promise<{ dir: string; faulty: ReturnType<typeof faultyFileSystem>; keeper: MemorySecretKeeper; store: ParamStore }> {
+  const dir = t.testdir({});
+  const faulty = faultyFileSystem();
+  const keeper = new MemorySecretKeeper();
+  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, files: faulty.files });
+  await store.load();
+  for (const value of values) await store.applyProvisioned([{ name: 'GPP_SA', value }]);
+  return { dir, faulty, keeper, store };
+}
+
 const FAULTS: readonly { code: StorageFault; random: number; after: number; name: string }[] = [
   // ENOSPC: a short write; `after` 1 lets the `.prev` copy through and fails the state file itself.
   { code: 'ENOSPC', random: 0.5, after: 0, name: 'ENOSPC on the .prev copy' },
@@ -124,12 +135,7 @@ const FAULTS: readonly { code: StorageFault; random: number; after: number; name
 
 t.test('a commit whose state write fails leaves no vault key behind: the next commits remove it, unless a state on disk names it', async (t) => {
   for (const fault of FAULTS) {
-    const dir = t.testdir({});
-    const faulty = faultyFileSystem();
-    const keeper = new MemorySecretKeeper();
-    const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, files: faulty.files });
-    await store.load();
-    await store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]);
+    const { dir, faulty, keeper, store } = await secretStore(t, ['first']);
     faulty.inject(fault.code, dir, () => fault.random, fault.after);
     await t.rejects(store.applyProvisioned([{ name: 'GPP_SA', value: 'second' }]), `${fault.name}: the commit fails`);
     t.ok(keeper.keys().includes('provisioned:GPP_SA#2'), `${fault.name}: its secret was saved first`);
@@ -148,12 +154,7 @@ t.test('a commit whose state write fails leaves no vault key behind: the next co
 });
 
 t.test('a failed state write that reached the disk keeps its key while .prev names it, and not one commit longer', async (t) => {
-  const dir = t.testdir({});
-  const faulty = faultyFileSystem();
-  const keeper = new MemorySecretKeeper();
-  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, files: faulty.files });
-  await store.load();
-  await store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]);
+  const { dir, faulty, keeper, store } = await secretStore(t, ['first']);
   // The .prev copy and the state file are renamed into place; the state's directory fsync fails.
   faulty.inject('EIO', dir, () => EIO_DIRSYNC, 1);
   await t.rejects(store.applyProvisioned([{ name: 'GPP_SA', value: 'second' }]), { code: 'state_write_failed' });
@@ -178,13 +179,7 @@ t.test('a failed state write that reached the disk keeps its key while .prev nam
 
 t.test('a failed commit, then a restart: load removes the keys no state on disk names', async (t) => {
   for (const fault of FAULTS) {
-    const dir = t.testdir({});
-    const faulty = faultyFileSystem();
-    const keeper = new MemorySecretKeeper();
-    const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, files: faulty.files });
-    await store.load();
-    await store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]);
-    await store.applyProvisioned([{ name: 'GPP_SA', value: 'second' }]);
+    const { dir, faulty, keeper, store } = await secretStore(t, ['first', 'second']);
     faulty.inject(fault.code, dir, () => fault.random, fault.after);
     await t.rejects(store.applyProvisioned([{ name: 'GPP_SA', value: 'third' }, { name: 'GPP_SB', value: 'new-secret' }]), `${fault.name}: the commit fails`);
     faulty.heal();
@@ -201,12 +196,7 @@ t.test('a failed commit, then a restart: load removes the keys no state on disk 
 });
 
 t.test('a power cut between the vault write and the state write: load removes the key nothing names', async (t) => {
-  const dir = t.testdir({});
-  const keeper = new MemorySecretKeeper();
-  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper });
-  await store.load();
-  await store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]);
-  await store.applyProvisioned([{ name: 'GPP_SA', value: 'second' }]);
+  const { dir, keeper } = await secretStore(t, ['first', 'second']);
   // The next commit saved its secrets (generation 3), and the process died before its state.
   await keeper.save('provisioned:GPP_SA#3', 'third');
   await keeper.save('local:EM_Mobile_Password#3', 'mobile');
@@ -235,12 +225,7 @@ t.test('load keeps what .prev alone names until the next commit, and the keys of
 });
 
 t.test('a damaged state copy, or a vault that cannot list or remove, leaves every key at load; the next commit or start-up removes them', async (t) => {
-  const dir = t.testdir({});
-  const keeper = new MemorySecretKeeper();
-  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper });
-  await store.load();
-  await store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]);
-  await store.applyProvisioned([{ name: 'GPP_SA', value: 'second' }]);
+  const { dir, keeper } = await secretStore(t, ['first', 'second']);
   await keeper.save('provisioned:GPP_SA#3', 'orphan');
   const file = path.join(dir, STATE_FILE);
   const good = readFileSync(file);
@@ -284,11 +269,7 @@ t.test('a state file that cannot be read at start-up is state_read_failed, and n
 });
 
 t.test('the very first commit failing: the next commit, with no state on disk before it, removes its key', async (t) => {
-  const dir = t.testdir({});
-  const faulty = faultyFileSystem();
-  const keeper = new MemorySecretKeeper();
-  const store = new ParamStore({ stateDir: dir, secretKeeper: keeper, files: faulty.files });
-  await store.load();
+  const { dir, faulty, keeper, store } = await secretStore(t, []);
   faulty.inject('ENOSPC', dir, () => 0.5);
   await t.rejects(store.applyProvisioned([{ name: 'GPP_SA', value: 'first' }]), { code: 'state_write_failed' });
   faulty.heal();
