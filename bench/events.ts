@@ -20,7 +20,7 @@
  * reporter as one more path (before/after from the same run). `PROVISIOND_BENCH_STATE_DIR`
  * puts the state directories elsewhere (e.g. /dev/shm, to see the figures without a disk).
  */
-import { constants as fsConstants, readFileSync, realpathSync, statfsSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,7 @@ import { Logger, Redactor } from '../daemon/log/index.js';
 import { clientOptions, MqttReporter } from '../daemon/mqtt/index.js';
 import { startMosquitto } from '../test/fixtures/mqtt/mosquitto.js';
 import type { BenchModule, BenchRow } from './types.js';
+import { filesystemOf } from './util.js';
 
 const LATENCY_SAMPLES = 500;
 const RATE_EVENTS = 5000;
@@ -74,24 +75,6 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 const elapsedMs = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
-
-/** The state directory's filesystem, as `mount` would name it (Linux), else its statfs magic. */
-function filesystemOf(dir: string): string {
-  const real = realpathSync(dir);
-  try {
-    let best: { point: string; text: string } | undefined;
-    for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
-      const [device, point, type] = line.split(' ');
-      if (!device || !point || !type) continue;
-      const inside = real === point || real.startsWith(point.endsWith('/') ? point : point + '/');
-      if (inside && (!best || point.length >= best.point.length)) best = { point, text: `${type} on ${device}` };
-    }
-    if (best) return best.text;
-  } catch {
-    // Not Linux: the magic number below still tells tmpfs from a disk.
-  }
-  return `filesystem 0x${statfsSync(real).type.toString(16)}`;
-}
 
 /** The event log and reporter of a build (this one, or the one named by PROVISIOND_BENCH_BEFORE). */
 async function daemonPath(name: string, prefix: string, device: string, root: string | undefined, stateDir: string, url: string, passwordFile: string): Promise<Path> {

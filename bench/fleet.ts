@@ -10,18 +10,31 @@
  * simulated day takes seconds (a loopback HTTP server would count wall-clock seconds, not the
  * phones' schedule). It keeps, per phone, the validator the phone's fetcher would store
  * (daemon/http keeps ETag/Last-Modified per URL and sends If-None-Match), answering 304 when
- * the phone has it. Each phone's parameters live in memory (the durable store's fsyncs would
- * measure the bench machine's disk, not the server's load). Bytes served are body plus an
- * estimated header size (below).
+ * the phone has it. Each phone has its own real parameter store (daemon/params) in its own
+ * state directory under one temporary directory, removed at the end; every applied profile is
+ * a durable write there, as on a phone. Virtual time moves on only once every resync a moment
+ * started has ended, its writes included, so the disk slows the run but does not change the
+ * figures. The state directories are on tmpfs (/dev/shm) where there is one: on a disk, the
+ * four fsyncs of each applied profile (the state file and its `.prev` copy, each file and
+ * directory) times 25,000 plain-GET resyncs make the run minutes longer and measure the bench
+ * machine's disk, not the server's load (the vault and events benches time the disk).
+ * `PROVISIOND_BENCH_STATE_DIR` puts them elsewhere (e.g. a directory on the disk); the notes
+ * name the filesystem. Bytes served are body plus an estimated header size (below).
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { TypedBus, type DaemonEvents } from '../daemon/bus/index.js';
 import type { FetchRequest, FetchResult } from '../daemon/http/index.js';
 import { Logger } from '../daemon/log/index.js';
 import type { Clock } from '../daemon/clock/index.js';
+import { ParamStore } from '../daemon/params/index.js';
 import { ResyncEngine, profileParser, rulesLanguage, scheduleMath } from '../daemon/resync/index.js';
 import { createMemoryVault } from '../daemon/vault/index.js';
-import { FakeParams, FakePrompts } from '../test/fixtures/resync/fakes.js';
+import { FakePrompts } from '../test/fixtures/resync/fakes.js';
 import type { BenchModule, BenchRow } from './types.js';
+import { filesystemOf } from './util.js';
 
 const PHONES = 1000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -47,6 +60,8 @@ export interface FleetResult extends Scenario {
   /** The peak after the first hour: the periodic schedule's own herd, once the power-up has passed. */
   readonly steadyPeakPerSecond: number;
   readonly wallMs: number;
+  /** Where the phones' state directories were (`filesystemOf`). */
+  readonly filesystem: string;
   /** The phones' own account of their resyncs: a failed one would mean the simulation measures retries. */
   readonly outcomes: { readonly succeeded: number; readonly unchanged: number; readonly failed: number };
 }
@@ -76,7 +91,10 @@ class VirtualClock implements Clock {
     this.cancelled.add(handle as number);
   }
 
-  /** Fires every timer due up to `end`; the work a batch starts (promises only) settles before time moves on. */
+  /** Resolves once the work a batch of timers started has ended (the resyncs and their store writes). */
+  quiesce: () => Promise<void> = () => Promise.resolve();
+
+  /** Fires every timer due up to `end`; the work a batch starts settles before time moves on. */
   async runUntil(end: number): Promise<void> {
     while (this.heap.length > 0 && this.heap[0]!.due <= end) {
       const due = this.heap[0]!.due;
@@ -86,9 +104,7 @@ class VirtualClock implements Clock {
         if (this.cancelled.delete(timer.id)) continue;
         timer.callback();
       }
-      // The engines' resyncs run on promises alone here (no real I/O): one macrotask turn drains them.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      await this.quiesce();
     }
     this.time = end;
   }
@@ -181,8 +197,28 @@ function macOf(index: number): string {
 
 export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_MS): Promise<FleetResult> {
   const started = process.hrtime.bigint();
+  const root = await mkdtemp(path.join(stateBase(), 'provisiond-bench-fleet-'));
+  const filesystem = filesystemOf(root);
   const clock = new VirtualClock();
   const server = new FleetServer(clock, scenario.conditional);
+  let outcomes: FleetResult['outcomes'];
+  try {
+    outcomes = await runFleet(scenario, phones, dayMs, clock, server, root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return { ...scenario, phones, ...figures(server), wallMs: Number(process.hrtime.bigint() - started) / 1e6, filesystem, outcomes };
+}
+
+/** Where the phones' state directories go: `PROVISIOND_BENCH_STATE_DIR`, else tmpfs if there is one, else the temp directory. */
+function stateBase(): string {
+  const chosen = process.env.PROVISIOND_BENCH_STATE_DIR;
+  if (chosen !== undefined && chosen !== '') return chosen;
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/** The phones, each a real engine on its own real parameter store under `root`, over the simulated day; their resyncs' outcomes. */
+async function runFleet(scenario: Scenario, phones: number, dayMs: number, clock: VirtualClock, server: FleetServer, root: string): Promise<FleetResult['outcomes']> {
   const logger = new Logger({ level: 'error', sink: { out: () => undefined, err: () => undefined } });
   const engines: ResyncEngine[] = [];
   const parser = profileParser();
@@ -195,6 +231,15 @@ export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_
     seed ^= seed << 5;
     return (seed >>> 0) / 2 ** 32;
   };
+  /** The engines with a resync in flight: virtual time waits for them. */
+  const running = new Set<ResyncEngine>();
+  clock.quiesce = async () => {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (running.size === 0) return;
+      await Promise.all([...running].map((engine) => engine.idle()));
+    }
+  };
   for (let i = 0; i < phones; i++) {
     const mac = macOf(i);
     const bus = new TypedBus<DaemonEvents>();
@@ -203,14 +248,23 @@ export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_
       else if (event.type === 'resync.unchanged') outcomes.unchanged++;
       else if (event.type === 'resync.failed') outcomes.failed++;
     });
-    const params = new FakeParams(bus, {
-      Provision_Enable: 'Yes',
-      Resync_On_Reset: 'Yes',
-      Resync_Random_Delay: scenario.randomDelay,
-      Resync_Periodic: scenario.periodic,
-      Resync_Error_Retry_Delay: '3600',
-      Profile_Rule: 'http://prov.example.net/cfg/$MA.xml',
+    const stateDir = path.join(root, mac.replace(/:/g, ''));
+    await mkdir(stateDir);
+    // The fleet's settings file: the same factory values on every phone.
+    const params = new ParamStore({
+      stateDir,
+      factory: {
+        Provision_Enable: 'Yes',
+        Resync_On_Reset: 'Yes',
+        Resync_Random_Delay: scenario.randomDelay,
+        Resync_Periodic: scenario.periodic,
+        Resync_Error_Retry_Delay: '3600',
+        Profile_Rule: 'http://prov.example.net/cfg/$MA.xml',
+      },
+      logger,
     });
+    await params.load();
+    params.onChange((names) => bus.emit('params.changed', names));
     const engine = new ResyncEngine({
       params,
       vault: createMemoryVault(),
@@ -226,12 +280,26 @@ export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_
       random,
       lookup: () => Promise.resolve('192.0.2.1'),
     });
+    engine.onChange(() => {
+      if (engine.status().running) running.add(engine);
+      else running.delete(engine);
+    });
     engines.push(engine);
   }
   // The site's power comes back: every phone starts at the same moment.
   for (const engine of engines) engine.start();
-  await clock.runUntil(dayMs);
-  for (const engine of engines) engine.stop();
+  try {
+    await clock.runUntil(dayMs);
+  } finally {
+    for (const engine of engines) engine.stop();
+    // No store write may still be running when the state directories are removed.
+    await Promise.all(engines.map((engine) => engine.idle()));
+  }
+  return outcomes;
+}
+
+/** The server's figures over the day. */
+function figures(server: FleetServer): Omit<FleetResult, keyof Scenario | 'phones' | 'wallMs' | 'filesystem' | 'outcomes'> {
   let peakPerSecond = 0;
   let peakSecond = 0;
   let peakBytesPerSecond = 0;
@@ -245,8 +313,6 @@ export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_
     peakBytesPerSecond = Math.max(peakBytesPerSecond, slot.bytes);
   }
   return {
-    ...scenario,
-    phones,
     requests: server.requests,
     notModified: server.notModified,
     peakPerSecond,
@@ -254,8 +320,6 @@ export async function simulate(scenario: Scenario, phones = PHONES, dayMs = DAY_
     bytesServed: server.bytes,
     peakBytesPerSecond,
     steadyPeakPerSecond,
-    wallMs: Number(process.hrtime.bigint() - started) / 1e6,
-    outcomes,
   };
 }
 
@@ -267,7 +331,7 @@ export const SCENARIOS: readonly Scenario[] = ['0', '2'].flatMap((randomDelay) =
 export const fleetResults: FleetResult[] = [];
 
 const bench: BenchModule = {
-  title: `fleet: ${PHONES} phones (real resync engines, virtual clock), one server, one simulated day after a site-wide power-up`,
+  title: `fleet: ${PHONES} phones (real resync engines and parameter stores, virtual clock), one server, one simulated day after a site-wide power-up`,
   async run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     fleetResults.length = 0;
@@ -280,7 +344,7 @@ const bench: BenchModule = {
         name: `${label}: peak requests/s`,
         value: result.peakPerSecond,
         unit: 'req/s',
-        note: `at t=${result.peakSecond} s, after the first hour ${result.steadyPeakPerSecond}/s; ${result.requests} requests (${result.notModified} × 304); simulated in ${(result.wallMs / 1000).toFixed(1)} s`,
+        note: `at t=${result.peakSecond} s, after the first hour ${result.steadyPeakPerSecond}/s; ${result.requests} requests (${result.notModified} × 304); simulated in ${(result.wallMs / 1000).toFixed(1)} s; state: ${result.filesystem}`,
       });
       rows.push({
         name: `${label}: bytes served in the day`,

@@ -7,8 +7,10 @@ import { ProvisiondError } from '../../daemon/errors/index.js';
 import { Origin } from '../../daemon/origin/index.js';
 import { chooseCredentials, shouldOpenAccountPrompt } from '../../daemon/resync/index.js';
 import type { CredentialContext as ChallengeContext, Credentials, FetchRequest } from '../../daemon/http/index.js';
-import { fetchPlan, settle } from '../fixtures/resync/fakes.js';
-import { harness, ok } from '../fixtures/resync/harness.js';
+import { settle } from '../fixtures/resync/fakes.js';
+import { harness, profile } from '../fixtures/resync/harness.js';
+
+const A = 'http://127.0.0.1:8080/a.cfg';
 
 const ACCOUNT = { username: 'acct', password: 'acct-pw' };
 
@@ -41,13 +43,13 @@ function challenging(user: string, pass: string, answered: (Credentials | undefi
     answered.push(credentials);
     if (!credentials) throw new ProvisiondError('no_credentials', 'the server asks for credentials and none are configured');
     if (credentials.username !== user || credentials.password !== pass) throw new ProvisiondError('auth_rejected', 'the server refused the credentials');
-    return ok('X=1', request.url);
+    return profile({ X: '1' }, request.url);
   };
 }
 
 t.test('the first 401 after start-up opens the setup prompt; its answer is stored and resyncs at once', async (t) => {
   const answered: (Credentials | undefined)[] = [];
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  const h = harness({ params: { Profile_Rule: A }, handler: challenging('acct', 'acct-pw', answered) });
   const first = await h.engine.resyncNow();
   t.equal(first.error?.code, 'no_credentials');
   t.same(h.prompts.opened, [{ kind: 'profile-account', purpose: { operation: 'resync' } }]);
@@ -63,7 +65,7 @@ t.test('the first 401 after start-up opens the setup prompt; its answer is store
 
 t.test('later 401s do not open the prompt again; the softkey does', async (t) => {
   const answered: (Credentials | undefined)[] = [];
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  const h = harness({ params: { Profile_Rule: A }, handler: challenging('acct', 'acct-pw', answered) });
   await h.engine.resyncNow();
   h.prompts.cancel(h.prompts.current('profile-account') as string);
   await settle();
@@ -78,28 +80,28 @@ t.test('later 401s do not open the prompt again; the softkey does', async (t) =>
 });
 
 t.test('no prompt when the rule carries credentials or the feature is Disabled', async (t) => {
-  for (const [params, plan] of [
-    [{ Profile_Rule: 'A' }, fetchPlan('http://127.0.0.1:8080/a.cfg', { uid: 'wrong', pwd: 'wrong' })],
-    [{ Profile_Rule: 'A', Profile_Authentication_Type: 'Disabled' }, fetchPlan('http://127.0.0.1:8080/a.cfg')],
+  for (const [params, offered] of [
+    [{ Profile_Rule: `[--uid wrong --pwd wrong] ${A}` }, { username: 'wrong', password: 'wrong', source: 'rule' }],
+    [{ Profile_Rule: A, Profile_Authentication_Type: 'Disabled' }, undefined],
   ] as const) {
     const answered: (Credentials | undefined)[] = [];
-    const h = harness({ params, plans: { A: plan }, handler: challenging('acct', 'acct-pw', answered) });
+    const h = harness({ params, handler: challenging('acct', 'acct-pw', answered) });
     await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
     const outcome = await h.engine.resyncNow();
     t.equal(outcome.result, 'failed');
     t.same(h.prompts.opened, []);
-    t.notOk(answered.some((credentials) => credentials?.source === 'profile-account'), 'the account is never tried');
+    t.same(answered, [offered], 'the rule\'s credentials or none: the account is never tried');
   }
 });
 
 t.test('the account is not offered to an origin no rule names', async (t) => {
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  const h = harness({ params: { Profile_Rule: A } });
   await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'acct-pw' });
   const offered: unknown[] = [];
   h.setHandler(async (request) => {
     offered.push(request.allowCredentialsFor!(Origin.of('http://127.0.0.1:8080')), request.allowCredentialsFor!(Origin.of('http://elsewhere:8080')));
     offered.push(await request.credentials!({ origin: Origin.of('http://elsewhere:8080'), realm: 'prov', scheme: 'Digest', attempt: 1, previousRejected: false }));
-    return ok('', request.url);
+    return profile({}, request.url);
   });
   await h.engine.resyncNow();
   t.same(offered, [true, false, undefined]);
@@ -108,7 +110,7 @@ t.test('the account is not offered to an origin no rule names', async (t) => {
 
 t.test('the CLI stores the account and resyncs at once', async (t) => {
   const answered: (Credentials | undefined)[] = [];
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  const h = harness({ params: { Profile_Rule: A }, handler: challenging('acct', 'acct-pw', answered) });
   await h.engine.storeProfileAccount('acct', 'acct-pw');
   await h.clock.advance(0);
   t.equal(h.engine.status().last?.result, 'succeeded');
@@ -125,7 +127,7 @@ t.test('the CLI stores the account and resyncs at once', async (t) => {
 });
 
 t.test('a prompt whose answer cannot be stored is reported, and can be opened again', async (t) => {
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  const h = harness({ params: { Profile_Rule: A } });
   h.vault.put = async () => {
     throw new ProvisiondError('vault_write_failed', 'disk full');
   };
@@ -138,17 +140,17 @@ t.test('a prompt whose answer cannot be stored is reported, and can be opened ag
 
 t.test('the first challenge counts even when an account answered it; a pre-emptive answer is no challenge', async (t) => {
   const answered: (Credentials | undefined)[] = [];
-  const h = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') }, handler: challenging('acct', 'acct-pw', answered) });
+  const h = harness({ params: { Profile_Rule: A }, handler: challenging('acct', 'acct-pw', answered) });
   await h.vault.put({ purpose: 'profile-account', username: 'acct', secret: 'stale' });
   t.equal((await h.engine.resyncNow()).error?.code, 'auth_rejected');
   await h.vault.delete({ purpose: 'profile-account' });
   await h.engine.resyncNow();
   t.same(h.prompts.opened, [], 'the 401 of a later resync does not prompt');
 
-  const fresh = harness({ params: { Profile_Rule: 'A' }, plans: { A: fetchPlan('http://127.0.0.1:8080/a.cfg') } });
+  const fresh = harness({ params: { Profile_Rule: A } });
   fresh.setHandler(async (request) => {
     await request.credentials!({ origin: Origin.of('http://127.0.0.1:8080'), realm: 'prov', scheme: 'Digest', attempt: 0, previousRejected: false });
-    return ok('', request.url);
+    return profile({}, request.url);
   });
   await fresh.engine.resyncNow();
   fresh.setHandler(challenging('acct', 'acct-pw', answered));

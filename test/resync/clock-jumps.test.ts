@@ -10,11 +10,10 @@ import t from 'tap';
 process.env.TZ = 'UTC';
 import { FetchError } from '../../daemon/http/index.js';
 import { JUMP_TOLERANCE_MS, WALL_WATCH_MS } from '../../daemon/resync/timer.js';
-import { fetchPlan } from '../fixtures/resync/fakes.js';
-import { harness, ok } from '../fixtures/resync/harness.js';
+import { harness, profile } from '../fixtures/resync/harness.js';
 
-const RULE = { Profile_Rule: 'A' };
-const PLANS = { A: fetchPlan('https://127.0.0.1:8443/$MA.cfg') };
+/** What the rule sees of the timer macros shows in the URL it requests. */
+const RULE = { Profile_Rule: 'https://127.0.0.1:8443/$MA.cfg?st=$PRVST&prv=$PRVTMR&upg=$UPGTMR' };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** From the harness's start (2026-11-22 08:00 UTC) back to 1970-01-01 00:00 UTC. */
@@ -24,6 +23,9 @@ const notYetValid = async (): Promise<never> => {
   throw new FetchError('tls_not_yet_valid', 'TLS with https://127.0.0.1:8443 failed: not_yet_valid (certificate is not yet valid)', 'https://127.0.0.1:8443/x.cfg', { tlsReason: 'not_yet_valid' });
 };
 
+/** The macros the last request's rule expanded (its query). */
+const macros = (h: { requests: readonly { url: string }[] }): URLSearchParams => new URL(h.requests.at(-1)?.url ?? 'http://none/').searchParams;
+
 /** The requests made while `ms` of monotonic time pass, in the steps of `step`. */
 async function requestsDuring(h: ReturnType<typeof harness>, ms: number, step = ms): Promise<number> {
   const before = h.requests.length;
@@ -32,7 +34,7 @@ async function requestsDuring(h: ReturnType<typeof harness>, ms: number, step = 
 }
 
 t.test('Resync_Periodic after an RTC reset to 1970: the next resync comes after its interval, not decades later', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' } });
   h.engine.start();
   await h.clock.advance(0);
   t.equal(h.requests.length, 1, 'the start-up resync');
@@ -41,14 +43,14 @@ t.test('Resync_Periodic after an RTC reset to 1970: the next resync comes after 
   t.equal(h.engine.status().next?.at, '1970-01-01T01:00:00.000Z', 'status shows the moment as the wall clock reads it');
   t.equal(await requestsDuring(h, 50 * 60_000 - 1), 0, 'nothing before the interval has passed');
   t.equal(await requestsDuring(h, 1), 1, 'one periodic resync exactly 3600 s after the last one');
-  t.equal(h.rules.contexts.at(-1)?.vars.PRVTMR, '3600', '$PRVTMR counts the monotonic seconds since the last attempt');
-  t.equal(h.rules.contexts.at(-1)?.vars.UPGTMR, '3600', '$UPGTMR never goes negative');
+  t.equal(macros(h).get('prv'), '3600', '$PRVTMR counts the monotonic seconds since the last attempt');
+  t.equal(macros(h).get('upg'), '3600', '$UPGTMR never goes negative');
   t.equal(await requestsDuring(h, 3 * HOUR, 10 * 60_000), 3, 'and every hour after');
   h.engine.stop();
 });
 
 t.test('Resync_Periodic after NTP jumps forward by days: no storm, one resync per interval', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' } });
   h.engine.start();
   await h.clock.advance(0);
   await h.clock.advance(30 * 60_000);
@@ -60,7 +62,7 @@ t.test('Resync_Periodic after NTP jumps forward by days: no storm, one resync pe
 });
 
 t.test('a jump found when the periodic timer fires plans again first and then resyncs once', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' } });
   h.engine.start();
   await h.clock.advance(0);
   h.clock.jump(-5 * DAY);
@@ -71,18 +73,18 @@ t.test('a jump found when the periodic timer fires plans again first and then re
 });
 
 t.test('a pending start-up resync keeps its turn across a jump', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Random_Delay: '3' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_Random_Delay: '3' } });
   h.engine.start();
   h.clock.jump(TO_1970);
   t.equal(await requestsDuring(h, 30_000 - 1), 0);
   t.equal(await requestsDuring(h, 1), 1, 'the start-up resync after its random delay, as planned');
-  t.equal(h.rules.contexts.at(-1)?.vars.PRVST, '0');
+  t.equal(macros(h).get('st'), '0');
   h.engine.stop();
 });
 
 t.test('Resync_At after NTP jumps forward by days: one resync at the next moment, none for the days skipped', async (t) => {
   // Resync_At=0300 with the 600 s window and random 0.5: 03:05 (DOMAIN §1.1).
-  const h = harness({ params: { ...RULE, Resync_At: '0300' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_At: '0300' } });
   h.engine.start();
   await h.clock.advance(0);
   t.equal(h.engine.status().next?.at, '2026-11-23T03:05:00.000Z');
@@ -95,13 +97,13 @@ t.test('Resync_At after NTP jumps forward by days: one resync at the next moment
   const untilDue = Date.parse('2026-11-26T03:05:00.000Z') - h.clock.now();
   t.equal(await requestsDuring(h, untilDue - 1, HOUR), 0);
   t.equal(await requestsDuring(h, 1), 1, 'one resync at 03:05');
-  t.equal(h.rules.contexts.at(-1)?.vars.PRVST, '1');
+  t.equal(macros(h).get('st'), '1');
   t.equal(h.engine.status().next?.at, '2026-11-27T03:05:00.000Z', 'and the next the day after');
   h.engine.stop();
 });
 
 t.test('Resync_At after an RTC reset to 1970: the moment follows the wall clock there, and again when NTP catches up', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_At: '0300' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_At: '0300' } });
   h.engine.start();
   await h.clock.advance(0);
   // 08:00 on 22 Nov 2026 → 00:00 on 1 Jan 1970.
@@ -118,7 +120,7 @@ t.test('Resync_At after an RTC reset to 1970: the moment follows the wall clock 
 });
 
 t.test('a drift of the wall clock within the tolerance is no jump', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_At: '0300' }, plans: PLANS });
+  const h = harness({ params: { ...RULE, Resync_At: '0300' } });
   h.engine.start();
   await h.clock.advance(0);
   h.clock.jump(JUMP_TOLERANCE_MS);
@@ -128,7 +130,7 @@ t.test('a drift of the wall clock within the tolerance is no jump', async (t) =>
 });
 
 t.test('TLS not_yet_valid under a 1970 clock: retried by the backoff without a storm, then at once when NTP sets the clock', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' }, plans: PLANS, handler: notYetValid });
+  const h = harness({ params: { ...RULE, Resync_Periodic: '3600' }, handler: notYetValid });
   h.clock.jump(TO_1970);
   h.engine.start();
   await h.clock.advance(0);
@@ -143,7 +145,7 @@ t.test('TLS not_yet_valid under a 1970 clock: retried by the backoff without a s
   t.equal(await requestsDuring(h, 1), 1, 'the second after 120 s more');
   // NTP sets the clock 100 s into the 240 s wait; the server's certificate is valid now.
   await h.clock.advance(100_000);
-  h.setHandler(async () => ok('X=1'));
+  h.setHandler(async () => profile({ X: '1' }));
   h.clock.jump(-TO_1970);
   t.equal(await requestsDuring(h, WALL_WATCH_MS, 1000), 1, 'one retry within a watch slice of the jump');
   t.equal(h.engine.status().last?.result, 'succeeded');
@@ -158,10 +160,9 @@ t.test('the clock set while the failing resync runs: the retry is made at once',
   let calls = 0;
   const h = harness({
     params: { ...RULE, Resync_Error_Retry_Delay: '3600' },
-    plans: PLANS,
     handler: async () => {
       calls++;
-      if (calls > 1) return ok('X=1');
+      if (calls > 1) return profile({ X: '1' });
       h.clock.jump(5 * 60_000);
       return notYetValid();
     },
@@ -176,7 +177,7 @@ t.test('the clock set while the failing resync runs: the retry is made at once',
 });
 
 t.test('with Resync_Error_Retry_Delay=0 a jump makes no retry (SPEC §3: no automatic retry)', async (t) => {
-  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '0', Resync_At: '0300' }, plans: PLANS, handler: notYetValid });
+  const h = harness({ params: { ...RULE, Resync_Error_Retry_Delay: '0', Resync_At: '0300' }, handler: notYetValid });
   h.clock.jump(TO_1970);
   h.engine.start();
   await h.clock.advance(0);
@@ -189,7 +190,6 @@ t.test('with Resync_Error_Retry_Delay=0 a jump makes no retry (SPEC §3: no auto
 t.test('another failure is not retried early by a jump; Retry-After counts monotonic time', async (t) => {
   const h = harness({
     params: { ...RULE, Resync_At: '0300', Resync_Error_Retry_Delay: '60' },
-    plans: PLANS,
     handler: async () => {
       throw new FetchError('http_status', 'https://127.0.0.1:8443/x.cfg answered 503', 'https://127.0.0.1:8443/x.cfg', { status: 503, retryAfterMs: 2 * HOUR });
     },
@@ -199,6 +199,6 @@ t.test('another failure is not retried early by a jump; Retry-After counts monot
   h.clock.jump(TO_1970);
   t.equal(await requestsDuring(h, 2 * HOUR - 1, WALL_WATCH_MS), 0, 'the server asked for 2 h: a jump back does not cut it short nor stretch it to decades');
   t.equal(await requestsDuring(h, 1), 1);
-  t.equal(h.rules.contexts.at(-1)?.vars.PRVST, '2', 'the retry');
+  t.equal(macros(h).get('st'), '2', 'the retry');
   h.engine.stop();
 });

@@ -4,31 +4,32 @@
  * download next time and does not fail the resync.
  */
 import t from 'tap';
-import { fetchPlan } from '../fixtures/resync/fakes.js';
-import { harness, ok } from '../fixtures/resync/harness.js';
+import { harness, ok, profile } from '../fixtures/resync/harness.js';
 
-const A = fetchPlan('http://127.0.0.1:8080/a.cfg');
+const A = 'http://127.0.0.1:8080/a.cfg';
+/** A profile that half-parses: well-formed up to an element the next tag does not close. */
+const MALFORMED = '<flat-profile>\n  <X>1</X>\n  <Y>2</W>\n</flat-profile>\n';
 
 t.test('validators are confirmed once the profile was applied, never for a rejected one', async (t) => {
   const confirmed: boolean[] = [];
-  let body = 'X=1\nBAD';
+  let valid = false;
   const h = harness({
-    params: { Profile_Rule: 'A' },
-    plans: { A },
-    handler: async (request) => ({ ...ok(body, request.url), applied: async (reusable?: boolean) => void confirmed.push(reusable ?? true) }),
+    params: { Profile_Rule: A },
+    handler: async (request) => ({ ...(valid ? profile({ X: '1' }, request.url) : ok(MALFORMED, request.url)), applied: async (reusable?: boolean) => void confirmed.push(reusable ?? true) }),
   });
-  t.equal((await h.engine.resyncNow()).result, 'failed');
+  const rejected = await h.engine.resyncNow();
+  t.equal(rejected.result, 'failed');
+  t.equal(rejected.error?.code, 'profile_parse_error', 'the profile was rejected by the parser');
   t.same(confirmed, [], 'a rejected profile keeps no validators');
-  body = 'X=1';
+  valid = true;
   t.equal((await h.engine.resyncNow()).result, 'succeeded');
   t.same(confirmed, [true]);
 });
 
 t.test('a failed write of the validators is a warning, the applied resync still succeeds', async (t) => {
   const h = harness({
-    params: { Profile_Rule: 'A' },
-    plans: { A },
-    handler: async (request) => ({ ...ok('X=2', request.url), applied: async () => Promise.reject(new Error('ENOSPC: no space left on device')) }),
+    params: { Profile_Rule: A },
+    handler: async (request) => ({ ...profile({ X: '2' }, request.url), applied: async () => Promise.reject(new Error('ENOSPC: no space left on device')) }),
   });
   const outcome = await h.engine.resyncNow();
   t.equal(outcome.result, 'succeeded');
