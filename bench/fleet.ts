@@ -30,7 +30,7 @@ import type { FetchRequest, FetchResult } from '../daemon/http/index.js';
 import { Logger } from '../daemon/log/index.js';
 import type { Clock } from '../daemon/clock/index.js';
 import { ParamStore } from '../daemon/params/index.js';
-import { ResyncEngine, profileParser, rulesLanguage, scheduleMath } from '../daemon/resync/index.js';
+import { ResyncEngine } from '../daemon/resync/index.js';
 import { createMemoryVault } from '../daemon/vault/index.js';
 import { FakePrompts } from '../test/fixtures/resync/fakes.js';
 import type { BenchModule, BenchRow } from './types.js';
@@ -221,7 +221,6 @@ function stateBase(): string {
 async function runFleet(scenario: Scenario, phones: number, dayMs: number, clock: VirtualClock, server: FleetServer, root: string): Promise<FleetResult['outcomes']> {
   const logger = new Logger({ level: 'error', sink: { out: () => undefined, err: () => undefined } });
   const engines: ResyncEngine[] = [];
-  const parser = profileParser();
   const outcomes = { succeeded: 0, unchanged: 0, failed: 0 };
   // One seeded generator for the fleet: the same spread every run.
   let seed = 0x2545f491;
@@ -269,9 +268,6 @@ async function runFleet(scenario: Scenario, phones: number, dayMs: number, clock
       params,
       vault: createMemoryVault(),
       source: { fetch: (request) => server.fetch(request) },
-      parser,
-      rules: rulesLanguage,
-      schedule: scheduleMath,
       prompts: new FakePrompts(),
       bus,
       logger,

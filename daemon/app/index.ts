@@ -23,7 +23,7 @@ import { MqttReporter, tableHandler } from '../mqtt/index.js';
 import { ParamStore } from '../params/index.js';
 import { isUserDataName } from '../profiles/index.js';
 import { PromptBroker } from '../prompts/index.js';
-import { ResyncEngine, profileParser, profileSource, rulesLanguage, scheduleMath } from '../resync/index.js';
+import { ResyncEngine, profileSource } from '../resync/index.js';
 import type { Settings } from '../settings/index.js';
 import { Notifier } from '../systemd/index.js';
 import { tftpGet } from '../tftp/index.js';
@@ -263,9 +263,7 @@ export class App {
           vault: this.vault,
           source: profileSource((request) => this.fetcher.fetch(request), async (url) => (await tftpGet(url, { maxBytes: profileBytes })).body),
           // A parameter (e.g. GROUP set by the administrator) wins over the phone's own value.
-          parser: profileParser({ profileBytes }, (name) => this.params.get(name) ?? avaya[name]),
-          rules: rulesLanguage,
-          schedule: scheduleMath,
+          reading: { profileBytes, variables: (name) => this.params.get(name) ?? avaya[name] },
           prompts: this.prompts,
           bus: this.bus,
           logger: this.logger,
@@ -292,7 +290,6 @@ export class App {
         // The resync's fetcher, macros and Profile Account: the report obeys the same credential and TLS rules (DOMAIN §1.10).
         this.report = new ConfigurationReport({
           params: this.params,
-          rules: rulesLanguage,
           fetch: (request) => this.fetcher.fetch(request),
           context: () => this.resync.requestContext(),
           bus: this.bus,

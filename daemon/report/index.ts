@@ -16,7 +16,7 @@ import type { Logger } from '../log/index.js';
 import { readEnum, readInt, readText } from '../params/index.js';
 import { encryptProfile } from '../profiles/index.js';
 import { chooseCredentials, type RequestContext } from '../resync/index.js';
-import type { MacroContext, RulePlan } from '../rules/index.js';
+import { evaluateRule } from '../rules/index.js';
 import { buildReport } from './xml.js';
 
 export { buildReport } from './xml.js';
@@ -30,7 +30,6 @@ export interface ReportOptions {
     onChange(listener: (changed: readonly string[]) => void): () => void;
     origin(name: string): string | undefined;
   };
-  readonly rules: { evaluate(rule: string, context: MacroContext): RulePlan };
   readonly fetch: (request: FetchRequest) => Promise<FetchResult>;
   /** The resync engine's macros and Profile Account (`ResyncEngine.requestContext`). */
   readonly context: () => Promise<RequestContext>;
@@ -79,7 +78,7 @@ export class ConfigurationReport {
       const { vars, account, accountEnabled } = await this.options.context();
       const rule = readText((name) => this.options.params.get(name), 'Report_Rule').trim();
       if (rule === '') throw new ProvisiondError('report_rule_unset', 'Report_Rule is empty: there is nowhere to send the configuration report', { path: 'Report_Rule' });
-      const plan = this.options.rules.evaluate(rule, { params: (name) => this.options.params.get(name), vars });
+      const plan = evaluateRule(rule, { params: (name) => this.options.params.get(name), vars });
       const request = plan.request;
       if (request === undefined) throw new ProvisiondError('report_rule_unset', 'Report_Rule names no URL for this phone (no alternative applies)', { path: 'Report_Rule' });
       url = request.url;

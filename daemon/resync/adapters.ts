@@ -1,32 +1,12 @@
 /**
- * What the engine uses of its neighbours, in the neighbours' own types: the rule language
- * (`daemon/rules`), the schedule arithmetic (`daemon/schedule`), the profile formats
- * (`daemon/profiles`), and the HTTP fetcher (`daemon/http`) with TFTP beside it.
+ * The engine's transport (the HTTP fetcher of `daemon/http` with TFTP beside it: the one part
+ * a test replaces, to inject a server's answers and faults) and its reading of a fetched body
+ * with the profile formats of `daemon/profiles` into parameter updates.
  */
 import { ProvisiondError } from '../errors/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
 import { normaliseValue, type AccessUpdate, type ParamUpdate } from '../params/index.js';
 import { parseProfile } from '../profiles/index.js';
-import { evaluateExpression, evaluateRule, expandMessage, type MacroContext, type RulePlan } from '../rules/index.js';
-import { delayMs, nextDailyResync, startupDelayMs } from '../schedule/index.js';
-
-export interface RuleLanguage {
-  evaluate(rule: string, context: MacroContext): RulePlan;
-  /** Macro expansion for `Log_Resync_*` messages (DOMAIN §1.8). */
-  expand(text: string, context: MacroContext): string;
-  /** A `Resync_Trigger_*` expression (DOMAIN §1.4, written without `( … )?`). */
-  condition(expression: string, context: MacroContext): boolean;
-}
-
-/** Every delay in ms; an invalid value throws. */
-export interface ScheduleMath {
-  /** `Resync_Random_Delay` (units of 20 s): a random delay in 0…value×20 s. */
-  bootDelay(value: string, random: () => number): number;
-  /** Element `attempt` (0-based; the last repeats) of a list value with `+random`; undefined when 0 (never). */
-  listDelay(value: string, name: string, attempt: number, random: () => number): number | undefined;
-  /** The next `Resync_At` moment after `now` within its random window; undefined when unset or invalid. */
-  resyncAt(value: string, randomDelay: string, now: Date, random: () => number): Date | undefined;
-}
 
 export interface ProfileParseOptions {
   readonly key?: string | undefined;
@@ -49,28 +29,20 @@ export interface ParsedUpdates {
   readonly setIn?: ReadonlyMap<string, string>;
 }
 
-export interface ProfileParser {
-  parse(body: Buffer, options: ProfileParseOptions): Promise<ParsedUpdates>;
+/**
+ * How this phone reads profiles: `profileBytes` caps every profile after its layers;
+ * `variables` answers a settings script's `IF $NAME` (GROUP, MODEL, MODEL4, MACADDR,
+ * SIG_IN_USE…, DOMAIN §3.1); without it such lines are ignored, as for an unknown name.
+ */
+export interface ProfileReading {
+  readonly profileBytes?: number;
+  readonly variables?: (name: string) => string | undefined;
 }
 
 /** HTTP(S) and TFTP in one, the engine's transport. Failures are ProvisiondErrors (`not_found`, `auth_rejected`, …). */
 export interface ProfileSource {
   fetch(request: FetchRequest): Promise<FetchResult>;
 }
-
-export const rulesLanguage: RuleLanguage = {
-  evaluate: evaluateRule,
-  expand: expandMessage,
-  // The engine passes only configured triggers, so "no trigger" (undefined) cannot occur.
-  condition: (expression, context) => evaluateExpression(expression, context) === true,
-};
-
-export const scheduleMath: ScheduleMath = {
-  bootDelay: startupDelayMs,
-  // `daemon/schedule` counts attempts from 1.
-  listDelay: (value, name, attempt, random) => delayMs(value, name, attempt + 1, random),
-  resyncAt: nextDailyResync,
-};
 
 /** Sends a request with the fetcher (`daemon/http` `Fetcher.fetch`). */
 export type HttpFetch = (request: FetchRequest) => Promise<FetchResult>;
@@ -89,47 +61,40 @@ export function profileSource(http: HttpFetch, tftp?: TftpGet): ProfileSource {
   };
 }
 
-/**
- * Profile formats (`daemon/profiles`): `limits.profileBytes` caps every profile after its layers.
- * `variables` answers a settings script's `IF $NAME` (GROUP, MODEL, MODEL4, MACADDR,
- * SIG_IN_USE…, DOMAIN §3.1); without it such lines are ignored, as for an unknown name.
- */
-export function profileParser(limits: { readonly profileBytes?: number } = {}, variables?: (name: string) => string | undefined): ProfileParser {
-  return {
-    async parse(body, options) {
-      const setIn = new Map<string, string>();
-      const parsed = await parseProfile(body, {
-        setIn: (name, file) => {
-          if (file === undefined) setIn.delete(name);
-          else setIn.set(name, file);
-        },
-        limits,
-        ...(variables !== undefined && { params: variables }),
-        ...(options.key !== undefined && { key: options.key }),
-        ...(options.alias !== undefined && { alias: options.alias }),
-        // A script's `GET` of a missing file is `null` to the script language (DOMAIN §3.1).
-        fetch: async (name) => options.fetchRelated(name).catch((error: unknown) => {
-          if (error instanceof ProvisiondError && error.code === 'not_found') return null;
-          throw error;
-        }),
-      });
-      // An element carrying only `ua` changes only the access (SPEC §3), no value.
-      const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
-      const access = parsed.updates.flatMap((update) => (update.access === undefined ? [] : [{ name: update.name, access: update.access }]));
-      if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access, setIn, userData: parsed.ignored };
-      // A settings script is a list of independent SETs: the phone ignores the line with an
-      // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.
-      const ignored: { name: string; reason: string }[] = [];
-      const valid = updates.filter((update) => {
-        try {
-          normaliseValue(update.name, update.value);
-          return true;
-        } catch (error) {
-          ignored.push({ name: update.name, reason: (error as Error).message });
-          return false;
-        }
-      });
-      return { format: parsed.format, updates: valid, ignored, access: [], setIn, userData: parsed.ignored };
+/** A fetched profile (any format of `daemon/profiles`) as parameter updates, or a ProvisiondError. */
+export async function parseUpdates(body: Buffer, reading: ProfileReading, options: ProfileParseOptions): Promise<ParsedUpdates> {
+  const { variables } = reading;
+  const setIn = new Map<string, string>();
+  const parsed = await parseProfile(body, {
+    setIn: (name, file) => {
+      if (file === undefined) setIn.delete(name);
+      else setIn.set(name, file);
     },
-  };
+    limits: reading,
+    ...(variables !== undefined && { params: variables }),
+    ...(options.key !== undefined && { key: options.key }),
+    ...(options.alias !== undefined && { alias: options.alias }),
+    // A script's `GET` of a missing file is `null` to the script language (DOMAIN §3.1).
+    fetch: async (name) => options.fetchRelated(name).catch((error: unknown) => {
+      if (error instanceof ProvisiondError && error.code === 'not_found') return null;
+      throw error;
+    }),
+  });
+  // An element carrying only `ua` changes only the access (SPEC §3), no value.
+  const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
+  const access = parsed.updates.flatMap((update) => (update.access === undefined ? [] : [{ name: update.name, access: update.access }]));
+  if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access, setIn, userData: parsed.ignored };
+  // A settings script is a list of independent SETs: the phone ignores the line with an
+  // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.
+  const ignored: { name: string; reason: string }[] = [];
+  const valid = updates.filter((update) => {
+    try {
+      normaliseValue(update.name, update.value);
+      return true;
+    } catch (error) {
+      ignored.push({ name: update.name, reason: (error as Error).message });
+      return false;
+    }
+  });
+  return { format: parsed.format, updates: valid, ignored, access: [], setIn, userData: parsed.ignored };
 }

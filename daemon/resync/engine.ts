@@ -13,7 +13,8 @@ import type { Logger } from '../log/index.js';
 import { ProfileAccount } from './account.js';
 import { shouldOpenAccountPrompt, type Account } from './credentials.js';
 import { planBoot, planNext, PRVST, type History, type PlannedTimer, type Trigger } from './plan.js';
-import type { ProfileParser, ProfileSource, RuleLanguage, ScheduleMath } from './adapters.js';
+import type { ProfileReading, ProfileSource } from './adapters.js';
+import { evaluateExpression, expandMessage } from '../rules/index.js';
 import { report, type ResyncOutcome } from './outcome.js';
 import { runRules, type RunResult } from './run.js';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -28,9 +29,8 @@ export interface ResyncEngineOptions {
   readonly params: EngineParams;
   readonly vault: Vault;
   readonly source: ProfileSource;
-  readonly parser: ProfileParser;
-  readonly rules: RuleLanguage;
-  readonly schedule: ScheduleMath;
+  /** How profiles are read on this phone (size cap, the script's `IF $NAME` variables). */
+  readonly reading?: ProfileReading;
   readonly prompts: Pick<PromptBroker, 'open'>;
   readonly bus: DaemonBus;
   readonly logger: Logger;
@@ -226,7 +226,7 @@ export class ResyncEngine {
       const account = await this.account.get();
       const vars = { ...macros, ...(await emVars(this.param, this.options.vault)) };
       result = await runRules(
-        { ...this.options, logger: this.logger, lookup: this.options.lookup ?? defaultLookup },
+        { params: this.options.params, source: this.options.source, reading: this.options.reading ?? {}, logger: this.logger, lookup: this.options.lookup ?? defaultLookup },
         {
           operation,
           vars,
@@ -276,7 +276,7 @@ export class ResyncEngine {
   private expandFailure(template: string, result: RunResult): string {
     if (template === '') return '';
     const vars = { ...deviceMacros(this.options.device), ...result.vars, ERR: result.err };
-    return this.options.rules.expand(template, { params: this.param, vars });
+    return expandMessage(template, { params: this.param, vars });
   }
 
   /**
@@ -340,7 +340,8 @@ export class ResyncEngine {
     const context = { params: this.param, vars: this.macroVars('periodic') };
     const verdicts = triggers.flatMap(({ name, expression }) => {
       try {
-        return [this.options.rules.condition(expression, context)];
+        // Only configured triggers come here, so "no trigger" (undefined) cannot occur.
+        return [evaluateExpression(expression, context) === true];
       } catch (error) {
         if (this.unevaluable.get(name) !== expression) {
           this.unevaluable.set(name, expression);
@@ -390,7 +391,6 @@ export class ResyncEngine {
       history: this.history,
       now: this.clock.now(),
       monotonic: this.clock.monotonic(),
-      math: this.options.schedule,
       random: this.random,
       onInvalid: (error) => this.logger.warning('timer parameter ignored', { error: toProvisiondError(error).message }),
     };

@@ -4,7 +4,7 @@
  * shutdown.
  */
 export { ResyncEngine, type EngineParams, type Operation, type RequestContext, type ResyncEngineOptions, type ResyncOutcome, type ResyncRequest, type ResyncResult, type ResyncStatus } from './engine.js';
-export { profileParser, profileSource, rulesLanguage, scheduleMath, type HttpFetch, type ProfileParseOptions, type ProfileParser, type ProfileSource, type RuleLanguage, type ScheduleMath, type TftpGet } from './adapters.js';
+export { parseUpdates, profileSource, type HttpFetch, type ProfileParseOptions, type ProfileReading, type ProfileSource, type TftpGet } from './adapters.js';
 export { ProfileAccount, PROFILE_ACCOUNT } from './account.js';
 export { emVars, emParamVars, EM_MOBILE, EM_PHONE } from './em-vars.js';
 export { chooseCredentials, shouldOpenAccountPrompt, type Account } from './credentials.js';

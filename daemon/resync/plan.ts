@@ -7,7 +7,7 @@
  * monotonic one by the distance from the wall time now.
  */
 import { defaultOf } from '../params/index.js';
-import type { ScheduleMath } from './adapters.js';
+import { delayMs, nextDailyResync, startupDelayMs } from '../schedule/index.js';
 import type { ResyncSettings } from './settings.js';
 
 /** Why a resync runs; `$PRVST` follows from it (DOMAIN §1.8). */
@@ -52,7 +52,6 @@ export interface PlanInput {
   readonly now: number;
   /** Monotonic time (ms): every other delay counts on it. */
   readonly monotonic: number;
-  readonly math: ScheduleMath;
   readonly random: () => number;
   /** Told about each parameter value the schedule arithmetic refused. */
   readonly onInvalid: (error: unknown) => void;
@@ -75,9 +74,9 @@ function guarded<T>(input: PlanInput, compute: () => T, fallback: () => T): T {
 
 /** Start-up: a random 0…`Resync_Random_Delay`×20 s wait when `Resync_On_Reset` (DOMAIN §1.1). */
 export function planBoot(input: PlanInput): PlannedTimer | undefined {
-  const { settings, monotonic, math, random } = input;
+  const { settings, monotonic, random } = input;
   if (settings.provisionEnable && settings.onReset) {
-    return { trigger: 'boot', due: monotonic + math.bootDelay(String(settings.randomDelay), random), watchWall: false };
+    return { trigger: 'boot', due: monotonic + startupDelayMs(String(settings.randomDelay), random), watchWall: false };
   }
   return planNext(input);
 }
@@ -88,14 +87,14 @@ export function planBoot(input: PlanInput): PlannedTimer | undefined {
  * `Resync_At` replaces the periodic timer (DOMAIN §1.1) and competes with a retry.
  */
 export function planNext(input: PlanInput): PlannedTimer | undefined {
-  const { settings, history, now, monotonic, math, random } = input;
+  const { settings, history, now, monotonic, random } = input;
   if (!settings.provisionEnable) return undefined;
   const anchor = history.lastFinished ?? monotonic;
   const candidates: Omit<PlannedTimer, 'watchWall'>[] = [];
   let retryPending = false;
   if (history.consecutiveFailures > 0) {
     const attempt = history.consecutiveFailures - 1;
-    const list = (value: string): number | undefined => math.listDelay(value, 'Resync_Error_Retry_Delay', attempt, random);
+    const list = (value: string): number | undefined => delayMs(value, 'Resync_Error_Retry_Delay', attempt + 1, random);
     const delay = guarded(input, () => list(settings.errorRetryDelay), () => list(defaultOf('Resync_Error_Retry_Delay')));
     if (delay !== undefined) {
       // A server's Retry-After only ever lengthens the wait (the fetcher caps it).
@@ -103,11 +102,11 @@ export function planNext(input: PlanInput): PlannedTimer | undefined {
       retryPending = true;
     }
   }
-  const at = settings.at === '' ? undefined : guarded(input, () => math.resyncAt(settings.at, String(settings.atRandomDelay), new Date(now), random), () => undefined);
+  const at = settings.at === '' ? undefined : guarded(input, () => nextDailyResync(settings.at, String(settings.atRandomDelay), new Date(now), random), () => undefined);
   if (at !== undefined) {
     candidates.push({ trigger: 'at', due: monotonic + Math.max(0, at.getTime() - now) });
   } else if (history.succeededOnce && !retryPending) {
-    const periodic = (value: string): number | undefined => math.listDelay(value, 'Resync_Periodic', history.periodicTurns, random);
+    const periodic = (value: string): number | undefined => delayMs(value, 'Resync_Periodic', history.periodicTurns + 1, random);
     const delay = guarded(input, () => periodic(settings.periodic), () => periodic(defaultOf('Resync_Periodic')));
     if (delay !== undefined) candidates.push({ trigger: 'periodic', due: Math.max(monotonic, anchor + delay) });
   }

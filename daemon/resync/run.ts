@@ -10,17 +10,16 @@ import { chooseCredentials, ruleHasCredentials, type Account } from './credentia
 import type { CredentialContext, Credentials, FetchRequest } from '../http/index.js';
 import { canonicalName, readBool, readText } from '../params/index.js';
 import type { Origin } from '../origin/index.js';
-import type { MacroContext, RuleRequest } from '../rules/index.js';
-import type { ProfileParser, ProfileSource, RuleLanguage } from './adapters.js';
+import { evaluateRule, expandMessage, type MacroContext, type RuleRequest } from '../rules/index.js';
+import { parseUpdates, type ProfileReading, type ProfileSource } from './adapters.js';
 import type { EngineParams, Operation } from './engine.js';
 import { RULE_PARAMETERS, uncomment } from './settings.js';
 import { urlVars } from './vars.js';
 
 export interface RunDeps {
   readonly params: EngineParams;
-  readonly rules: RuleLanguage;
   readonly source: ProfileSource;
-  readonly parser: ProfileParser;
+  readonly reading: ProfileReading;
   readonly logger: Logger;
   readonly lookup: (host: string) => Promise<string>;
 }
@@ -81,7 +80,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
   let trustCertsFrom: string | undefined;
   const say = (template: string): void => {
     if (template === '') return;
-    const line = deps.rules.expand(template, context());
+    const line = expandMessage(template, context());
     messages.push(line);
     deps.logger.info(line);
   };
@@ -89,7 +88,7 @@ export async function runRules(deps: RunDeps, input: RunInput): Promise<RunResul
     const rule = uncomment(readText(param, name));
     if (rule === '') continue;
     try {
-      const plan = deps.rules.evaluate(rule, context());
+      const plan = evaluateRule(rule, context());
       if (plan.skipped) continue;
       if (plan.assignments.length > 0) add(changed, await deps.params.applyProvisioned(plan.assignments));
       if (!plan.request) continue;
@@ -158,7 +157,7 @@ async function fetchAndApply(deps: RunDeps, input: RunInput, request: RuleReques
   // A `GET` include is always fetched whole: a 304 has no body, and bodies are never stored
   // (SPEC §3), yet an unchanged include still contributes its settings (SPEC §4).
   let includes = 0;
-  const profile = await deps.parser.parse(result.body, {
+  const profile = await parseUpdates(result.body, deps.reading, {
     key: request.key,
     alias: request.alias,
     fetchRelated: async (file) => {

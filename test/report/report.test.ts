@@ -11,7 +11,6 @@ import t from 'tap';
 import type { Clock } from '../../daemon/clock/index.js';
 import { decryptProfile, encryptProfile } from '../../daemon/profiles/index.js';
 import { buildReport, ConfigurationReport } from '../../daemon/report/index.js';
-import { rulesLanguage } from '../../daemon/resync/index.js';
 import { startApache, type Apache } from '../fixtures/http/apache.js';
 import { realEngine } from '../fixtures/resync/real.js';
 import { requireProgram } from '../fixtures/peers.js';
@@ -39,7 +38,6 @@ async function setup(t: { testdir(): string; teardown(fn: () => void): void }, f
   t.teardown(real.close);
   const report = new ConfigurationReport({
     params: real.params,
-    rules: rulesLanguage,
     fetch: (request) => real.fetcher.fetch(request),
     context: () => real.engine.requestContext(),
     bus: real.bus,

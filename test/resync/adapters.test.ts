@@ -1,10 +1,10 @@
 /**
- * The real neighbours behind the engine's ports: rules, schedule, profiles, fetcher, TFTP.
+ * The engine's transport (fetcher and TFTP in one) and its reading of a profile into updates.
  */
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { ProvisiondError } from '../../daemon/errors/index.js';
-import { profileParser, profileSource, rulesLanguage, scheduleMath } from '../../daemon/resync/adapters.js';
+import { parseUpdates, profileSource, type ProfileParseOptions } from '../../daemon/resync/adapters.js';
 import type { FetchRequest } from '../../daemon/http/index.js';
 import { Origin } from '../../daemon/origin/index.js';
 
@@ -34,27 +34,8 @@ t.test('an http request carries method, body, operation and the credential callb
   t.same(seen, ['POST', 'b', 'em-login', true, 'GET', undefined, 'resync', true]);
 });
 
-t.test('rules: --post bodies, options and conditions come through (DOMAIN §1.7)', async (t) => {
-  const params: Record<string, string> = { GPP_F: 'MAC_Addr = "$MA";', GPP_K: '/CPE/name = /flat-profile/Display_Name_1_ ;', GPP_SA: 's3cret' };
-  const context = { params: (name: string) => params[name], vars: { MA: '000e08aabbcc', PRVTMR: '700' } };
-  const plan = rulesLanguage.evaluate('[--post f --alias k --key $SA --uid u --pwd p] http://ps.one.com/cpe/resyncs?', context);
-  t.match(plan.request, { method: 'POST', url: 'http://ps.one.com:80/cpe/resyncs?', post: { body: 'MAC_Addr = "000e08aabbcc";' }, key: 's3cret', uid: 'u', pwd: 'p' });
-  t.equal(plan.request?.alias?.get('/CPE/name'), 'Display_Name_1_');
-  t.match(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context), { skipped: true, assignments: [] });
-  t.equal(rulesLanguage.evaluate('("$MA" eq "x")? http://a/b', context).request, undefined);
-  t.equal(rulesLanguage.condition('$PRVTMR ge 600', context), true);
-  t.equal(rulesLanguage.condition('$PRVTMR ge 800', context), false);
-  t.equal(rulesLanguage.expand('$MA -- $$', context), '000e08aabbcc -- $');
-});
-
-t.test('schedule: attempts count from the first element', async (t) => {
-  t.equal(scheduleMath.listDelay('1800,3600', 'Resync_Error_Retry_Delay', 0, () => 0), 1_800_000);
-  t.equal(scheduleMath.listDelay('1800,3600', 'Resync_Error_Retry_Delay', 5, () => 0), 3_600_000);
-  t.equal(scheduleMath.listDelay('0', 'Resync_Periodic', 0, () => 0), undefined);
-});
-
 t.test('profiles: a script GET of a missing file is skipped, other failures stop it', async (t) => {
-  const parser = profileParser();
+  const parser = { parse: (body: Buffer, options: ProfileParseOptions) => parseUpdates(body, {}, options) };
   const script = Buffer.from('SET GROUP 1\nGET missing.txt\nSET OTHER 2\n');
   const missing = await parser.parse(script, { fetchRelated: async () => Promise.reject(new ProvisiondError('not_found', 'gone')) });
   t.same(missing, { format: 'avaya-script', updates: [{ name: 'GROUP', value: '1' }, { name: 'OTHER', value: '2' }], ignored: [], access: [], setIn: new Map(), userData: [] });
@@ -70,9 +51,9 @@ t.test('profiles: --key, --alias and ua-only elements (SPEC §3)', async (t) => 
   const xml = '<flat-profile><Display_Name_1_ ua="ro"/><A>1</A></flat-profile>';
   // openssl enc -aes-256-cbc -k (DOMAIN §1.11), made by the real openssl.
   const encrypted = execFileSync('openssl', ['enc', '-aes-256-cbc', '-md', 'sha256', '-k', 'phrase'], { input: xml });
-  const parsed = await profileParser({ profileBytes: 1 << 20 }).parse(encrypted, { key: 'phrase', fetchRelated: async () => Buffer.alloc(0) });
+  const parsed = await parseUpdates(encrypted, { profileBytes: 1 << 20 }, { key: 'phrase', fetchRelated: async () => Buffer.alloc(0) });
   t.same(parsed.updates, [{ name: 'A', value: '1' }], 'an element with only ua changes no value');
-  const aliased = await profileParser().parse(Buffer.from('<CPE><name>x</name></CPE>'), {
+  const aliased = await parseUpdates(Buffer.from('<CPE><name>x</name></CPE>'), {}, {
     alias: new Map([['/CPE/name', 'Display_Name_1_']]),
     fetchRelated: async () => Buffer.alloc(0),
   });
@@ -82,8 +63,8 @@ t.test('profiles: --key, --alias and ua-only elements (SPEC §3)', async (t) => 
 t.test('profiles: a settings script tests the phone\'s variables when the daemon passes them (DOMAIN §3.1)', async (t) => {
   const script = Buffer.from('IF $MODEL4 SEQ 9611 GOTO NINE\nSET OTHER 1\nGOTO END\n# NINE\nSET NINE 1\n# END\n');
   const vars: Record<string, string> = { MODEL4: '9611' };
-  const seen = await profileParser({}, (name) => vars[name]).parse(script, { fetchRelated: async () => Buffer.alloc(0) });
+  const seen = await parseUpdates(script, { variables: (name) => vars[name] }, { fetchRelated: async () => Buffer.alloc(0) });
   t.same(seen.updates, [{ name: 'NINE', value: '1' }]);
-  const blind = await profileParser().parse(script, { fetchRelated: async () => Buffer.alloc(0) });
+  const blind = await parseUpdates(script, {}, { fetchRelated: async () => Buffer.alloc(0) });
   t.same(blind.updates, [{ name: 'OTHER', value: '1' }], 'an unknown name: the IF line is ignored');
 });
