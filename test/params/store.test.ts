@@ -254,3 +254,25 @@ t.test('a changed secret gets a new key; the old value stays one commit for .pre
   const held = await Promise.all(keeper.keys().sort().map(async (key) => [key, await keeper.load(key)]));
   t.same(held, [['provisioned:GPP_SA#2', 'third-secret'], ['provisioned:GPP_SA#3', 'fourth-secret']], 'the current value and the one .prev names; older ones go, across restarts too');
 });
+
+t.test('an unchanged profile writes nothing; derived values are computed once per applied set', async (t) => {
+  const dir = t.testdir({});
+  const store = new ParamStore({ stateDir: dir, logger: quietLogger() });
+  await store.load();
+  const profile = [{ name: 'Station_Name', value: 'desk-1' }, { name: 'GPP_SA', value: 'vaulted-secret-1' }];
+  await store.applyProvisioned(profile, [{ name: 'Station_Name', access: 'ro' }]);
+  const state = (): string => readFileSync(path.join(dir, STATE_FILE), 'utf8');
+  const before = { state: state(), files: readdirSync(dir).sort() };
+  let computed = 0;
+  const station = (applied: ReadonlyMap<string, string>): string | undefined => (computed++, applied.get('Station_Name'));
+  t.equal(store.derive(station), 'desk-1');
+  t.same(await store.applyProvisioned(profile, [{ name: 'Station_Name', access: 'ro' }]), [], 'the same profile again changes nothing');
+  t.same({ state: state(), files: readdirSync(dir).sort() }, before, 'and writes nothing (the generation in the state file is the same)');
+  t.equal(store.derive(station), 'desk-1');
+  t.equal(computed, 1, 'computed once while the applied set stays');
+  await store.applyProvisioned(profile, [{ name: 'Station_Name', access: 'na' }]);
+  t.not(state(), before.state, 'a changed restriction alone is written');
+  await store.applyProvisioned([{ name: 'Station_Name', value: 'desk-2' }]);
+  t.equal(store.derive(station), 'desk-2');
+  t.equal(computed, 2, 'computed again once the applied set changed');
+});
