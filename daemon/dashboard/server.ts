@@ -10,14 +10,14 @@
  * the URL (a browser on another site, or another local user, cannot drive the fleet), a
  * browser's Origin must be the page's own, and frames are small (`maxPayload`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JsonValue } from '../bus/index.js';
-import { originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
+import { closeServers, hostForUrl, listen, originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
 import { COMMANDS, type CommandName } from '../mqtt/index.js';
 import { Fleet, type FleetChange } from './fleet.js';
 import { DASHBOARD_FILES } from './page.js';
@@ -176,13 +176,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   refresh.unref();
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, (s) => s.listen(options.port, options.host));
   } catch (error) {
     // Nothing is served: the broker client and the refresh must not keep the process alive.
     clearInterval(refresh);
@@ -190,14 +184,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}/#token=${token}`,
+    url: `http://${hostForUrl(options.host)}:${port}/#token=${token}`,
     port,
     close: async () => {
       clearInterval(refresh);
       for (const ws of [...clients]) ws.terminate();
-      await Promise.all([client.endAsync(true), closeServer(server)]);
+      await Promise.all([client.endAsync(true), closeServers([server])]);
       wss.close();
     },
   };
@@ -241,11 +234,4 @@ function parseMessage(data: RawData): PageMessage | undefined {
 
 function servePage(request: IncomingMessage, response: ServerResponse): void {
   servePageFile(request, response, DASHBOARD_FILES[pathOf(request)], CSP);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

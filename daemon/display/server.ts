@@ -71,9 +71,9 @@ export async function startDisplayServers(options: DisplayServersOptions): Promi
       port = (server.address() as { port: number }).port;
       url = `http://${hostForUrl(options.http.host)}:${port}`;
     }
-    return { url, port, socketPath: options.socketPath, close: () => closeAll(servers) };
+    return { url, port, socketPath: options.socketPath, close: () => closeServers(servers) };
   } catch (error) {
-    await closeAll(servers);
+    await closeServers(servers);
     throw error;
   }
 }
@@ -180,11 +180,13 @@ export function pathOf(request: IncomingMessage): string {
   return String(request.url).split('?', 1)[0] as string;
 }
 
-function hostForUrl(host: string): string {
+/** A host as it stands in a URL: an IPv6 address in brackets. */
+export function hostForUrl(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
-function listen(server: Server, start: (server: Server) => void): Promise<void> {
+/** Resolves once `start` has the server listening; rejects with its error (EADDRINUSE…). */
+export function listen(server: Server, start: (server: Server) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.once('listening', () => {
@@ -195,7 +197,8 @@ function listen(server: Server, start: (server: Server) => void): Promise<void> 
   });
 }
 
-async function closeAll(servers: readonly Server[]): Promise<void> {
+/** Closes the servers, cutting off the connections still open (kept-alive ones included). */
+export async function closeServers(servers: readonly Server[]): Promise<void> {
   await Promise.all(
     servers.map(
       (server) =>
