@@ -15,7 +15,3 @@ export function toCommandError(thrown: unknown): CommandError {
   if (isProvisiondError(thrown)) return { code: thrown.code, message: thrown.message };
   return { code: 'internal_error', message: thrown instanceof Error ? thrown.message : String(thrown) };
 }
-
-export function commandError(code: CommandErrorCode, message: string): CommandError {
-  return { code, message };
-}

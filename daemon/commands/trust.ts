@@ -1,4 +1,5 @@
 /** `trust` (SPEC §6): the certificates the daemon trusts and the files it could not read. */
+import { NO_ARGS } from './args.js';
 import { LOCAL, command } from './spec.js';
 
 export type TrustResult = {
@@ -15,7 +16,7 @@ export type TrustResult = {
 };
 
 export const trust = command<Record<string, never>, TrustResult>({
-  args: { named: {} },
+  args: NO_ARGS,
   transports: LOCAL,
   handler: async (_args, ctx) => {
     const store = ctx.trust();
