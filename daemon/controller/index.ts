@@ -12,7 +12,8 @@ export interface Feature {
   /** Start-up cannot go on without it. */
   readonly essential?: boolean;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Absent: nothing to undo (the feature holds no listener, timer or socket). */
+  stop?(): Promise<void>;
 }
 
 export interface FeatureFailure {
@@ -104,7 +105,7 @@ export class Controller {
     while (this.started.length > 0) {
       const feature = this.started.pop()!;
       try {
-        await feature.stop();
+        await feature.stop?.();
         this.setState(feature.name, 'stopped');
       } catch (err) {
         this.logger.error(`${feature.name} failed to stop cleanly: ${toProvisiondError(err).message}`, { feature: feature.name });
