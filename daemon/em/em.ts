@@ -10,7 +10,7 @@ import { ProvisiondError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { EventInput } from '../bus/index.js';
 import { readBool, readEnum, readText, type ParamReader, type ParamUpdate } from '../params/index.js';
-import type { PromptBroker } from '../prompts/index.js';
+import type { PromptBroker, PromptRequest } from '../prompts/index.js';
 import { EM_MOBILE, type EngineParams, type ResyncOutcome, type ResyncRequest } from '../resync/index.js';
 import type { Vault, VaultRecord } from '../vault/index.js';
 
@@ -69,12 +69,7 @@ export class ExtensionMobility {
 
   /** The `Login` softkey: asks for user id and password, then logs in. */
   openLogin(): string {
-    const prompt = this.options.prompts.open({ kind: 'em-login', purpose: { operation: 'em-login' } });
-    void prompt.result.then(async (result) => {
-      if (result.outcome === 'answered') await this.login(result.username, result.password);
-      else await this.abort();
-    }).catch((error: unknown) => this.logger.error('EM login prompt failed', { error: (error as Error).message }));
-    return prompt.id;
+    return this.loginPrompt({ kind: 'em-login', purpose: { operation: 'em-login' } }, 'EM login prompt failed');
   }
 
   async login(user: string, password: string): Promise<EmResult> {
@@ -97,7 +92,7 @@ export class ExtensionMobility {
       }
       this.failedFrom = before;
       this.logger.warning('login failed', { user, error: outcome.error?.code });
-      this.offerRetry(user);
+      this.loginPrompt({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: user } }, 'EM login-failed prompt failed');
       return { ok: false, state: this.state(), outcome };
     } finally {
       this.busy = false;
@@ -126,15 +121,17 @@ export class ExtensionMobility {
   }
 
   /**
-   * `Login failed` keeps the user id and password fields: `Retry` submits them (again or
-   * corrected) as an answer; `Abort` (cancel, or the prompt timing out) restores.
+   * A login prompt: its answer logs in. `Login failed` keeps the user id and password fields:
+   * `Retry` submits them (again or corrected) as an answer; `Abort` (cancel, or the prompt
+   * timing out) restores.
    */
-  private offerRetry(user: string): void {
-    const prompt = this.options.prompts.open({ kind: 'em-login-failed', purpose: { operation: 'em-login' }, context: { username: user } });
+  private loginPrompt(request: PromptRequest, failure: string): string {
+    const prompt = this.options.prompts.open(request);
     void prompt.result.then(async (result) => {
       if (result.outcome === 'answered') await this.login(result.username, result.password);
       else await this.abort();
-    }).catch((error: unknown) => this.logger.error('EM login-failed prompt failed', { error: (error as Error).message }));
+    }).catch((error: unknown) => this.logger.error(failure, { error: (error as Error).message }));
+    return prompt.id;
   }
 
   /** Puts back the state and credentials as they were before the failed login, without a resync. */
