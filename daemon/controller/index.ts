@@ -16,11 +16,6 @@ export interface Feature {
   stop?(): Promise<void>;
 }
 
-export interface FeatureFailure {
-  readonly name: string;
-  readonly error: ProvisiondError;
-}
-
 /** How a feature is doing, for `provisionctl status` and the MQTT `state` (never a secret: codes and messages are). */
 export interface FeatureHealth {
   readonly name: string;
@@ -32,7 +27,6 @@ export class Controller {
   private readonly features: readonly Feature[];
   private readonly logger: Logger;
   private readonly started: Feature[] = [];
-  private readonly failures: FeatureFailure[] = [];
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
   private current: Promise<void> | undefined;
@@ -62,11 +56,6 @@ export class Controller {
     this.onHealthChange();
   }
 
-  /** Features that failed to start (reported, not fatal). */
-  get failed(): readonly FeatureFailure[] {
-    return this.failures;
-  }
-
   /** Starts every feature in order; resolves false when start-up was aborted. */
   async start(): Promise<boolean> {
     for (const feature of this.features) {
@@ -86,7 +75,6 @@ export class Controller {
           await this.stop();
           throw error;
         }
-        this.failures.push({ name: feature.name, error });
       }
     }
     return !this.stopRequested;
