@@ -9,8 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { HardwareProbe } from '../device/index.js';
-import type { DeviceOverrides } from '../settings/index.js';
+import type { DeviceOverrides, HardwareProbe } from '../device/index.js';
 
 export interface RuleEvalInput {
   readonly rule: string;

@@ -3,7 +3,7 @@
  * the typed failure the feed, provisionctl and MQTT map to their own envelopes.
  */
 import type { JsonValue, RecordedEvent } from '../bus/index.js';
-import type { BackupRestore } from '../backup/index.js';
+import type { BackupRestore, BackupStatus } from '../backup/index.js';
 import type { DeviceFacts } from '../device/index.js';
 import type { EmState, ExtensionMobility } from '../em/index.js';
 import type { Redactor } from '../log/index.js';
@@ -36,12 +36,8 @@ export type DisplayState = {
   readonly mqtt: { readonly connected: boolean };
   /** The Profile Account (DOMAIN §1.14): the `Setup` softkey is offered only when enabled. */
   readonly account?: { readonly enabled: boolean };
-  /** Avaya backup/restore (daemon/backup `BackupStatus`); absent: not offered. */
-  readonly backup?: {
-    readonly configured: boolean;
-    readonly running: 'backup' | 'restore' | null;
-    readonly last: { readonly operation: 'backup' | 'restore'; readonly outcome: 'succeeded' | 'failed'; readonly at: string; readonly code?: string } | null;
-  };
+  /** Avaya backup/restore; absent: not offered. */
+  readonly backup?: BackupStatus;
   readonly [section: string]: JsonValue | undefined;
 };
 
