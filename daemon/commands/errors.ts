@@ -3,12 +3,10 @@
  * error codes (daemon/errors). A feature's failure passes through unchanged, so that
  * `provisionctl resync --wait` prints the same `(network_error)` the event log records.
  */
-import { isErrorCode, isProvisiondError, type ErrorCode } from '../errors/index.js';
+import { isProvisiondError, type ErrorCode } from '../errors/index.js';
 import type { CommandError } from './types.js';
 
 export type CommandErrorCode = ErrorCode;
-
-export const isCommandErrorCode: (value: unknown) => value is CommandErrorCode = isErrorCode;
 
 /** What a handler threw, as a command error; anything but a ProvisiondError is a daemon bug, `internal_error`. */
 export function toCommandError(thrown: unknown): CommandError {

@@ -83,7 +83,7 @@ export async function runSpec<R, C extends Secrets>(name: string, spec: CommandS
 
 export { MAX_KEY, MAX_STRING } from './args.js';
 export { emResult } from './outcome.js';
-export { isCommandErrorCode, toCommandError, type CommandErrorCode } from './errors.js';
+export { toCommandError, type CommandErrorCode } from './errors.js';
 export { statusOf, type PromptRef, type StatusResult } from './state.js';
 export type { CommandSpec, Secrets } from './spec.js';
 export type { CommandArgs, CommandContext, CommandError, CommandOutcome, DisplayState, FeatureContext, ResyncSummary, StateContext, Transport } from './types.js';
