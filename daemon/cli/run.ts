@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (command.name === 'rule-eval') {
     // Offline: the same evaluator the daemon uses, about this phone, secrets masked (SPEC §8).
-    return (await ruleEval({ rule: command.rule, params: command.params, json: invocation.json, socket: invocation.socket }, io, io.probe)) ? EXIT.done : EXIT.failed;
+    return (await ruleEval({ rule: command.rule, params: command.params, json: invocation.json, socket: invocation.socket }, io)) ? EXIT.done : EXIT.failed;
   }
   let connection: FeedConnection;
   try {
