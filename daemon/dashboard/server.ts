@@ -19,7 +19,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JsonValue } from '../bus/index.js';
 import { closeServers, hostForUrl, listen, originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
 import { COMMANDS, type CommandName } from '../mqtt/index.js';
-import { Fleet, type FleetChange } from './fleet.js';
+import { Fleet, parseObject, type FleetChange } from './fleet.js';
 import { DASHBOARD_FILES } from './page.js';
 
 export const WS_PATH = '/ws';
@@ -205,12 +205,8 @@ function pageMessage(change: FleetChange): PageMessage {
 function replyOf(prefix: string, topic: string, payload: Buffer): PageMessage | undefined {
   const levels = topic.slice(prefix.length + 1).split('/');
   if (levels.length !== 4 || levels[1] !== 'cmd' || levels[3] !== 'result') return undefined;
-  let body: { transaction?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } } = {};
-  try {
-    body = (JSON.parse(payload.toString('utf8')) ?? {}) as typeof body;
-  } catch {
-    // A reply that is not JSON is still shown as one, with no transaction.
-  }
+  // A reply that is not a JSON object is still shown as one, with no transaction.
+  const body = (parseObject(payload.toString('utf8')) ?? {}) as { transaction?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } };
   const text = (value: unknown): string | null => (typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 512) : null);
   return {
     type: 'reply',
@@ -223,13 +219,9 @@ function replyOf(prefix: string, topic: string, payload: Buffer): PageMessage | 
 }
 
 function parseMessage(data: RawData): PageMessage | undefined {
-  try {
-    // binaryType is the default, nodebuffer: a message is one Buffer.
-    const value = JSON.parse((data as Buffer).toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as PageMessage).type === 'string' ? (value as PageMessage) : undefined;
-  } catch {
-    return undefined;
-  }
+  // binaryType is the default, nodebuffer: a message is one Buffer.
+  const value = parseObject((data as Buffer).toString('utf8'));
+  return typeof value?.type === 'string' ? (value as PageMessage) : undefined;
 }
 
 function servePage(request: IncomingMessage, response: ServerResponse): void {
