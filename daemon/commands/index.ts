@@ -8,7 +8,7 @@
 import { argsProblem } from './args.js';
 import { backup, register, restore } from './avaya.js';
 import { login, logout } from './em.js';
-import { toCommandError } from './errors.js';
+import { toCommandError } from './outcome.js';
 import { params, set, unset } from './params.js';
 import { report } from './report.js';
 import { profileAccount, profileAccountClear, resync } from './resync.js';
@@ -82,11 +82,10 @@ export async function runSpec<R, C extends Secrets>(name: string, spec: CommandS
 }
 
 export { MAX_KEY, MAX_STRING } from './args.js';
-export { emResult } from './outcome.js';
-export { toCommandError, type CommandErrorCode } from './errors.js';
+export { emResult, toCommandError } from './outcome.js';
 export { statusOf, type PromptRef, type StatusResult } from './state.js';
 export type { CommandSpec, Secrets } from './spec.js';
-export type { CommandArgs, CommandContext, CommandError, CommandOutcome, DisplayState, FeatureContext, ResyncSummary, StateContext, Transport } from './types.js';
+export type { CommandArgs, CommandContext, CommandError, CommandErrorCode, CommandOutcome, DisplayState, FeatureContext, ResyncSummary, StateContext, Transport } from './types.js';
 export type { ResyncResult } from './resync.js';
 export type { BackupResult, RestoreResult } from './avaya.js';
 export type { Changed } from './params.js';

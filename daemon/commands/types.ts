@@ -5,6 +5,7 @@
 import type { JsonValue, RecordedEvent } from '../bus/index.js';
 import type { BackupRestore, BackupStatus } from '../backup/index.js';
 import type { DeviceFacts } from '../device/index.js';
+import type { ErrorCode } from '../errors/index.js';
 import type { EmState, ExtensionMobility } from '../em/index.js';
 import type { Redactor } from '../log/index.js';
 import type { ParamStore } from '../params/index.js';
@@ -12,7 +13,6 @@ import type { ConfigurationReport } from '../report/index.js';
 import type { PromptView } from '../prompts/index.js';
 import type { ResyncEngine } from '../resync/index.js';
 import type { TrustStore } from '../tls/index.js';
-import type { CommandErrorCode } from './errors.js';
 
 /** Where a command can be sent from: the local feed, `provisionctl` (over the feed socket), MQTT `cmd/<name>`. */
 export type Transport = 'feed' | 'cli' | 'mqtt';
@@ -66,6 +66,9 @@ export interface CommandContext extends StateContext, FeatureContext {
   /** Where a command's password is registered while the command holds it. */
   readonly redactor: Redactor;
 }
+
+/** The daemon's one union of error codes (daemon/errors, STYLE.md §7). */
+export type CommandErrorCode = ErrorCode;
 
 export interface CommandError {
   readonly code: CommandErrorCode;
