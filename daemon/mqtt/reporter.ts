@@ -24,8 +24,6 @@ import { Outbox } from './outbox.js';
 import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings, type ProtocolVersion } from './settings.js';
 import { topicsFor, type Topics } from './topics.js';
 
-export type { CommandHandler } from './responder.js';
-
 export interface MqttReporterOptions {
   readonly settings: MqttSettings;
   readonly device: string;
