@@ -29,8 +29,7 @@ import { Notifier } from '../systemd/index.js';
 import { tftpGet } from '../tftp/index.js';
 import { loadTrustStore, tlsConnectionOptions, TrustCerts, type TrustStore } from '../tls/index.js';
 import { DaemonBackend } from './backend.js';
-import { VaultSecretKeeper } from './keeper.js';
-import { openVault } from './vault.js';
+import { openVault, vaultSecretKeeper } from './vault.js';
 import type { Vault } from '../vault/index.js';
 
 export interface AppOptions {
@@ -175,7 +174,6 @@ export class App {
       start: async () => {
         this.vault = await openVault(this.settings.stateDir, this.bus, this.logger.child('vault'), this.files);
       },
-      stop: async () => undefined,
     };
   }
 
@@ -187,7 +185,7 @@ export class App {
         this.params = new ParamStore({
           stateDir: this.settings.stateDir,
           factory: this.settings.parameters,
-          secretKeeper: new VaultSecretKeeper(this.vault),
+          secretKeeper: vaultSecretKeeper(this.vault),
           isUserData: isUserDataName,
           logger: this.logger.child('params'),
           redactor: this.redactor,
@@ -196,7 +194,6 @@ export class App {
         this.params.onChange((changed) => this.bus.emit('params.changed', changed));
         await this.params.load();
       },
-      stop: async () => undefined,
     };
   }
 
@@ -356,7 +353,6 @@ export class App {
           await feed.stop();
           throw err;
         }
-        if (this.display.socketPath !== undefined) await fsp.chmod(this.display.socketPath, 0o660);
       },
       stop: async () => {
         await feed?.stop();

@@ -1,5 +1,5 @@
 /**
- * Opens the file vault; a damaged vault is reported as `vault.corrupted` and replaced by an
+ * The daemon's vault. Opens the file vault; a damaged vault is reported as `vault.corrupted` and replaced by an
  * empty one (the vault does that itself). A vault that cannot be opened at all (a refused
  * key: loose permissions, wrong size, unreadable) must not crash the daemon in a loop either:
  * it is logged and reported, and the daemon runs with an in-memory vault until the
@@ -9,6 +9,7 @@ import type { DaemonBus } from '../bus/index.js';
 import { toProvisiondError } from '../errors/index.js';
 import type { FileSystem } from '../fsutil/index.js';
 import type { Logger } from '../log/index.js';
+import type { SecretKeeper } from '../params/index.js';
 import { createMemoryVault, openFileVault, type Vault } from '../vault/index.js';
 
 export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger, files?: FileSystem): Promise<Vault> {
@@ -29,4 +30,21 @@ export async function openVault(stateDir: string, bus: DaemonBus, logger: Logger
     bus.emit('event', { type: 'vault.corrupted', reason: 'unavailable', code: error.code });
     return createMemoryVault({ redactor: logger.redactor });
   }
+}
+
+/**
+ * Secret parameters live in the vault (SPEC §6): one record of purpose `parameter`
+ * per layer and name, with no origin or realm.
+ */
+export function vaultSecretKeeper(vault: Vault): SecretKeeper {
+  return {
+    load: async (name) => (await vault.get({ purpose: 'parameter', name }))?.secret,
+    save: async (name, secret) => {
+      await vault.put({ purpose: 'parameter', name, secret });
+    },
+    remove: async (name) => {
+      await vault.delete({ purpose: 'parameter', name });
+    },
+    list: async () => (await vault.list({ purpose: 'parameter' })).map((record) => record.name).filter((name): name is string => name !== undefined),
+  };
 }

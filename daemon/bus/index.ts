@@ -16,12 +16,9 @@ export class TypedBus<M extends { [K in keyof M]: unknown[] }> {
 
   /** Subscribes; returns the function that unsubscribes. */
   on<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
-    let set = this.listeners.get(name);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
+    const set = this.listeners.get(name) ?? new Set();
     set.add(listener);
+    this.listeners.set(name, set);
     return () => {
       set.delete(listener);
     };
@@ -37,10 +34,6 @@ export class TypedBus<M extends { [K in keyof M]: unknown[] }> {
         this.onListenerError(error, name);
       }
     }
-  }
-
-  listenerCount(name: keyof M): number {
-    return this.listeners.get(name)?.size ?? 0;
   }
 }
 

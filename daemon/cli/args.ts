@@ -160,24 +160,25 @@ function buildCommand(name: string, rest: readonly string[], values: Values): Co
 function setCommand(rest: readonly string[], secret: boolean): Command | string {
   if (secret) return rest.length === 1 && !rest[0]!.includes('=') ? { name: 'set', values: {}, secret: rest[0] } : 'set NAME --secret takes one NAME and reads its value like a password';
   if (rest.length === 0) return 'set needs NAME=VALUE';
-  const values: Record<string, string> = {};
-  for (const pair of rest) {
-    const equals = pair.indexOf('=');
-    if (equals < 1) return `set ${JSON.stringify(pair)}: expected NAME=VALUE`;
-    values[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return { name: 'set', values, secret: undefined };
+  const values = namedValues(rest, 'set');
+  return typeof values === 'string' ? values : { name: 'set', values, secret: undefined };
 }
 
 function ruleCommand(rest: readonly string[], pairs: readonly string[]): Command | string {
   if (rest[0] !== 'eval' || rest.length !== 2) return 'usage: rule eval RULE [--param NAME=VALUE …]';
-  const params: Record<string, string> = {};
+  const params = namedValues(pairs, '--param');
+  return typeof params === 'string' ? params : { name: 'rule-eval', rule: rest[1] as string, params };
+}
+
+/** `NAME=VALUE` pairs as a record, or why one is not a pair (`what` names the option). */
+function namedValues(pairs: readonly string[], what: string): Record<string, string> | string {
+  const values: Record<string, string> = {};
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
-    if (equals < 1) return `--param ${JSON.stringify(pair)}: expected NAME=VALUE`;
-    params[pair.slice(0, equals)] = pair.slice(equals + 1);
+    if (equals < 1) return `${what} ${JSON.stringify(pair)}: expected NAME=VALUE`;
+    values[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
-  return { name: 'rule-eval', rule: rest[1] as string, params };
+  return values;
 }
 
 function invocation(values: Values, env: Readonly<Record<string, string | undefined>>, command: Command): ParsedArgs {

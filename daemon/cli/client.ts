@@ -54,7 +54,8 @@ export class FeedConnection {
       });
       ws.once('close', () => {
         clearTimeout(timer);
-        reject(connection.reason());
+        // The close listener of the constructor, which runs first, has named why.
+        reject(connection.lost!);
       });
       ws.once('message', (data) => {
         const hello = decode(data);
@@ -108,13 +109,9 @@ export class FeedConnection {
     settle(message);
   }
 
-  /** Why the connection is lost; only called once the close listener above has named it. */
-  private reason(): Unreachable {
-    return this.lost as Unreachable;
-  }
-
+  /** Only called once the connection is lost, so `lost` names why. */
   private unreachableResult(): Reply {
-    return { ok: false, error: { code: 'daemon_unreachable', message: this.reason().message } };
+    return { ok: false, error: { code: 'daemon_unreachable', message: this.lost!.message } };
   }
 }
 

@@ -8,9 +8,8 @@
  * `$MUID`, `$MPWD`, …) follow them. Secrets are masked in what is printed.
  */
 import { existsSync } from 'node:fs';
-import type { Writable } from 'node:stream';
-import type { HardwareProbe } from '../device/index.js';
-import type { DeviceOverrides } from '../settings/index.js';
+import type { CliIo } from './run.js';
+import type { DeviceOverrides } from '../device/index.js';
 
 export interface RuleEvalInput {
   readonly rule: string;
@@ -29,14 +28,10 @@ interface DaemonView {
 /** How long `rule eval` waits for a daemon before answering offline. */
 const DAEMON_WAIT_MS = 2000;
 
-export interface RuleEvalIo {
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+type RuleEvalIo = Pick<CliIo, 'stdout' | 'stderr' | 'env' | 'probe'>;
 
 /** Prints the explanation; resolves true when the rule evaluated. */
-export async function ruleEval(input: RuleEvalInput, io: RuleEvalIo, probe?: HardwareProbe): Promise<boolean> {
+export async function ruleEval(input: RuleEvalInput, io: RuleEvalIo): Promise<boolean> {
   // Loaded here, not at provisionctl's start: only this command needs the evaluator and the device facts.
   const [{ explainRule }, { deviceMacros, readDeviceFacts, probeHardware }, { emParamVars }, { canonicalName }] = await Promise.all([
     import('../rules/index.js'),
@@ -48,7 +43,7 @@ export async function ruleEval(input: RuleEvalInput, io: RuleEvalIo, probe?: Har
   const params: Record<string, string> = { ...daemon?.params };
   for (const [name, value] of Object.entries(input.params)) params[canonicalName(name)] = value;
   // The daemon's facts are complete: the hardware is not asked again.
-  const device = daemon ? await readDeviceFacts(daemon.device, async () => ({})) : await readDeviceFacts(await deviceSettings(io), probe ?? probeHardware);
+  const device = daemon ? await readDeviceFacts(daemon.device, async () => ({})) : await readDeviceFacts(await deviceSettings(io), io.probe ?? probeHardware);
   if (daemon) io.stderr.write(`provisionctl: evaluating with the facts and parameters of the daemon at ${input.socket}\n`);
   const get = (name: string): string | undefined => (Object.hasOwn(params, name) ? params[name] : undefined);
   // A `--param` named like a macro (`MA=…`) still stands in for it, as before.

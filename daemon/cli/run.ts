@@ -7,7 +7,6 @@ import type { Writable } from 'node:stream';
 import type { RecordedEvent } from '../bus/index.js';
 import { runDashboardCli } from '../dashboard/index.js';
 import type { HardwareProbe } from '../device/index.js';
-import type { CommandArgs, CommandName, CommandReply } from '../display/index.js';
 import { ruleEval } from './rule-eval.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './args.js';
 import { FeedConnection, type Reply } from './client.js';
@@ -43,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (command.name === 'rule-eval') {
     // Offline: the same evaluator the daemon uses, about this phone, secrets masked (SPEC §8).
-    return (await ruleEval({ rule: command.rule, params: command.params, json: invocation.json, socket: invocation.socket }, io, io.probe)) ? EXIT.done : EXIT.failed;
+    return (await ruleEval({ rule: command.rule, params: command.params, json: invocation.json, socket: invocation.socket }, io)) ? EXIT.done : EXIT.failed;
   }
   let connection: FeedConnection;
   try {
@@ -75,30 +74,30 @@ class Session {
   async run(command: Exclude<Command, { name: 'help' | 'rule-eval' }>): Promise<number> {
     switch (command.name) {
       case 'status':
-        return this.finish(await this.command('status'), formatStatus);
+        return this.finish(await this.connection.command('status'), formatStatus);
       case 'resync':
       case 'backup':
       case 'restore':
       case 'report':
-        return this.finish(await this.command(command.name, { wait: command.wait }), (data) =>
+        return this.finish(await this.connection.command(command.name, { wait: command.wait }), (data) =>
           command.wait ? `${command.name} ${'outcome' in data ? data.outcome : 'done'}` : `${command.name} started`,
         );
       case 'register': {
         const password = await this.password('Registration password: ');
-        return this.finish(await this.command('register', { extension: command.extension, password }), () => `extension ${command.extension} registered`);
+        return this.finish(await this.connection.command('register', { extension: command.extension, password }), () => `extension ${command.extension} registered`);
       }
       case 'login': {
         const password = await this.password(`Password for ${command.user}: `);
-        return this.finish(await this.command('login', { user: command.user, password }), () => `logged in as ${command.user}`);
+        return this.finish(await this.connection.command('login', { user: command.user, password }), () => `logged in as ${command.user}`);
       }
       case 'logout':
-        return this.finish(await this.command('logout'), () => 'logged out');
+        return this.finish(await this.connection.command('logout'), () => 'logged out');
       case 'profile-account': {
         const password = await this.password(`Password for ${command.user}: `);
-        return this.finish(await this.command('profile-account', { user: command.user, password }), () => 'profile account stored');
+        return this.finish(await this.connection.command('profile-account', { user: command.user, password }), () => 'profile account stored');
       }
       case 'profile-account-clear':
-        return this.finish(await this.command('profile-account-clear'), (data) => (data.cleared ? 'profile account cleared' : 'no profile account was stored'));
+        return this.finish(await this.connection.command('profile-account-clear'), (data) => (data.cleared ? 'profile account cleared' : 'no profile account was stored'));
       case 'answer':
         return this.answer(command.prompt, command.user);
       case 'cancel':
@@ -108,20 +107,16 @@ class Session {
       case 'events':
         return this.events(command.follow);
       case 'params':
-        return this.finish(await this.command('params', command.param === undefined ? {} : { name: command.param }), formatData);
+        return this.finish(await this.connection.command('params', command.param === undefined ? {} : { name: command.param }), formatData);
       case 'trust':
-        return this.finish(await this.command('trust'), formatTrust);
+        return this.finish(await this.connection.command('trust'), formatTrust);
       case 'set': {
         const values = command.secret === undefined ? command.values : { [command.secret]: await this.password(`Value of ${command.secret}: `) };
-        return this.finish(await this.command('set', values), changedLine);
+        return this.finish(await this.connection.command('set', values), changedLine);
       }
       case 'unset':
-        return this.finish(await this.command('unset', Object.fromEntries(command.names.map((name) => [name, true]))), changedLine);
+        return this.finish(await this.connection.command('unset', Object.fromEntries(command.names.map((name) => [name, true]))), changedLine);
     }
-  }
-
-  private command<N extends CommandName>(name: N, args: CommandArgs = {}): Promise<CommandReply<N>> {
-    return this.connection.command(name, args);
   }
 
   private password(prompt: string): Promise<string> {
@@ -138,7 +133,7 @@ class Session {
   /** Runs `action` on the prompt given with --prompt, or else on the one open now. */
   private async withPrompt(given: string | undefined, action: (id: string, kind: string) => Promise<number>): Promise<number> {
     if (given !== undefined) return action(given, 'prompt');
-    const status = await this.command('status');
+    const status = await this.connection.command('status');
     if (!status.ok) return this.finish(status, formatData);
     const open = status.data.prompt;
     if (!open) {
@@ -149,7 +144,7 @@ class Session {
   }
 
   private async events(follow: boolean): Promise<number> {
-    const recent = await this.command('events', { limit: RECENT_EVENTS });
+    const recent = await this.connection.command('events', { limit: RECENT_EVENTS });
     if (!recent.ok) return this.finish(recent, formatData);
     const print = (event: RecordedEvent): void => {
       this.io.stdout.write((this.invocation.json ? JSON.stringify(event) : formatEvent(event)) + '\n');

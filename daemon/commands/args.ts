@@ -9,8 +9,8 @@ export const MAX_STRING = 1024;
 export const MAX_KEY = 64;
 const MAX_FREE_ARGS = 256;
 
-export type ArgKind = 'string' | 'boolean' | 'integer';
-export interface ArgSpec {
+type ArgKind = 'string' | 'boolean' | 'integer';
+interface ArgSpec {
   readonly kind: ArgKind;
   readonly required?: boolean;
 }

@@ -1,4 +1,5 @@
 /** Registration, backup and restore (SPEC §7, daemon/backup). */
+import { WAIT } from './args.js';
 import { startOrWait, type Started } from './outcome.js';
 import { EVERYWHERE, LOCAL, command } from './spec.js';
 
@@ -17,13 +18,13 @@ export const register = command<{ readonly extension: string; readonly password:
 });
 
 export const backup = command<{ readonly wait?: boolean }, BackupResult>({
-  args: { named: { wait: { kind: 'boolean' } } },
+  args: WAIT,
   transports: EVERYWHERE,
   handler: (args, ctx) => startOrWait(ctx.backup.backup('manual'), args.wait === true, ({ url, status, bytes }) => ({ outcome: 'succeeded', url, status, bytes })),
 });
 
 export const restore = command<{ readonly wait?: boolean }, RestoreResult>({
-  args: { named: { wait: { kind: 'boolean' } } },
+  args: WAIT,
   transports: EVERYWHERE,
   handler: (args, ctx) => startOrWait(ctx.backup.restore('manual'), args.wait === true, ({ url, status, changed }) => ({ outcome: 'succeeded', url, status, changed })),
 });

@@ -1,5 +1,6 @@
 /** Extension Mobility `login` and `logout` (SPEC §5, daemon/em). */
 import type { EmState } from '../em/index.js';
+import { NO_ARGS } from './args.js';
 import { emResult } from './outcome.js';
 import { LOCAL, command } from './spec.js';
 
@@ -13,7 +14,7 @@ export const login = command<{ readonly user: string; readonly password: string 
 });
 
 export const logout = command<Record<string, never>, EmCommandResult>({
-  args: { named: {} },
+  args: NO_ARGS,
   transports: LOCAL,
   handler: async (_args, ctx) => emResult(await ctx.em.logout()),
 });

@@ -8,7 +8,7 @@
 import { argsProblem } from './args.js';
 import { backup, register, restore } from './avaya.js';
 import { login, logout } from './em.js';
-import { commandError, toCommandError } from './errors.js';
+import { toCommandError } from './outcome.js';
 import { params, set, unset } from './params.js';
 import { report } from './report.js';
 import { profileAccount, profileAccountClear, resync } from './resync.js';
@@ -63,9 +63,9 @@ export function run<N extends CommandName>(name: N, args: CommandArgs, via: Tran
 
 /** One row run: `run` for the daemon, and for a test double that has only what the row reads. */
 export async function runSpec<R, C extends Secrets>(name: string, spec: CommandSpec<CommandArgs, R, C>, args: CommandArgs, via: Transport, ctx: C): Promise<CommandOutcome<R>> {
-  if (!spec.transports.includes(via)) return { ok: false, error: commandError('command_unavailable', `${name} is not available over ${via}`) };
+  if (!spec.transports.includes(via)) return { ok: false, error: { code: 'command_unavailable', message: `${name} is not available over ${via}` } };
   const problem = argsProblem(name, spec.args, args);
-  if (problem !== undefined) return { ok: false, error: commandError('invalid_message', problem) };
+  if (problem !== undefined) return { ok: false, error: { code: 'invalid_message', message: problem } };
   // The schema has made the secret argument a string.
   const release = ctx.redactor.add(spec.secret === undefined ? undefined : (args[spec.secret] as string));
   let outcome: CommandOutcome<R>;
@@ -82,11 +82,10 @@ export async function runSpec<R, C extends Secrets>(name: string, spec: CommandS
 }
 
 export { MAX_KEY, MAX_STRING } from './args.js';
-export { emResult } from './outcome.js';
-export { isCommandErrorCode, toCommandError, type CommandErrorCode } from './errors.js';
+export { emResult, toCommandError } from './outcome.js';
 export { statusOf, type PromptRef, type StatusResult } from './state.js';
 export type { CommandSpec, Secrets } from './spec.js';
-export type { CommandArgs, CommandContext, CommandError, CommandOutcome, DisplayState, FeatureContext, ResyncSummary, StateContext, Transport } from './types.js';
+export type { CommandArgs, CommandContext, CommandError, CommandErrorCode, CommandOutcome, DisplayState, FeatureContext, ResyncSummary, StateContext, Transport } from './types.js';
 export type { ResyncResult } from './resync.js';
 export type { BackupResult, RestoreResult } from './avaya.js';
 export type { Changed } from './params.js';

@@ -1,7 +1,8 @@
-/** How a command reports a run it started: at once, or its outcome with `wait` (SPEC §8). */
-import { ProvisiondError } from '../errors/index.js';
+/** How a command reports a run it started (at once, or its outcome with `wait`, SPEC §8), and a failure. */
+import { ProvisiondError, isProvisiondError } from '../errors/index.js';
 import type { EmResult } from '../em/index.js';
 import type { ResyncOutcome } from '../resync/index.js';
+import type { CommandError } from './types.js';
 
 export type Started = { readonly started: true };
 
@@ -25,4 +26,14 @@ export async function startOrWait<T, R>(running: Promise<T>, wait: boolean, outc
     return { started: true };
   }
   return outcome(await running);
+}
+
+/**
+ * What a handler threw, as a command error. A feature's failure passes through unchanged, so
+ * that `provisionctl resync --wait` prints the same `(network_error)` the event log records;
+ * anything but a ProvisiondError is a daemon bug, `internal_error`.
+ */
+export function toCommandError(thrown: unknown): CommandError {
+  if (isProvisiondError(thrown)) return { code: thrown.code, message: thrown.message };
+  return { code: 'internal_error', message: thrown instanceof Error ? thrown.message : String(thrown) };
 }

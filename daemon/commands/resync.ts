@@ -1,27 +1,24 @@
 /** `resync` and `profile-account` (SPEC §4, §5). */
+import { NO_ARGS, WAIT } from './args.js';
 import { EVERYWHERE, LOCAL, command } from './spec.js';
-import { throwIfFailed, type Started } from './outcome.js';
+import { startOrWait, throwIfFailed, type Started } from './outcome.js';
 
 export type ResyncResult = Started | { readonly outcome: string; readonly changed: readonly string[] };
 
 /** With `wait`, the outcome: a failure rejects, so the CLI exits 1. */
 export const resync = command<{ readonly wait?: boolean }, ResyncResult>({
-  args: { named: { wait: { kind: 'boolean' } } },
+  args: WAIT,
   transports: EVERYWHERE,
-  handler: async (args, ctx) => {
-    const running = ctx.resync.resyncNow();
-    if (args.wait !== true) {
-      running.catch(() => undefined);
-      return { started: true };
-    }
-    const outcome = throwIfFailed(await running);
-    return { outcome: outcome.result, changed: [...outcome.changed] };
-  },
+  handler: (args, ctx) =>
+    startOrWait(ctx.resync.resyncNow(), args.wait === true, (outcome) => {
+      throwIfFailed(outcome);
+      return { outcome: outcome.result, changed: [...outcome.changed] };
+    }),
 });
 
 /** A technician removes the stored Profile Account (`credentials.cleared`, SPEC §8). */
 export const profileAccountClear = command<Record<string, never>, { readonly cleared: boolean }>({
-  args: { named: {} },
+  args: NO_ARGS,
   transports: LOCAL,
   handler: async (_args, ctx) => ({ cleared: await ctx.resync.clearProfileAccount() }),
 });

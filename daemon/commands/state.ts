@@ -1,6 +1,7 @@
 /** `status` and `events` (SPEC §8): what the daemon is doing, and what it recorded last. */
 import type { RecordedEvent } from '../bus/index.js';
 import type { PromptView } from '../prompts/index.js';
+import { NO_ARGS } from './args.js';
 import { LOCAL, command } from './spec.js';
 import type { DisplayState, StateContext } from './types.js';
 
@@ -18,7 +19,7 @@ export function statusOf(snapshot: DisplayState, open: readonly PromptView[]): S
 }
 
 export const status = command<Record<string, never>, StatusResult, StateContext>({
-  args: { named: {} },
+  args: NO_ARGS,
   transports: LOCAL,
   handler: async (_args, ctx) => statusOf(ctx.snapshot(), ctx.prompts.list()),
 });

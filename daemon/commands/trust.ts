@@ -1,21 +1,15 @@
 /** `trust` (SPEC §6): the certificates the daemon trusts and the files it could not read. */
+import { NO_ARGS } from './args.js';
+import type { TrustedCertificate } from '../tls/index.js';
 import { LOCAL, command } from './spec.js';
 
 export type TrustResult = {
-  readonly certificates: readonly {
-    readonly origin: string;
-    readonly source: string;
-    readonly subject: string;
-    readonly issuer: string;
-    readonly notBefore: string;
-    readonly notAfter: string;
-    readonly fingerprint256: string;
-  }[];
+  readonly certificates: readonly TrustedCertificate[];
   readonly problems: readonly { readonly code: string; readonly message: string }[];
 };
 
 export const trust = command<Record<string, never>, TrustResult>({
-  args: { named: {} },
+  args: NO_ARGS,
   transports: LOCAL,
   handler: async (_args, ctx) => {
     const store = ctx.trust();

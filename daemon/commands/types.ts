@@ -3,8 +3,9 @@
  * the typed failure the feed, provisionctl and MQTT map to their own envelopes.
  */
 import type { JsonValue, RecordedEvent } from '../bus/index.js';
-import type { BackupRestore } from '../backup/index.js';
+import type { BackupRestore, BackupStatus } from '../backup/index.js';
 import type { DeviceFacts } from '../device/index.js';
+import type { ErrorCode } from '../errors/index.js';
 import type { EmState, ExtensionMobility } from '../em/index.js';
 import type { Redactor } from '../log/index.js';
 import type { ParamStore } from '../params/index.js';
@@ -12,7 +13,6 @@ import type { ConfigurationReport } from '../report/index.js';
 import type { PromptView } from '../prompts/index.js';
 import type { ResyncEngine } from '../resync/index.js';
 import type { TrustStore } from '../tls/index.js';
-import type { CommandErrorCode } from './errors.js';
 
 /** Where a command can be sent from: the local feed, `provisionctl` (over the feed socket), MQTT `cmd/<name>`. */
 export type Transport = 'feed' | 'cli' | 'mqtt';
@@ -36,12 +36,8 @@ export type DisplayState = {
   readonly mqtt: { readonly connected: boolean };
   /** The Profile Account (DOMAIN §1.14): the `Setup` softkey is offered only when enabled. */
   readonly account?: { readonly enabled: boolean };
-  /** Avaya backup/restore (daemon/backup `BackupStatus`); absent: not offered. */
-  readonly backup?: {
-    readonly configured: boolean;
-    readonly running: 'backup' | 'restore' | null;
-    readonly last: { readonly operation: 'backup' | 'restore'; readonly outcome: 'succeeded' | 'failed'; readonly at: string; readonly code?: string } | null;
-  };
+  /** Avaya backup/restore; absent: not offered. */
+  readonly backup?: BackupStatus;
   readonly [section: string]: JsonValue | undefined;
 };
 
@@ -70,6 +66,9 @@ export interface CommandContext extends StateContext, FeatureContext {
   /** Where a command's password is registered while the command holds it. */
   readonly redactor: Redactor;
 }
+
+/** The daemon's one union of error codes (daemon/errors, STYLE.md §7). */
+export type CommandErrorCode = ErrorCode;
 
 export interface CommandError {
   readonly code: CommandErrorCode;

@@ -133,13 +133,13 @@ const TRANSACTION: Schema = {
   description: 'chosen by the requester, echoed in the reply',
 };
 
-export const COMMAND_REQUEST_SCHEMA: Schema = {
+const COMMAND_REQUEST_SCHEMA: Schema = {
   type: 'object',
   description: `A command request (at most ${MAX_COMMAND_BYTES} bytes; an empty payload is a request without arguments). A retained command is never acted on.`,
   properties: { transaction: TRANSACTION, wait: { type: 'boolean', description: 'reply when the operation has finished, with its outcome' } },
 };
 
-export const COMMAND_REPLY_SCHEMA: Schema = {
+const COMMAND_REPLY_SCHEMA: Schema = {
   type: 'object',
   required: ['status'],
   properties: {
@@ -155,11 +155,11 @@ export const COMMAND_REPLY_SCHEMA: Schema = {
   additionalProperties: false,
 };
 
-export const STATUS_SCHEMA: Schema = { type: 'string', enum: ['online', 'offline'] };
+const STATUS_SCHEMA: Schema = { type: 'string', enum: ['online', 'offline'] };
 
 const nullable = (schema: Schema): Schema => ({ oneOf: [{ type: 'null' }, schema] });
 
-export const STATE_SCHEMA: Schema = {
+const STATE_SCHEMA: Schema = {
   type: 'object',
   description: 'Retained snapshot (last and next resync, EM state, trust summary, MQTT protocol, feature health); `{"starting": true}` until the features it describes run.',
   properties: {
@@ -221,28 +221,34 @@ const delivery = (retain: boolean): Schema => ({ mqtt: { qos: 1, retain, binding
 
 const ref = (path: string): Schema => ({ $ref: path });
 
+/** A channel of one device: its topic under `{prefix}/{device}/`, and the messages it carries. */
+const channel = (topic: string, title: string, description: string, messages: Schema): Schema => ({
+  address: `{prefix}/{device}/${topic}`,
+  title,
+  description,
+  parameters: PARAMETERS,
+  messages,
+});
+
+/** The daemon publishing channel `key`'s `message`. */
+const send = (key: string, message: string, retain: boolean): Schema => ({
+  action: 'send',
+  channel: ref(`#/channels/${key}`),
+  messages: [ref(`#/channels/${key}/messages/${message}`)],
+  bindings: delivery(retain),
+});
+
 /** The whole document, as a plain JSON value. */
 export function asyncApiDocument(version: string): Schema {
   const channels: Record<string, Schema> = {
-    status: {
-      address: '{prefix}/{device}/status',
-      title: 'Status',
-      description: 'Retained: `online` on every connect, `offline` on a clean stop and as the last will (QoS 1, retained).',
-      parameters: PARAMETERS,
-      messages: { status: ref('#/components/messages/status') },
-    },
-    state: {
-      address: '{prefix}/{device}/state',
-      title: 'State',
-      description: 'Retained JSON snapshot (last resync, next resync, EM state, trust summary), republished when it changes.',
-      parameters: PARAMETERS,
-      messages: { state: ref('#/components/messages/state') },
-    },
+    status: channel('status', 'Status', 'Retained: `online` on every connect, `offline` on a clean stop and as the last will (QoS 1, retained).', {
+      status: ref('#/components/messages/status'),
+    }),
+    state: channel('state', 'State', 'Retained JSON snapshot (last resync, next resync, EM state, trust summary), republished when it changes.', {
+      state: ref('#/components/messages/state'),
+    }),
   };
-  const operations: Record<string, Schema> = {
-    sendStatus: { action: 'send', channel: ref('#/channels/status'), messages: [ref('#/channels/status/messages/status')], bindings: delivery(true) },
-    sendState: { action: 'send', channel: ref('#/channels/state'), messages: [ref('#/channels/state/messages/state')], bindings: delivery(true) },
-  };
+  const operations: Record<string, Schema> = { sendStatus: send('status', 'status', true), sendState: send('state', 'state', true) };
   const messages: Record<string, Schema> = {
     status: {
       name: 'status',
@@ -258,14 +264,8 @@ export function asyncApiDocument(version: string): Schema {
     const key = `event.${type}`;
     schemas[key] = eventSchema(type);
     messages[key] = JSON_MESSAGE(type, type, ref(`#/components/schemas/${key}`), { summary: DESCRIPTIONS[type] });
-    channels[key] = {
-      address: `{prefix}/{device}/events/${type}`,
-      title: type,
-      description: `${DESCRIPTIONS[type]} QoS 1, not retained, in seq order, at least once.`,
-      parameters: PARAMETERS,
-      messages: { [type]: ref(`#/components/messages/${key}`) },
-    };
-    operations[`send.${key}`] = { action: 'send', channel: ref(`#/channels/${key}`), messages: [ref(`#/channels/${key}/messages/${type}`)], bindings: delivery(false) };
+    channels[key] = channel(`events/${type}`, type, `${DESCRIPTIONS[type]} QoS 1, not retained, in seq order, at least once.`, { [type]: ref(`#/components/messages/${key}`) });
+    operations[`send.${key}`] = send(key, type, false);
   }
   schemas.commandRequest = COMMAND_REQUEST_SCHEMA;
   schemas.commandReply = COMMAND_REPLY_SCHEMA;
@@ -283,20 +283,10 @@ export function asyncApiDocument(version: string): Schema {
   for (const name of COMMANDS) {
     const request = `cmd.${name}`;
     const result = `cmd.${name}.result`;
-    channels[request] = {
-      address: `{prefix}/{device}/cmd/${name}`,
-      title: `cmd/${name}`,
-      description: `Asks the daemon to ${name} (only with mqtt.commands; no credential travels over MQTT).`,
-      parameters: PARAMETERS,
-      messages: { request: ref('#/components/messages/commandRequest') },
-    };
-    channels[result] = {
-      address: `{prefix}/{device}/cmd/${name}/result`,
-      title: `cmd/${name}/result`,
-      description: `The reply to cmd/${name} (QoS 1, not retained).`,
-      parameters: PARAMETERS,
-      messages: { reply: ref('#/components/messages/commandReply') },
-    };
+    channels[request] = channel(`cmd/${name}`, `cmd/${name}`, `Asks the daemon to ${name} (only with mqtt.commands; no credential travels over MQTT).`, {
+      request: ref('#/components/messages/commandRequest'),
+    });
+    channels[result] = channel(`cmd/${name}/result`, `cmd/${name}/result`, `The reply to cmd/${name} (QoS 1, not retained).`, { reply: ref('#/components/messages/commandReply') });
     operations[`receive.${request}`] = {
       action: 'receive',
       channel: ref(`#/channels/${request}`),

@@ -12,12 +12,8 @@ export interface Feature {
   /** Start-up cannot go on without it. */
   readonly essential?: boolean;
   start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface FeatureFailure {
-  readonly name: string;
-  readonly error: ProvisiondError;
+  /** Absent: nothing to undo (the feature holds no listener, timer or socket). */
+  stop?(): Promise<void>;
 }
 
 /** How a feature is doing, for `provisionctl status` and the MQTT `state` (never a secret: codes and messages are). */
@@ -31,7 +27,6 @@ export class Controller {
   private readonly features: readonly Feature[];
   private readonly logger: Logger;
   private readonly started: Feature[] = [];
-  private readonly failures: FeatureFailure[] = [];
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
   private current: Promise<void> | undefined;
@@ -61,11 +56,6 @@ export class Controller {
     this.onHealthChange();
   }
 
-  /** Features that failed to start (reported, not fatal). */
-  get failed(): readonly FeatureFailure[] {
-    return this.failures;
-  }
-
   /** Starts every feature in order; resolves false when start-up was aborted. */
   async start(): Promise<boolean> {
     for (const feature of this.features) {
@@ -85,7 +75,6 @@ export class Controller {
           await this.stop();
           throw error;
         }
-        this.failures.push({ name: feature.name, error });
       }
     }
     return !this.stopRequested;
@@ -104,7 +93,7 @@ export class Controller {
     while (this.started.length > 0) {
       const feature = this.started.pop()!;
       try {
-        await feature.stop();
+        await feature.stop?.();
         this.setState(feature.name, 'stopped');
       } catch (err) {
         this.logger.error(`${feature.name} failed to stop cleanly: ${toProvisiondError(err).message}`, { feature: feature.name });

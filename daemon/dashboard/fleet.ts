@@ -186,7 +186,8 @@ export class Fleet {
 
 type JsonObject = { readonly [key: string]: JsonValue };
 
-function parseObject(text: string): JsonObject | undefined {
+/** The JSON object in `text`; undefined for anything else (another JSON value, or no JSON). */
+export function parseObject(text: string): JsonObject | undefined {
   try {
     return asObject(JSON.parse(text) as JsonValue);
   } catch {

@@ -5,20 +5,11 @@
  * reads the token from the URL fragment, drops it from the address bar, sends `auth` first,
  * and renders only with `textContent`: whatever a phone put in an event is shown as text.
  */
-import type { PageFile } from '../display/index.js';
+import { pageHtml, type PageFile } from '../display/index.js';
 
-const HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>provisiond fleet</title>
-<link rel="stylesheet" href="/app.css">
-<script src="/app.js" defer></script>
-</head>
-<body>
-<header class="top">
+const HTML = pageHtml(
+  'provisiond fleet',
+  `<header class="top">
   <h1>provisiond fleet</h1>
   <span id="summary"></span>
   <span id="conn" class="bad">connecting</span>
@@ -53,9 +44,8 @@ const HTML = `<!doctype html>
     </table>
   </section>
 </main>
-</body>
-</html>
-`;
+`,
+);
 
 const CSS = `/* provisiond fleet view */
 :root { --bg: #f4f5f7; --ink: #1f2328; --dim: #656d76; --line: #d0d7de; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; }

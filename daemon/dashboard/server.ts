@@ -10,16 +10,16 @@
  * the URL (a browser on another site, or another local user, cannot drive the fleet), a
  * browser's Origin must be the page's own, and frames are small (`maxPayload`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { JsonValue } from '../bus/index.js';
-import { originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
+import { closeServers, hostForUrl, listen, originAllowed, pathOf, refuse, servePageFile, tokenMatches } from '../display/index.js';
 import { COMMANDS, type CommandName } from '../mqtt/index.js';
-import { Fleet, type FleetChange } from './fleet.js';
+import { Fleet, parseObject, type FleetChange } from './fleet.js';
 import { DASHBOARD_FILES } from './page.js';
 
 export const WS_PATH = '/ws';
@@ -176,13 +176,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   refresh.unref();
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, (s) => s.listen(options.port, options.host));
   } catch (error) {
     // Nothing is served: the broker client and the refresh must not keep the process alive.
     clearInterval(refresh);
@@ -190,14 +184,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}/#token=${token}`,
+    url: `http://${hostForUrl(options.host)}:${port}/#token=${token}`,
     port,
     close: async () => {
       clearInterval(refresh);
       for (const ws of [...clients]) ws.terminate();
-      await Promise.all([client.endAsync(true), closeServer(server)]);
+      await Promise.all([client.endAsync(true), closeServers([server])]);
       wss.close();
     },
   };
@@ -212,12 +205,8 @@ function pageMessage(change: FleetChange): PageMessage {
 function replyOf(prefix: string, topic: string, payload: Buffer): PageMessage | undefined {
   const levels = topic.slice(prefix.length + 1).split('/');
   if (levels.length !== 4 || levels[1] !== 'cmd' || levels[3] !== 'result') return undefined;
-  let body: { transaction?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } } = {};
-  try {
-    body = (JSON.parse(payload.toString('utf8')) ?? {}) as typeof body;
-  } catch {
-    // A reply that is not JSON is still shown as one, with no transaction.
-  }
+  // A reply that is not a JSON object is still shown as one, with no transaction.
+  const body = (parseObject(payload.toString('utf8')) ?? {}) as { transaction?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } };
   const text = (value: unknown): string | null => (typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 512) : null);
   return {
     type: 'reply',
@@ -230,22 +219,11 @@ function replyOf(prefix: string, topic: string, payload: Buffer): PageMessage | 
 }
 
 function parseMessage(data: RawData): PageMessage | undefined {
-  try {
-    // binaryType is the default, nodebuffer: a message is one Buffer.
-    const value = JSON.parse((data as Buffer).toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as PageMessage).type === 'string' ? (value as PageMessage) : undefined;
-  } catch {
-    return undefined;
-  }
+  // binaryType is the default, nodebuffer: a message is one Buffer.
+  const value = parseObject((data as Buffer).toString('utf8'));
+  return typeof value?.type === 'string' ? (value as PageMessage) : undefined;
 }
 
 function servePage(request: IncomingMessage, response: ServerResponse): void {
   servePageFile(request, response, DASHBOARD_FILES[pathOf(request)], CSP);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

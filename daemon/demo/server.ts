@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { closeServers } from '../display/index.js';
 import { readFileIfExists, writeFileDurable } from '../fsutil/index.js';
 import { avayaScript, ciscoProfile } from './content.js';
 import type { DigestGuard } from './digest.js';
@@ -64,14 +65,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { origin, stop: () => closeServers([server]) };
 }
 
 async function route(method: string, pathname: string, req: IncomingMessage, origin: string, backupDir: string): Promise<Reply> {

@@ -11,7 +11,6 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../fsutil/index.js';
-import type { DeviceOverrides } from '../settings/index.js';
 
 export interface DeviceFacts {
   /** Device id used in topics and events. */
@@ -25,6 +24,9 @@ export interface DeviceFacts {
   readonly hwVersion: string;
   readonly ip: string;
 }
+
+/** What the settings' `device` section sets (SPEC §2): any fact, the id included. */
+export type DeviceOverrides = Partial<DeviceFacts>;
 
 /** What the hardware says; every field may be missing. */
 export type HardwareFacts = Partial<Omit<DeviceFacts, 'id'>>;

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import type { DaemonBus } from '../bus/index.js';
 import { ProvisiondError } from '../errors/index.js';
-import { statusOf, toCommandError, type AnyCommandResult, type CommandError, type StatusResult } from '../commands/index.js';
+import { statusOf, toCommandError, type AnyCommandResult, type CommandError } from '../commands/index.js';
 import { Logger, type Redactor } from '../log/index.js';
 import { PROTOCOL, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type FeedErrorCode, type MessageId, type ServerMessage } from './protocol.js';
 import { computeScreen, type Screen } from './screen.js';
@@ -28,17 +28,6 @@ export const CLOSE_AUTH_TIMEOUT = 4408;
 /** RFC 6455 §7.4.1 "Try Again Later". */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-/**
- * The feed's timers guard sockets (heartbeat, authentication and close deadlines), whose
- * peers live on real time: they are Node's, not the daemon's clock, which a test may stop.
- */
-export interface FeedTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(callback: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
 export interface DisplayFeedOptions {
   readonly backend: DisplayBackend;
   readonly prompts: PromptDesk;
@@ -49,15 +38,12 @@ export interface DisplayFeedOptions {
   readonly heartbeatMs?: number;
   /** How long a TCP client has to send `auth` (short: it holds one of few waiting slots). */
   readonly authTimeoutMs?: number;
-  /** TCP clients still authenticating, at most; more are turned away with 1013 (SPEC §8). */
-  readonly maxUnauthenticated?: number;
   /** A client whose unsent data passes this is cut off rather than buffered without end. */
   readonly maxBufferedBytes?: number;
   /** How long `stop` waits for a client's close handshake. */
   readonly closeTimeoutMs?: number;
   /** Authenticated clients (Unix socket included) beyond this are turned away with 1013. */
   readonly maxClients?: number;
-  readonly timers?: FeedTimers;
   readonly logger?: Logger;
   readonly redactor?: Redactor;
 }
@@ -67,35 +53,31 @@ interface Client {
   readonly transport: Transport;
   authenticated: boolean;
   alive: boolean;
-  authTimer: unknown;
+  authTimer: NodeJS.Timeout | undefined;
 }
 
 /** A script or the page sends `auth` at once; a slot held longer is a stranger's. */
 const DEFAULT_AUTH_TIMEOUT_MS = 3000;
-const DEFAULT_MAX_UNAUTHENTICATED = 16;
+/** TCP clients still authenticating, at most; more are turned away with 1013 (SPEC §8). */
+const MAX_UNAUTHENTICATED = 16;
 
-const feedTimers: FeedTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
-
+/**
+ * The feed's timers guard sockets (heartbeat, authentication and close deadlines), whose
+ * peers live on real time: they are Node's, not the daemon's clock, which a test may stop.
+ */
 export class DisplayFeed {
   private readonly options: DisplayFeedOptions;
-  private readonly timers: FeedTimers;
   private readonly logger: Logger;
   private readonly redactor: Redactor;
   private wss: Promise<WebSocketServer> | undefined;
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void)[] = [];
   private accepting = false;
-  private heartbeat: unknown;
+  private heartbeat: NodeJS.Timeout | undefined;
   private lastScreen = '';
 
   constructor(options: DisplayFeedOptions) {
     this.options = options;
-    this.timers = options.timers ?? feedTimers;
     this.logger = options.logger ?? new Logger({ scope: 'display' });
     this.redactor = options.redactor ?? this.logger.redactor;
   }
@@ -119,7 +101,7 @@ export class DisplayFeed {
       this.options.backend.onChange(() => this.screenChanged()),
       this.options.prompts.onChange(() => this.screenChanged()),
     ];
-    this.heartbeat = this.timers.setInterval(() => this.beat(), this.options.heartbeatMs ?? 30_000);
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs ?? 30_000);
   }
 
   /** Closes every client (1001) and waits for them, cutting off those that do not answer. */
@@ -127,7 +109,7 @@ export class DisplayFeed {
     this.accepting = false;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
-    this.timers.clearInterval(this.heartbeat);
+    clearInterval(this.heartbeat);
     await Promise.all([...this.clients].map((client) => this.closeClient(client)));
   }
 
@@ -146,15 +128,10 @@ export class DisplayFeed {
     return computeScreen(this.options.backend.snapshot(), this.options.prompts.list());
   }
 
-  /** The `hello` state: the document the `status` command answers with. */
-  private status(): StatusResult {
-    return statusOf(this.options.backend.snapshot(), this.options.prompts.list());
-  }
-
   private accept(ws: WebSocket, transport: Transport): void {
     // Clients still authenticating have their own small limit, so however many strangers
     // connect on TCP, the Unix socket and authenticated clients keep their room (SPEC §8).
-    const full = transport === 'tcp' ? this.count(false) >= (this.options.maxUnauthenticated ?? DEFAULT_MAX_UNAUTHENTICATED) : this.authenticatedFull();
+    const full = transport === 'tcp' ? this.count(false) >= MAX_UNAUTHENTICATED : this.authenticatedFull();
     if (!this.accepting || full) {
       ws.close(CLOSE_TRY_AGAIN_LATER, this.accepting ? 'too many clients' : 'daemon stopping');
       return;
@@ -168,11 +145,11 @@ export class DisplayFeed {
     // Oversized frames and protocol violations arrive here; ws then closes (1009, 1002).
     ws.on('error', (error) => this.logger.debug('client error', { transport, error: error.message }));
     ws.on('close', () => {
-      this.timers.clearTimeout(client.authTimer);
+      clearTimeout(client.authTimer);
       this.clients.delete(client);
     });
     if (transport === 'unix') this.welcome(client);
-    else client.authTimer = this.timers.setTimeout(() => ws.close(CLOSE_AUTH_TIMEOUT, 'authentication timeout'), this.options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS);
+    else client.authTimer = setTimeout(() => ws.close(CLOSE_AUTH_TIMEOUT, 'authentication timeout'), this.options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS);
   }
 
   private count(authenticated: boolean): number {
@@ -187,14 +164,15 @@ export class DisplayFeed {
 
   private welcome(client: Client): void {
     client.authenticated = true;
-    this.send(client, { type: 'hello', protocol: PROTOCOL, version: PROTOCOL_VERSION, state: this.status() });
+    // The `hello` state is the document the `status` command answers with.
+    this.send(client, { type: 'hello', protocol: PROTOCOL, version: PROTOCOL_VERSION, state: statusOf(this.options.backend.snapshot(), this.options.prompts.list()) });
     this.send(client, { type: 'screen', screen: this.screen() });
   }
 
   private receive(client: Client, data: RawData, isBinary: boolean): void {
     const parsed = isBinary ? undefined : parseClientMessage((data as Buffer).toString());
     if (!client.authenticated) {
-      this.timers.clearTimeout(client.authTimer);
+      clearTimeout(client.authTimer);
       // Nothing is answered before authentication: a wrong first message just closes.
       if (!parsed?.ok || parsed.message.type !== 'auth' || !tokenMatches(this.options.token, parsed.message.token)) client.ws.close(CLOSE_UNAUTHORIZED, 'authentication required');
       else if (this.authenticatedFull()) client.ws.close(CLOSE_TRY_AGAIN_LATER, 'too many clients');
@@ -288,9 +266,9 @@ export class DisplayFeed {
 
   private closeClient(client: Client): Promise<void> {
     return new Promise((resolve) => {
-      const cutOff = this.timers.setTimeout(() => client.ws.terminate(), this.options.closeTimeoutMs ?? 2000);
+      const cutOff = setTimeout(() => client.ws.terminate(), this.options.closeTimeoutMs ?? 2000);
       client.ws.once('close', () => {
-        this.timers.clearTimeout(cutOff);
+        clearTimeout(cutOff);
         resolve();
       });
       client.ws.close(1001, 'daemon stopping');

@@ -4,9 +4,9 @@
  * `feed.stop()` first (closes the clients), then `servers.close()`.
  */
 export { DisplayFeed, CLOSE_AUTH_TIMEOUT, CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHORIZED } from './feed.js';
-export type { DisplayFeedOptions, FeedTimers, Transport } from './feed.js';
-export { startDisplayServers, originAllowed, resolveGroup, servePageFile, refuse, pathOf, FEED_PATH } from './server.js';
-export type { PageFile } from './page.js';
+export type { DisplayFeedOptions, Transport } from './feed.js';
+export { startDisplayServers, originAllowed, resolveGroup, servePageFile, refuse, pathOf, listen, closeServers, hostForUrl, FEED_PATH } from './server.js';
+export { pageHtml, type PageFile } from './page.js';
 export type { DisplayServers, DisplayServersOptions } from './server.js';
 export { loadDisplayToken, tokenMatches, TOKEN_FILE } from './token.js';
 export { computeScreen, shortTime } from './screen.js';

@@ -8,18 +8,30 @@ export interface PageFile {
   readonly body: string;
 }
 
-const HTML = `<!doctype html>
+/**
+ * The HTML of a built-in page (this one, the fleet view): its script and style are files of
+ * their own, because the CSP allows no inline code.
+ */
+export function pageHtml(title: string, body: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>provisiond display</title>
+<title>${title}</title>
 <link rel="stylesheet" href="/app.css">
 <script src="/app.js" defer></script>
 </head>
 <body>
-<main class="phone">
+${body}</body>
+</html>
+`;
+}
+
+const HTML = pageHtml(
+  'provisiond display',
+  `<main class="phone">
   <p class="brand">PROVISIOND</p>
   <section class="screen" aria-label="phone screen">
     <header class="statusbar"><span id="title">provisiond</span><span id="conn">connecting</span></header>
@@ -36,9 +48,8 @@ const HTML = `<!doctype html>
     <ol id="events"></ol>
   </section>
 </main>
-</body>
-</html>
-`;
+`,
+);
 
 const CSS = `/* provisiond display page: a desk phone in the browser. */
 :root { --lcd: #dfe9d8; --ink: #1d2a1d; --dim: #5b6b58; --bezel: #23262b; --key: #3a3f47; }

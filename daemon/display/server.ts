@@ -28,10 +28,6 @@ export interface DisplayServersOptions {
   readonly socketGroup?: string;
   /** `display.http`; omitted = no TCP listener. Port 0 picks a free port. */
   readonly http?: { readonly host: string; readonly port: number };
-  /** Extra browser origins allowed on the TCP feed (e.g. a reverse proxy's). */
-  readonly allowedOrigins?: readonly string[];
-  /** TCP connections at most, upgraded ones included; the Unix socket is not counted. */
-  readonly maxTcpConnections?: number;
 }
 
 /**
@@ -40,7 +36,8 @@ export interface DisplayServersOptions {
  * cannot exhaust the daemon's descriptors (SPEC §8; the Unix socket is a separate server).
  */
 const TCP_HEADERS_TIMEOUT_MS = 5000;
-const DEFAULT_MAX_TCP_CONNECTIONS = 320;
+/** TCP connections at most, upgraded ones included; the Unix socket is not counted. */
+const MAX_TCP_CONNECTIONS = 320;
 
 export interface DisplayServers {
   /** `http://host:port` of the page, when the TCP listener runs. */
@@ -64,16 +61,16 @@ export async function startDisplayServers(options: DisplayServersOptions): Promi
       const server = createServer({ headersTimeout: TCP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * TCP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (request, response) =>
         servePage(request, response),
       );
-      server.maxConnections = options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS;
-      server.on('upgrade', (request, socket, head) => upgradeTcp(options, request, socket, head));
+      server.maxConnections = MAX_TCP_CONNECTIONS;
+      server.on('upgrade', (request, socket, head) => upgradeTcp(options.feed, request, socket, head));
       await listen(server, (s) => s.listen(options.http?.port, options.http?.host));
       servers.push(server);
       port = (server.address() as { port: number }).port;
       url = `http://${hostForUrl(options.http.host)}:${port}`;
     }
-    return { url, port, socketPath: options.socketPath, close: () => closeAll(servers) };
+    return { url, port, socketPath: options.socketPath, close: () => closeServers(servers) };
   } catch (error) {
-    await closeAll(servers);
+    await closeServers(servers);
     throw error;
   }
 }
@@ -122,12 +119,12 @@ async function grantGroup(socketPath: string, gid: number): Promise<void> {
   }
 }
 
-function upgradeTcp(options: DisplayServersOptions, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+function upgradeTcp(feed: DisplayFeed, request: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (pathOf(request) !== FEED_PATH) return refuse(socket, 404, 'Not Found');
   const origin = request.headers.origin;
   // Non-browser clients send no Origin and are held by the token; a browser must come from the page.
-  if (origin !== undefined && !originAllowed(origin, request.headers.host, options.allowedOrigins ?? [])) return refuse(socket, 403, 'Forbidden');
-  options.feed.handleUpgrade(request, socket, head, 'tcp');
+  if (origin !== undefined && !originAllowed(origin, request.headers.host, [])) return refuse(socket, 403, 'Forbidden');
+  feed.handleUpgrade(request, socket, head, 'tcp');
 }
 
 /**
@@ -180,11 +177,13 @@ export function pathOf(request: IncomingMessage): string {
   return String(request.url).split('?', 1)[0] as string;
 }
 
-function hostForUrl(host: string): string {
+/** A host as it stands in a URL: an IPv6 address in brackets. */
+export function hostForUrl(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
-function listen(server: Server, start: (server: Server) => void): Promise<void> {
+/** Resolves once `start` has the server listening; rejects with its error (EADDRINUSE…). */
+export function listen(server: Server, start: (server: Server) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.once('listening', () => {
@@ -195,7 +194,8 @@ function listen(server: Server, start: (server: Server) => void): Promise<void> 
   });
 }
 
-async function closeAll(servers: readonly Server[]): Promise<void> {
+/** Closes the servers, cutting off the connections still open (kept-alive ones included). */
+export async function closeServers(servers: readonly Server[]): Promise<void> {
   await Promise.all(
     servers.map(
       (server) =>

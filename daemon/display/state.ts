@@ -4,7 +4,7 @@
  * nothing else about the daemon, so it is tested against a stub backend.
  */
 import type { CommandRunner, DisplayState } from '../commands/index.js';
-import type { PromptView } from '../prompts/index.js';
+import type { PromptBroker } from '../prompts/index.js';
 
 export type { DisplayState, ResyncSummary } from '../commands/index.js';
 export type { EmState } from '../em/index.js';
@@ -20,9 +20,4 @@ export interface DisplayBackend extends CommandRunner {
 }
 
 /** The part of the prompt broker the feed uses. */
-export interface PromptDesk {
-  list(): PromptView[];
-  answer(id: string, username: string, password: string): void;
-  cancel(id: string): void;
-  onChange(listener: () => void): () => void;
-}
+export type PromptDesk = Pick<PromptBroker, 'list' | 'answer' | 'cancel' | 'onChange'>;

@@ -17,11 +17,8 @@ export async function loadDisplayToken(stateDir: string, redactor: Redactor, fil
   const file = path.join(stateDir, TOKEN_FILE);
   // A power cut during the token's first write leaves its temp file; nothing else would remove it.
   await removeStaleTemps(file, files);
-  const existing = await readOwnToken(files, file);
-  let token: string;
-  if (existing !== undefined) {
-    token = existing;
-  } else {
+  let token = await readOwnToken(files, file);
+  if (token === undefined) {
     // A link or a non-file in its place is no token of ours: remove the link itself (never
     // what it names) and write a fresh token.
     if ((await files.lstat(file).catch(() => undefined))?.isSymbolicLink()) await files.remove(file);

@@ -133,13 +133,6 @@ export const ERROR_CODES = [
 /** A stable error code: what the CLI, the feed and MQTT show and match on. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
-
-/** Whether a code read from the wire (feed, MQTT) is one of ours. */
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && CODES.has(value);
-}
-
 export interface ErrorWhere {
   /** JSON path such as `$.mqtt.url`, a file name, or a URL with secrets removed. */
   readonly path?: string;

@@ -116,9 +116,7 @@ export class EventLog {
     this.events = sortedBySeq([...bySeq.values()]);
     this.seq = this.events.at(-1)?.seq ?? 0;
     this.durableSeq = this.seq;
-    this.unsubscribe = this.bus.on('event', (input) => {
-      this.record(input);
-    });
+    this.unsubscribe = this.bus.on('event', (input) => void this.record(input));
   }
 
   /** Stops listening and waits until the journal is on disk. */

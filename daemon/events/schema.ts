@@ -55,14 +55,8 @@ export const MAX_STRING = 1024;
 const MAX_DEPTH = 4;
 const MAX_ITEMS = 256;
 
-export interface Stamp {
-  readonly seq: number;
-  readonly ts: string;
-  readonly device: string;
-}
-
 /** The recorded form of `input`: stamped, allowlisted, redacted. */
-export function buildEvent(input: EventInput, stamp: Stamp, redactor: Redactor): RecordedEvent {
+export function buildEvent(input: EventInput, stamp: Pick<RecordedEvent, 'seq' | 'ts' | 'device'>, redactor: Redactor): RecordedEvent {
   const event: Record<string, JsonValue> = { v: 1, seq: stamp.seq, ts: stamp.ts, device: stamp.device, type: input.type };
   for (const field of EVENT_FIELDS[input.type]) {
     const value = clean(input[field], redactor, 0);

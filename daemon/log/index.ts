@@ -40,10 +40,6 @@ export class Logger {
     this.scope = options.scope ?? '';
   }
 
-  setLevel(level: LogLevel): void {
-    this.threshold = PRIORITY[level];
-  }
-
   /** A logger whose lines start with `scope:`; it shares level, sink and redaction. */
   child(scope: string): Logger {
     const child = new Logger({ sink: this.sink, redactor: this.redactor, scope: this.scope ? `${this.scope}.${scope}` : scope });

@@ -25,7 +25,6 @@ export class Redactor {
   private readonly secrets = new Map<string, number>();
   /** The alternation of every secret, longest first; rebuilt only when the set changes. */
   private pattern: RegExp | undefined;
-  private refusedCount = 0;
 
   /**
    * Registers a secret (reference-counted, so two holders of one value keep it redacted until
@@ -35,10 +34,7 @@ export class Redactor {
   add(secret: string | undefined): Release {
     if (secret === undefined || secret.length < MIN_SECRET_LENGTH) return NOTHING;
     const count = this.secrets.get(secret);
-    if (count === undefined && (secret.length > MAX_SECRET_LENGTH || this.secrets.size >= MAX_SECRETS)) {
-      this.refusedCount++;
-      return NOTHING;
-    }
+    if (count === undefined && (secret.length > MAX_SECRET_LENGTH || this.secrets.size >= MAX_SECRETS)) return NOTHING;
     this.secrets.set(secret, (count ?? 0) + 1);
     if (count === undefined) this.pattern = undefined;
     let released = false;
@@ -68,11 +64,6 @@ export class Redactor {
 
   get size(): number {
     return this.secrets.size;
-  }
-
-  /** Secrets not registered because they were too long or the registry was full. */
-  get refused(): number {
-    return this.refusedCount;
   }
 
   /** Replaces every registered secret in `text` by `***`, the longest first where two overlap. */

@@ -61,17 +61,12 @@ export function tableArgs(payload: Readonly<Record<string, JsonValue>>): Command
  * message passed through `redact` (a handler's error text is not trusted to be clean).
  */
 export function commandReply(transaction: Transaction | undefined, outcome: { ok: true } | { ok: false; error: unknown }, redact: (text: string) => string): string {
-  const reply: Record<string, JsonValue> = transaction === undefined ? {} : { transaction };
-  if (outcome.ok) {
-    reply.status = 'ok';
-  } else {
-    const error = outcome.error as Partial<CommandError> | undefined;
-    const known = typeof error?.code === 'string' && typeof error.message === 'string';
-    reply.status = 'error';
-    const { code, message } = known ? (error as CommandError) : toProvisiondError(outcome.error, 'command_failed');
-    reply.error = { code, message: redact(message) };
-  }
-  return JSON.stringify(reply);
+  const reply = transaction === undefined ? {} : { transaction };
+  if (outcome.ok) return JSON.stringify({ ...reply, status: 'ok' });
+  const error = outcome.error as Partial<CommandError> | undefined;
+  const known = typeof error?.code === 'string' && typeof error.message === 'string';
+  const { code, message } = known ? (error as CommandError) : toProvisiondError(outcome.error, 'command_failed');
+  return JSON.stringify({ ...reply, status: 'error', error: { code, message: redact(message) } });
 }
 
 function isTransaction(value: JsonValue): value is Transaction {

@@ -24,8 +24,6 @@ import { Outbox } from './outbox.js';
 import { checkUrl, clientOptions, loadFiles, type LoadedFiles, type MqttSettings, type ProtocolVersion } from './settings.js';
 import { topicsFor, type Topics } from './topics.js';
 
-export type { CommandHandler } from './responder.js';
-
 export interface MqttReporterOptions {
   readonly settings: MqttSettings;
   readonly device: string;
@@ -40,14 +38,9 @@ export interface MqttReporterOptions {
   /** The broker connection came up or went down (the display shows "Dashboard connected"). */
   readonly onConnectionChange?: (connected: boolean) => void;
   readonly redactor?: Redactor;
-  readonly random?: () => number;
   /** The daemon's clock: the reconnect backoff is a timer on it (default: the system's). */
   readonly clock?: Pick<Clock, 'setTimer' | 'clearTimer'>;
   readonly backoff?: BackoffSettings;
-  /** Events published and not yet acknowledged, at most (order is kept either way); a broker's smaller MQTT 5 Receive Maximum wins. */
-  readonly maxInFlight?: number;
-  readonly connectTimeoutMs?: number;
-  readonly keepaliveSeconds?: number;
   /** How long a clean stop waits for the broker to take `offline`. */
   readonly stopTimeoutMs?: number;
   readonly files?: FileSystem;
@@ -64,8 +57,8 @@ export interface MqttStatus {
   readonly protocol: '5' | '3.1.1';
 }
 
-/** Enough to keep a loopback or LAN broker busy between acknowledgements. */
-const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Events published and not yet acknowledged, at most: enough to keep a LAN broker busy; a smaller MQTT 5 Receive Maximum wins. */
+const MAX_IN_FLIGHT = 256;
 
 /** CONNACK refusals that mean "your credentials": 3.1.1 codes 4, 5; MQTT 5 0x86, 0x87. */
 const LOGIN_REFUSED = new Set([4, 5, 0x86, 0x87]);
@@ -82,7 +75,6 @@ export class MqttReporter {
   private readonly outbox: Outbox;
   private readonly redactor: Redactor;
   private readonly clock: Pick<Clock, 'setTimer' | 'clearTimer'>;
-  private readonly maxInFlight: number;
   private readonly log: Logger;
   private files: LoadedFiles = {};
   private client: MqttClient | undefined;
@@ -113,7 +105,6 @@ export class MqttReporter {
     this.topics = topicsFor(options.settings.topicPrefix, options.device);
     this.redactor = options.redactor ?? options.log.redactor;
     this.clock = options.clock ?? systemClock;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
     this.protocol = options.settings.protocolVersion ?? 5;
     this.log = options.log.child('mqtt');
     this.outbox = new Outbox({
@@ -214,8 +205,8 @@ export class MqttReporter {
       clientOptions(settings, this.files, {
         clientId: `provisiond-${this.options.device}`,
         statusTopic: this.topics.status,
-        connectTimeoutMs: this.options.connectTimeoutMs ?? 30_000,
-        keepaliveSeconds: this.options.keepaliveSeconds ?? 60,
+        connectTimeoutMs: 30_000,
+        keepaliveSeconds: 60,
       }, this.protocol),
     );
     this.client = client;
@@ -231,7 +222,7 @@ export class MqttReporter {
   private onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
     this.isConnected = true;
     // MQTT 5 §3.3.4: never more unacknowledged QoS 1 publishes than the broker's Receive Maximum.
-    this.window = Math.min(this.maxInFlight, receiveMaximum ?? Infinity);
+    this.window = Math.min(MAX_IN_FLIGHT, receiveMaximum ?? Infinity);
     this.eventOptions = this.publishOptions(false);
     // A new connection sends again everything not yet acknowledged.
     this.sentThrough = 0;
@@ -260,7 +251,7 @@ export class MqttReporter {
       this.noteProblem(new Error('connection lost'));
     }
     // The switch to 3.1.1 happens once per process, so the immediate retry cannot loop.
-    const delay = this.downgraded ? 0 : reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random ?? Math.random);
+    const delay = this.downgraded ? 0 : reconnectDelay(this.attempt++, this.refused, this.options.backoff ?? DEFAULT_BACKOFF, Math.random);
     this.downgraded = false;
     this.refused = false;
     const timer = this.clock.setTimer(() => this.connectNow(), delay);

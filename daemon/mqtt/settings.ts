@@ -40,12 +40,7 @@ const ignore = (): undefined => undefined;
 
 /** Checks the URL scheme; the URL is named in errors only with its secrets removed. */
 export function checkUrl(url: string): URL {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (!parsed || !SCHEMES.includes(parsed.protocol)) {
     throw new ProvisiondError('mqtt_bad_url', `mqtt.url must be an mqtt://, mqtts://, ws:// or wss:// URL, found ${scrubUrl(url)}`, { path: '$.mqtt.url' });
   }

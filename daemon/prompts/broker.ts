@@ -167,9 +167,7 @@ export class PromptBroker {
   /** Called after any prompt opens or closes; returns the unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return () => this.listeners.delete(listener);
   }
 
   private require(id: string): OpenPrompt {

@@ -63,7 +63,3 @@ const LOOKS: Record<PromptKind, PromptLook> = {
 export function lookOf(kind: PromptKind): PromptLook {
   return LOOKS[kind];
 }
-
-export function isPromptKind(value: unknown): value is PromptKind {
-  return typeof value === 'string' && (PROMPT_KINDS as readonly string[]).includes(value);
-}

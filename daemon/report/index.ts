@@ -13,7 +13,7 @@ import { MAX_TIMER_MS, systemClock, type Clock } from '../clock/index.js';
 import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { FetchError, type CredentialContext, type Credentials, type FetchRequest, type FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
-import { readEnum, readInt, readText } from '../params/index.js';
+import { readEnum, readInt, readText, type ParamStore } from '../params/index.js';
 import { encryptProfile } from '../profiles/index.js';
 import { chooseCredentials, type RequestContext } from '../resync/index.js';
 import { evaluateRule } from '../rules/index.js';
@@ -24,12 +24,7 @@ export { buildReport } from './xml.js';
 export type ReportTrigger = 'demand' | 'periodic' | 'local-change';
 
 export interface ReportOptions {
-  readonly params: {
-    get(name: string): string | undefined;
-    published(): Record<string, string>;
-    onChange(listener: (changed: readonly string[]) => void): () => void;
-    origin(name: string): string | undefined;
-  };
+  readonly params: Pick<ParamStore, 'get' | 'published' | 'onChange' | 'origin'>;
   readonly fetch: (request: FetchRequest) => Promise<FetchResult>;
   /** The resync engine's macros and Profile Account (`ResyncEngine.requestContext`). */
   readonly context: () => Promise<RequestContext>;

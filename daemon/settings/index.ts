@@ -8,22 +8,12 @@ import * as path from 'node:path';
 import { ProvisiondError } from '../errors/index.js';
 import { packageRoot } from '../fsutil/index.js';
 import { validate, type Problem, type SchemaNode } from './schema.js';
+import type { DeviceOverrides } from '../device/index.js';
 import type { LogLevel } from '../log/index.js';
 
 export type { Problem } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/provisiond/provisiond.json';
-
-export interface DeviceOverrides {
-  readonly id?: string;
-  readonly mac?: string;
-  readonly serial?: string;
-  readonly model?: string;
-  readonly productSeries?: string;
-  readonly swVersion?: string;
-  readonly hwVersion?: string;
-  readonly ip?: string;
-}
 
 export interface MqttSettings {
   readonly url?: string;

@@ -54,10 +54,6 @@ export class Notifier {
     return this.notify('--ready', `--status=${status}`);
   }
 
-  status(status: string): Promise<void> {
-    return this.notify(`--status=${status}`);
-  }
-
   stopping(): Promise<void> {
     return this.notify('STOPPING=1');
   }

@@ -44,7 +44,7 @@ function notACertificate(name: string, cause?: unknown): ProvisiondError {
 }
 
 /** OpenSSL prints one attribute per line (separators inside values escaped as `\,` and `\0A`). */
-function distinguishedName(multiline: string): string {
+export function distinguishedName(multiline: string): string {
   return multiline.split('\n').join(', ');
 }
 

@@ -62,13 +62,11 @@ export async function loadTrustStore(source: TrustSource): Promise<TrustStore> {
   return { ca, certificates, problems, hasTrustCerts: certificates.some((c) => c.origin === 'trustcerts') };
 }
 
-export interface ServerIdentityPolicy {
-  /** Avaya `TLSSRVRID`: true (1) checks the name or IP; false (0) checks only the chain. */
-  readonly checkName: boolean;
-}
-
-/** `tls.connect` options for one server; certificate checks are always on (SPEC §6). */
-export function tlsConnectionOptions(store: TrustStore, policy: ServerIdentityPolicy): tls.ConnectionOptions {
+/**
+ * `tls.connect` options for one server; certificate checks are always on (SPEC §6).
+ * `checkName` is Avaya `TLSSRVRID`: true (1) checks the name or IP; false (0) only the chain.
+ */
+export function tlsConnectionOptions(store: TrustStore, policy: { readonly checkName: boolean }): tls.ConnectionOptions {
   return {
     ca: [...store.ca],
     rejectUnauthorized: true,

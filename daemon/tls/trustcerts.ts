@@ -21,7 +21,7 @@ import { ProvisiondError, toProvisiondError } from '../errors/index.js';
 import { readFileIfExists, removeStaleTemps, writeFileDurable, type FileSystem } from '../fsutil/index.js';
 import type { FetchRequest, FetchResult } from '../http/index.js';
 import type { Logger } from '../log/index.js';
-import { certificatesFromBytes } from './certinfo.js';
+import { certificateInfo, certificatesFromBytes, distinguishedName } from './certinfo.js';
 
 export const TRUSTCERTS_FILE = 'trustcerts.json';
 /** A CA file is a few kilobytes; a bundle of a dozen stays far below this. */
@@ -103,9 +103,10 @@ export class TrustCerts {
         next.push({ name, url: result.url, pem });
         if (previous.get(name)?.pem !== pem) {
           installed.push(name);
-          const first = new X509Certificate(pem);
-          this.options.emit({ type: 'trustcerts.installed', name, url: result.url, subject: first.subject.split('\n').join(', '), notAfter: new Date(first.validTo).toISOString(), fingerprint256: first.fingerprint256 });
-          this.options.logger.notice(`TRUSTCERTS ${name} installed`, { url: result.url, fingerprint256: first.fingerprint256 });
+          // A bundle is told by its first certificate.
+          const { subject, notAfter, fingerprint256 } = certificateInfo(pem);
+          this.options.emit({ type: 'trustcerts.installed', name, url: result.url, subject, notAfter, fingerprint256 });
+          this.options.logger.notice(`TRUSTCERTS ${name} installed`, { url: result.url, fingerprint256 });
         }
       } catch (error) {
         const failure = toProvisiondError(error, 'trustcerts_download_failed');
@@ -149,7 +150,7 @@ export function validateCaFile(data: Uint8Array, name: string, now: number): str
   const pems = certificatesFromBytes(data, name);
   for (const pem of pems) {
     const cert = new X509Certificate(pem);
-    const subject = cert.subject.split('\n').join(', ');
+    const subject = distinguishedName(cert.subject);
     if (!cert.ca) throw new ProvisiondError('trustcerts_not_ca', `${name} is not a CA certificate (${subject}: basicConstraints CA is not set)`, { path: name });
     if (now < Date.parse(cert.validFrom)) throw new ProvisiondError('trustcerts_not_yet_valid', `${name} (${subject}) is not valid before ${new Date(cert.validFrom).toISOString()}`, { path: name });
     if (now > Date.parse(cert.validTo)) throw new ProvisiondError('trustcerts_expired', `${name} (${subject}) expired ${new Date(cert.validTo).toISOString()}`, { path: name });

@@ -1,11 +1,11 @@
 /** The parameter store's secrets in the vault: one `parameter` record per key, and only those are the store's to list. */
 import t from 'tap';
-import { VaultSecretKeeper } from '../../daemon/app/keeper.js';
+import { vaultSecretKeeper } from '../../daemon/app/vault.js';
 import { createMemoryVault } from '../../daemon/vault/index.js';
 
 t.test('saves, loads, lists and removes parameter records, and lists no other record', async (t) => {
   const vault = createMemoryVault();
-  const keeper = new VaultSecretKeeper(vault);
+  const keeper = vaultSecretKeeper(vault);
   await vault.put({ purpose: 'gpp-secret', name: 'GPP_SA', secret: 'not a parameter record' });
   await vault.put({ purpose: 'parameter', secret: 'a parameter record without a name' });
   await keeper.save('provisioned:GPP_SA#1', 'one');

@@ -16,8 +16,6 @@ t.test('listeners receive events in registration order and can unsubscribe', asy
   bus.emit('ping', 2);
   bus.emit('pong', 'x', true);
   t.same(seen, ['a1', 'b1', 'b2']);
-  t.equal(bus.listenerCount('ping'), 1);
-  t.equal(bus.listenerCount('pong'), 0);
 });
 
 t.test('a listener that throws is reported and does not stop the others', async (t) => {

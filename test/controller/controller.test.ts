@@ -35,7 +35,7 @@ t.test('a feature that fails to start is reported and the others go on', async (
   const lines: string[] = [];
   const c = new Controller([feature('a', calls), feature('mqtt', calls, { failStart: true }), feature('c', calls, { failStop: true })], log(lines));
   t.equal(await c.start(), true);
-  t.same(c.failed.map((f) => [f.name, f.error.message]), [['mqtt', 'mqtt broke']]);
+  t.same(c.health().filter((f) => f.state === 'failed').map((f) => [f.name, f.error?.message]), [['mqtt', 'mqtt broke']]);
   await c.stop();
   t.same(calls, ['start a', 'start mqtt', 'start c', 'stop c', 'stop a']);
   t.ok(lines.some((l) => l.startsWith('<3>mqtt failed to start: mqtt broke')));

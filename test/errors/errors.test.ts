@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ERROR_CODES, ProvisiondError, isErrorCode, isProvisiondError, toProvisiondError } from '../../daemon/errors/index.js';
+import { ERROR_CODES, ProvisiondError, isProvisiondError, toProvisiondError } from '../../daemon/errors/index.js';
 
 t.test('a typed error carries a stable code, a place and serialises without its stack', async (t) => {
   const err = new ProvisiondError('rule_parse_error', 'unbalanced bracket', { column: 7 });
@@ -22,10 +22,7 @@ t.test('anything thrown becomes a typed error; a typed one is kept as it is', as
   t.equal(toProvisiondError('text').message, 'text');
 });
 
-t.test('codes are one list of literals; a code read from the wire is checked against it', async (t) => {
+t.test('codes are one list of literals', async (t) => {
   t.equal(new Set(ERROR_CODES).size, ERROR_CODES.length, 'no code twice');
   for (const code of ERROR_CODES) t.match(code, /^[a-z]+(_[a-z0-9]+)*$/, code);
-  t.ok(isErrorCode('provision_disabled'));
-  t.notOk(isErrorCode('resync_failed'), 'not a code the daemon has');
-  t.notOk(isErrorCode(42));
 });

@@ -45,7 +45,7 @@ t.test('longer secrets first where two overlap, and characters that mean somethi
   t.equal(r.redact('hunter2'), '***2', 'and releases');
 });
 
-t.test('the registry is bounded: too long a value, or one past the limit, is refused and counted', async (t) => {
+t.test('the registry is bounded: too long a value, or one past the limit, is refused', async (t) => {
   const r = new Redactor();
   t.equal(r.add('x'.repeat(MAX_SECRET_LENGTH + 1)), r.add('y'.repeat(MAX_SECRET_LENGTH + 1)), 'both get the handle that does nothing');
   t.equal(r.size, 0);
@@ -55,7 +55,6 @@ t.test('the registry is bounded: too long a value, or one past the limit, is ref
   t.notOk(r.has('one-too-many'));
   r.add('secret-7')();
   t.ok(r.has('secret-7'), 'a value already held still counts its holders when full');
-  t.equal(r.refused, 3);
   for (const release of releases) release();
   t.equal(r.size, 0);
   t.equal(r.redact('secret-7'), 'secret-7');
