@@ -79,8 +79,12 @@ export class App {
   backend!: DaemonBackend;
   mqtt: MqttReporter | undefined;
   display: DisplayServers | undefined;
-  /** The retained MQTT `state`: "starting" until the features it describes exist. */
-  private stateDocument: { [key: string]: JsonValue } = { starting: true };
+  /**
+   * The retained MQTT `state`: "starting" until the features it describes exist; then built
+   * when the reporter asks for it and kept until the backend changes (a resync changes it
+   * several times, and without a connected broker nobody reads it).
+   */
+  private stateDocument: { [key: string]: JsonValue } | undefined = { starting: true };
 
   constructor(options: AppOptions) {
     this.settings = options.settings;
@@ -141,7 +145,7 @@ export class App {
           events: this.events,
           log: this.logger,
           redactor: this.redactor,
-          snapshot: () => this.stateDocument,
+          snapshot: () => (this.stateDocument ??= this.backend.mqttState()),
           // The backend exists once the resync feature has started; commands arrive after that.
           handleCommand: (name, args) => tableHandler(this.backend)(name, args),
           onConnectionChange: (connected) => this.bus.emit('mqtt.connection', connected),
@@ -310,7 +314,7 @@ export class App {
           health: () => this.controller!.health(),
         });
         const publish = (): void => {
-          this.stateDocument = this.backend.mqttState();
+          this.stateDocument = undefined;
           this.mqtt?.publishState();
         };
         this.backend.onChange(publish);

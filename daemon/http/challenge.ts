@@ -20,7 +20,10 @@ export const MAX_CHALLENGE_CHARS = 8192;
 const MAX_CHALLENGES = 16;
 const MAX_PARAMS = 32;
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** The first character that is not a tchar (RFC 9110 §5.6.2): where a token ends. */
+const NOT_TCHAR = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g;
+/** What ends a quoted-string's plain run: its closing quote, an escape, or a refused line break. */
+const QUOTED_SPECIAL = /["\\\r\n]/g;
 
 function invalid(reason: string): ProvisiondError {
   return new ProvisiondError('auth_challenge_invalid', `the server's authentication challenge is malformed: ${reason}`);
@@ -46,12 +49,21 @@ class Scanner {
   }
   token(): string {
     const start = this.pos;
-    while (!this.done && TCHAR.test(this.peek())) this.pos++;
+    NOT_TCHAR.lastIndex = start;
+    this.pos = NOT_TCHAR.exec(this.text)?.index ?? this.text.length;
     return this.text.slice(start, this.pos);
   }
   /** A quoted-string with its backslash escapes undone (RFC 9110 §5.6.4). */
   quoted(): string {
     this.pos++;
+    // The usual value has no escape: up to its closing quote in one step.
+    QUOTED_SPECIAL.lastIndex = this.pos;
+    const special = QUOTED_SPECIAL.exec(this.text);
+    if (special?.[0] === '"') {
+      const value = this.text.slice(this.pos, special.index);
+      this.pos = special.index + 1;
+      return value;
+    }
     let value = '';
     for (;;) {
       if (this.done) throw invalid('unterminated quoted string');

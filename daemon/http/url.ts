@@ -12,6 +12,9 @@ export function requestTarget(url: URL): string {
 
 /** The URL without userinfo, with secret-looking query values masked. */
 export function displayUrl(url: URL): string {
+  // Nothing to remove (the usual provisioning URL): the copy would serialise the same.
+  // (An empty fragment has an empty `hash` too: only the href's trailing `#` shows it.)
+  if (url.username === '' && url.password === '' && url.hash === '' && url.search === '' && !url.href.endsWith('#')) return url.href;
   const copy = new URL(url.href);
   copy.username = '';
   copy.password = '';

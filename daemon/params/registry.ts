@@ -80,13 +80,17 @@ const OWNED = [
   { name: 'MCIPADD', kind: text, default: '' },
 ] as const satisfies readonly OwnedParam[];
 
-/** Other spellings of owned parameters: MPP XML tags and web labels (DOMAIN §1.1, §1.9). */
-const ALIASES: Readonly<Record<string, string>> = {
-  Resync_At__HHmm_: 'Resync_At',
-  Log_Request_Msg: 'Log_Resync_Request_Msg',
-  Log_Success_Msg: 'Log_Resync_Success_Msg',
-  Log_Failure_Msg: 'Log_Resync_Failure_Msg',
-};
+/**
+ * Other spellings of owned parameters: MPP XML tags and web labels (DOMAIN §1.1, §1.9). A Map,
+ * not an object: every name of every profile is looked up here, and a name such as
+ * `constructor` must not find something on an object's prototype.
+ */
+const ALIASES: ReadonlyMap<string, string> = new Map([
+  ['Resync_At__HHmm_', 'Resync_At'],
+  ['Log_Request_Msg', 'Log_Resync_Request_Msg'],
+  ['Log_Success_Msg', 'Log_Resync_Success_Msg'],
+  ['Log_Failure_Msg', 'Log_Resync_Failure_Msg'],
+]);
 
 export const OWNED_PARAMS: ReadonlyMap<string, OwnedParam> = new Map(OWNED.map((p) => [p.name, p]));
 
@@ -155,7 +159,7 @@ export function defaultOf(name: OwnedName): string {
 
 /** The canonical name of a parameter (aliases resolved; others unchanged). */
 export function canonicalName(name: string): string {
-  return ALIASES[name] ?? name;
+  return ALIASES.get(name) ?? name;
 }
 
 export function isSecretParam(name: string): boolean {

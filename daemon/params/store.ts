@@ -270,7 +270,11 @@ export class ParamStore {
       for (const update of updates) {
         const name = canonicalName(update.name);
         if (!accept(name)) continue;
-        next.set(name, normaliseValue(name, update.value));
+        const value = normaliseValue(name, update.value);
+        // An unchanged value keeps the string the store already holds: the profile's copy dies
+        // young instead of being kept (and promoted) in its place, so re-applying a large
+        // profile leaves the collector little to move.
+        if (next.get(name) !== value) next.set(name, value);
       }
       const restrictions = new Map(this.restrictions);
       restrict?.(restrictions);

@@ -26,9 +26,12 @@ export const USER_DATA_PATTERNS: readonly RegExp[] = [
   new RegExp(`^(?:${USER_OPTIONS.join('|')})$`),
 ];
 
+/** The patterns as one expression: every name of every profile is tested against it. */
+const USER_DATA = new RegExp(USER_DATA_PATTERNS.map((p) => `(?:${p.source})`).join('|'));
+
 /** True for a user-data parameter name (upper case, as the phone spells them). */
 export function isUserDataName(name: string): boolean {
-  return USER_DATA_PATTERNS.some((p) => p.test(name));
+  return USER_DATA.test(name);
 }
 
 export const DEFAULT_BACKUP_BYTES = 1024 * 1024;

@@ -48,7 +48,11 @@ export async function parseProfile(data: Uint8Array, options: ParseProfileOption
   const all = format === 'xml'
     ? parseFlatProfile(text, options)
     : await parseSettingsScript(text, { ...options, maxBytes, decode: decodeText });
-  const updates = all.filter((u) => !isUserDataName(u.name));
-  const ignored = all.filter((u) => isUserDataName(u.name)).map((u) => u.name);
+  const updates: ProfileUpdate[] = [];
+  const ignored: string[] = [];
+  for (const update of all) {
+    if (isUserDataName(update.name)) ignored.push(update.name);
+    else updates.push(update);
+  }
   return { format, updates, ignored };
 }

@@ -149,7 +149,8 @@ class FlatProfileParser {
     if (++this.elements > this.maxElements) this.fail(`more than ${this.maxElements} elements`, lt, 'profile_too_large');
     if (this.stack.length >= this.maxDepth) this.fail(`elements nested deeper than ${this.maxDepth}`, lt, 'profile_too_deep');
     const parent = this.stack.at(-1);
-    const path = `${parent?.path ?? ''}/${name}`;
+    // The element path only matters to `--alias`: without one it is not built for every element.
+    const path = this.alias.size === 0 ? '' : `${parent?.path ?? ''}/${name}`;
     const param = parent?.flat ? name : this.aliasFor(path);
     const access = ua as Access | undefined;
     if (close[1] === '/') {
@@ -181,7 +182,8 @@ class FlatProfileParser {
     if (open.flat) this.sawFlatProfile = true;
     if (open.param !== undefined) {
       // DOMAIN.md §1.11: trimmed, newlines inside a value become spaces.
-      const value = open.parts.join('').replace(/\r\n|[\r\n]/g, ' ').trim();
+      const text = open.parts.length === 1 ? open.parts[0]! : open.parts.join('');
+      const value = (text.includes('\n') || text.includes('\r') ? text.replace(/\r\n|[\r\n]/g, ' ') : text).trim();
       this.updates.set(open.param, value, open.access);
     }
     if (this.stack.length === 0) this.rootClosed = true;

@@ -81,8 +81,12 @@ export async function parseUpdates(body: Buffer, reading: ProfileReading, option
     }),
   });
   // An element carrying only `ua` changes only the access (SPEC §3), no value.
-  const updates = parsed.updates.flatMap((update) => (update.value === undefined ? [] : [{ name: update.name, value: update.value }]));
-  const access = parsed.updates.flatMap((update) => (update.access === undefined ? [] : [{ name: update.name, access: update.access }]));
+  const updates: ParamUpdate[] = [];
+  const access: AccessUpdate[] = [];
+  for (const update of parsed.updates) {
+    if (update.value !== undefined) updates.push({ name: update.name, value: update.value });
+    if (update.access !== undefined) access.push({ name: update.name, access: update.access });
+  }
   if (parsed.format === 'xml') return { format: parsed.format, updates, ignored: [], access, setIn, userData: parsed.ignored };
   // A settings script is a list of independent SETs: the phone ignores the line with an
   // invalid value and keeps the rest (DOMAIN §3.1, SPEC §4); an XML profile stays whole.

@@ -12,6 +12,11 @@ import { Origin } from '../../daemon/origin/index.js';
 t.test('URLs in events lose userinfo, fragments and secret query values', async (t) => {
   t.equal(displayUrl(new URL('https://u:p@h/a?mac=00:11&pwd=x&token=y&pwd=z#f')), 'https://h/a?mac=00%3A11&pwd=***&token=***');
   t.equal(displayUrl(new URL('http://h/a?x=1')), 'http://h/a?x=1');
+  // Nothing to remove, or only an empty fragment or query mark.
+  t.equal(displayUrl(new URL('http://h:8080/p/spa.xml')), 'http://h:8080/p/spa.xml');
+  t.equal(displayUrl(new URL('http://h/a#')), 'http://h/a');
+  t.equal(displayUrl(new URL('http://h/a?')), 'http://h/a?');
+  t.equal(displayUrl(new URL('http://@h/a')), 'http://h/a');
   t.equal(requestTarget(new URL('http://h/a/b?c=d#e')), '/a/b?c=d');
 });
 

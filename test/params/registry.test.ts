@@ -22,6 +22,8 @@ t.test('MPP spellings are aliases of the SPA names', async (t) => {
   t.equal(canonicalName('Log_Success_Msg'), 'Log_Resync_Success_Msg');
   t.equal(canonicalName('Log_Failure_Msg'), 'Log_Resync_Failure_Msg');
   t.equal(canonicalName('Line_Enable_1_'), 'Line_Enable_1_');
+  // A profile's names are its own: nothing on an object's prototype is an alias.
+  for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) t.equal(canonicalName(name), name);
 });
 
 t.test('secret parameters and rules with literal credentials are recognised', async (t) => {
