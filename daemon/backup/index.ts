@@ -272,7 +272,10 @@ export class BackupRestore {
     return this.timer !== undefined;
   }
 
-  /** Runs the waiting debounced backup now (shutdown, tests); resolves when it has finished. */
+  /**
+   * Runs the waiting debounced backup now; resolves when it has finished. Shutdown does not
+   * wait for one: the next start finds the user data differ from `backup-state.json` and backs up.
+   */
   async flush(): Promise<void> {
     if (this.timer === undefined) return;
     await this.backup('change').catch(() => undefined);
