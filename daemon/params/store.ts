@@ -119,7 +119,7 @@ export class ParamStore {
   async load(): Promise<void> {
     // A power cut during a durable write leaves its temp file; nothing else would remove it.
     for (const name of [STATE_FILE, STATE_FILE + '.prev', PUBLISHED_FILE]) await removeStaleTemps(path.join(this.stateDir, name), this.files);
-    const state = await this.readState();
+    const { state, copies } = await this.readState();
     this.generation = state?.generation ?? 0;
     this.priorKeys = new Set(state?.retainedKeys ?? []);
     for (const layer of LAYERS) {
@@ -140,7 +140,7 @@ export class ParamStore {
       this.secretKeys[layer] = keys;
     }
     this.restrictions = new Map(Object.entries(state?.access ?? {}).filter((entry): entry is [string, 'ro' | 'na'] => entry[1] === 'ro' || entry[1] === 'na'));
-    await this.removeUnnamedSecrets(state);
+    await this.removeUnnamedSecrets(state, copies);
     this.applied = this.compute();
     await this.publish();
   }
@@ -148,24 +148,20 @@ export class ParamStore {
   /**
    * A commit saves its secrets before its state: a full disk or a power cut between the two
    * leaves vault keys that no state names, and nothing else would ever remove them. They go at
-   * start-up; a key the state file or its `.prev` copy names never does.
+   * start-up; a key the state file or its `.prev` copy names never does, and with a copy that
+   * could not be read none does (it may name keys nobody can read now).
    */
-  private async removeUnnamedSecrets(state: StateFile | undefined): Promise<void> {
-    const file = path.join(this.stateDir, STATE_FILE);
+  private async removeUnnamedSecrets(state: StateFile | undefined, copies: readonly StateFile[] | undefined): Promise<void> {
+    if (copies === undefined) return;
     const named = new Set([...namedKeys(state), ...(state?.retainedKeys ?? [])]);
-    try {
-      for (const candidate of [file, file + '.prev']) {
-        const data = await readFileIfExists(candidate, this.files);
-        if (data === undefined) continue;
-        const copy = parseState(data);
-        // A damaged copy may name keys nobody can read now: every key stays (the next start-up looks again).
-        if (copy === undefined) return;
-        for (const key of namedKeys(copy)) {
-          // Named by `.prev` alone: named no longer once the next commit rewrites `.prev`.
-          if (!named.has(key)) this.priorKeys.add(key);
-          named.add(key);
-        }
+    for (const copy of copies) {
+      for (const key of namedKeys(copy)) {
+        // Named by `.prev` alone: named no longer once the next commit rewrites `.prev`.
+        if (!named.has(key)) this.priorKeys.add(key);
+        named.add(key);
       }
+    }
+    try {
       for (const key of await this.keeper.list()) {
         if (named.has(key)) continue;
         this.unnamed.add(key);
@@ -173,8 +169,12 @@ export class ParamStore {
         this.unnamed.delete(key);
       }
     } catch (error) {
-      this.logger?.warning('cannot remove vault keys no parameter state names; a later commit or start-up will', { error: toProvisiondError(error).message });
+      this.warnUnremoved(error);
     }
+  }
+
+  private warnUnremoved(error: unknown): void {
+    this.logger?.warning('cannot remove vault keys no parameter state names; a later commit or start-up will', { error: toProvisiondError(error).message });
   }
 
   /** What the provisioned profiles let a user do with the parameter (`ua`). */
@@ -419,21 +419,41 @@ export class ParamStore {
     await writeFileDurable(path.join(this.stateDir, PUBLISHED_FILE), body, { mode: 0o644, files: this.files });
   }
 
-  private async readState(): Promise<StateFile | undefined> {
+  /**
+   * The state in use: the file, else its `.prev` copy (a torn write of the file). `copies` is
+   * every copy on disk, parsed once here for the start-up clean-up of vault keys; undefined
+   * when one is damaged or cannot be read.
+   */
+  private async readState(): Promise<{ state: StateFile | undefined; copies: StateFile[] | undefined }> {
     const file = path.join(this.stateDir, STATE_FILE);
+    let state: StateFile | undefined;
+    let copies: StateFile[] | undefined = [];
     for (const candidate of [file, file + '.prev']) {
-      const data = await readFileIfExists(candidate, this.files).catch((err: NodeJS.ErrnoException) => {
-        throw new ProvisiondError('state_read_failed', `cannot read ${candidate}: ${err.code}`, { path: candidate }, { cause: err });
-      });
-      if (data === undefined) continue;
-      const state = parseState(data);
-      if (state) {
-        if (candidate !== file) this.logger?.warning('parameter state was damaged; using the previous good copy', { file: candidate });
-        return state;
+      let data: Buffer | undefined;
+      try {
+        data = await readFileIfExists(candidate, this.files);
+      } catch (err) {
+        // Past the copy in use, a read error only keeps the clean-up from removing anything.
+        if (state !== undefined) {
+          this.warnUnremoved(err);
+          copies = undefined;
+          continue;
+        }
+        throw new ProvisiondError('state_read_failed', `cannot read ${candidate}: ${(err as NodeJS.ErrnoException).code}`, { path: candidate }, { cause: err });
       }
-      this.logger?.warning('parameter state file is damaged (torn or truncated); ignoring it', { file: candidate });
+      if (data === undefined) continue;
+      const parsed = parseState(data);
+      if (parsed === undefined) {
+        copies = undefined;
+        if (state === undefined) this.logger?.warning('parameter state file is damaged (torn or truncated); ignoring it', { file: candidate });
+        continue;
+      }
+      copies?.push(parsed);
+      if (state !== undefined) continue;
+      if (candidate !== file) this.logger?.warning('parameter state was damaged; using the previous good copy', { file: candidate });
+      state = parsed;
     }
-    return undefined;
+    return { state, copies };
   }
 }
 

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { startApp, type TestApp } from '../fixtures/app.js';
 import { durableFileSystem } from '../fixtures/faults/durable.js';
 import { faultSeed, prng, sleep } from '../fixtures/faults/daemon.js';
-import { POWER_KILLS } from '../fixtures/faults/power.js';
+import { POWER_KILLS, readJournal } from '../fixtures/faults/power.js';
 import { shortTempDir } from '../fixtures/local.js';
 import { startMosquitto } from '../fixtures/mqtt/mosquitto.js';
 import { subscribe } from '../fixtures/mqtt/subscriber.js';
@@ -36,15 +36,9 @@ interface Seen {
 /** The whole event, fields in one order: the journal's line and the MQTT payload must say the same. */
 const keyOf = (record: Record<string, unknown>): string => JSON.stringify(Object.keys(record).sort().map((field) => [field, record[field]]));
 
+/** seq → the event under it, as the journal holds it. */
 function journal(stateDir: string): Map<number, string> {
-  const out = new Map<number, string>();
-  const text = readFileSync(path.join(stateDir, 'events.jsonl'), 'utf8');
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const record = JSON.parse(line) as Record<string, unknown> & { seq?: number };
-    if (record.seq !== undefined) out.set(record.seq, keyOf(record));
-  }
-  return out;
+  return new Map(readJournal(stateDir).map(({ seq, text }) => [seq, keyOf(JSON.parse(text) as Record<string, unknown>)]));
 }
 
 t.test(`power cuts: ${CUTS} cuts while events flow to MQTT`, async (t) => {
